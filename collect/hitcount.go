@@ -1,0 +1,99 @@
+package collect
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/panos-mine/mine"
+)
+
+// ParseHitCounts parses a firewall's answer to "show rule-hit-count" for a
+// vsys (result/rule-hit-count/vsys/entry/rule-base/entry/rules/entry).
+// Timestamps are epoch seconds; 0 means never and becomes the zero time.
+func ParseHitCounts(body []byte) ([]mine.RuleHits, error) {
+	type rule struct {
+		Name      string `xml:"name,attr"`
+		HitCount  string `xml:"hit-count"`
+		LastHit   string `xml:"last-hit-timestamp"`
+		LastReset string `xml:"last-reset-timestamp"`
+		FirstHit  string `xml:"first-hit-timestamp"`
+		Created   string `xml:"rule-creation-timestamp"`
+		Modified  string `xml:"rule-modification-timestamp"`
+	}
+	var doc struct {
+		Status string `xml:"status,attr"`
+		Vsys   []struct {
+			Name      string `xml:"name,attr"`
+			Rulebases []struct {
+				Name  string `xml:"name,attr"`
+				Rules []rule `xml:"rules>entry"`
+			} `xml:"rule-base>entry"`
+		} `xml:"result>rule-hit-count>vsys>entry"`
+	}
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("parse rule hit counts: %w", err)
+	}
+	if doc.Status != "success" {
+		return nil, fmt.Errorf("parse rule hit counts: response status %q", doc.Status)
+	}
+	var out []mine.RuleHits
+	for _, v := range doc.Vsys {
+		for _, rb := range v.Rulebases {
+			if rb.Name != "security" {
+				continue
+			}
+			for _, r := range rb.Rules {
+				h := mine.RuleHits{Rule: r.Name, Vsys: v.Name}
+				var err error
+				if h.HitCount, err = parseCounter(r.HitCount); err != nil {
+					return nil, fmt.Errorf("parse rule hit counts: rule %q hit-count: %w", r.Name, err)
+				}
+				for _, f := range []struct {
+					dst  *time.Time
+					raw  string
+					name string
+				}{
+					{&h.FirstHit, r.FirstHit, "first-hit-timestamp"},
+					{&h.LastHit, r.LastHit, "last-hit-timestamp"},
+					{&h.LastReset, r.LastReset, "last-reset-timestamp"},
+					{&h.Created, r.Created, "rule-creation-timestamp"},
+					{&h.Modified, r.Modified, "rule-modification-timestamp"},
+				} {
+					if *f.dst, err = epoch(f.raw); err != nil {
+						return nil, fmt.Errorf("parse rule hit counts: rule %q %s: %w", r.Name, f.name, err)
+					}
+				}
+				out = append(out, h)
+			}
+		}
+	}
+	return out, nil
+}
+
+func parseCounter(s string) (uint64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a count", s)
+	}
+	return n, nil
+}
+
+// epoch converts epoch seconds to UTC; "" and "0" mean never.
+func epoch(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("%q is not an epoch timestamp", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}

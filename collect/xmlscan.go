@@ -1,0 +1,261 @@
+package collect
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// This file is a small XML scanner for log query answers. PAN-OS returns up
+// to 5000 flat <entry> elements per page; decoding each with encoding/xml
+// costs reflection and an allocation per field, so entries are walked in
+// place instead: each leaf child is handed over as (name, raw text) without
+// copying, and only the fields mine keeps are turned into strings.
+
+// scanner walks XML in b from position p.
+type scanner struct {
+	b []byte
+	p int
+}
+
+type tagKind int
+
+const (
+	tagEOF tagKind = iota
+	tagOpen
+	tagClose
+	tagEmpty // <x/>
+)
+
+// nextTag moves to the next element tag, skipping text, comments,
+// processing instructions and CDATA sections (callers that want text read it
+// themselves). It returns the tag kind, the element name and the raw
+// attribute bytes.
+func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
+	for {
+		i := bytes.IndexByte(s.b[s.p:], '<')
+		if i < 0 {
+			s.p = len(s.b)
+			return tagEOF, nil, nil, nil
+		}
+		s.p += i
+		rest := s.b[s.p:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			j := bytes.Index(rest, []byte("-->"))
+			if j < 0 {
+				return 0, nil, nil, s.errorf("unterminated comment")
+			}
+			s.p += j + 3
+			continue
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			j := bytes.Index(rest, []byte("]]>"))
+			if j < 0 {
+				return 0, nil, nil, s.errorf("unterminated CDATA section")
+			}
+			s.p += j + 3
+			continue
+		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!")):
+			j := bytes.IndexByte(rest, '>')
+			if j < 0 {
+				return 0, nil, nil, s.errorf("unterminated declaration")
+			}
+			s.p += j + 1
+			continue
+		}
+		kind := tagOpen
+		q := s.p + 1
+		if q < len(s.b) && s.b[q] == '/' {
+			kind = tagClose
+			q++
+		}
+		nameStart := q
+		for q < len(s.b) && !isSpace(s.b[q]) && s.b[q] != '>' && s.b[q] != '/' {
+			q++
+		}
+		if q == nameStart || q >= len(s.b) {
+			return 0, nil, nil, s.errorf("malformed tag")
+		}
+		name := s.b[nameStart:q]
+		attrStart := q
+		// find the end of the tag, honouring quoted attribute values
+		var quote byte
+		for ; q < len(s.b); q++ {
+			c := s.b[q]
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				}
+				continue
+			}
+			if c == '"' || c == '\'' {
+				quote = c
+				continue
+			}
+			if c == '>' {
+				break
+			}
+		}
+		if q >= len(s.b) {
+			return 0, nil, nil, s.errorf("unterminated tag <%s", name)
+		}
+		attrs := s.b[attrStart:q]
+		if kind == tagOpen && len(attrs) > 0 && attrs[len(attrs)-1] == '/' {
+			kind = tagEmpty
+			attrs = attrs[:len(attrs)-1]
+		}
+		s.p = q + 1
+		return kind, name, attrs, nil
+	}
+}
+
+// text reads character data (and CDATA) up to the next tag and returns it
+// raw, with a flag telling whether it needs unescaping.
+func (s *scanner) text() (raw []byte, escaped bool, err error) {
+	start := s.p
+	for {
+		i := bytes.IndexByte(s.b[s.p:], '<')
+		if i < 0 {
+			return nil, false, s.errorf("unterminated element text")
+		}
+		s.p += i
+		if bytes.HasPrefix(s.b[s.p:], []byte("<![CDATA[")) {
+			j := bytes.Index(s.b[s.p:], []byte("]]>"))
+			if j < 0 {
+				return nil, false, s.errorf("unterminated CDATA section")
+			}
+			s.p += j + 3
+			escaped = true
+			continue
+		}
+		raw = s.b[start:s.p]
+		if !escaped && bytes.IndexByte(raw, '&') >= 0 {
+			escaped = true
+		}
+		return raw, escaped, nil
+	}
+}
+
+// skipElement skips the rest of an element whose start tag was just read.
+func (s *scanner) skipElement(name []byte) error {
+	depth := 1
+	for depth > 0 {
+		k, _, _, err := s.nextTag()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tagEOF:
+			return s.errorf("unterminated element <%s>", name)
+		case tagOpen:
+			depth++
+		case tagClose:
+			depth--
+		}
+	}
+	return nil
+}
+
+func (s *scanner) errorf(format string, args ...any) error {
+	return fmt.Errorf("malformed XML at byte %d: %s", s.p, fmt.Sprintf(format, args...))
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// attr returns the value of attribute name in raw attribute bytes.
+func attr(attrs []byte, name string) ([]byte, bool) {
+	for i := 0; i < len(attrs); {
+		for i < len(attrs) && isSpace(attrs[i]) {
+			i++
+		}
+		k := i
+		for i < len(attrs) && attrs[i] != '=' && !isSpace(attrs[i]) {
+			i++
+		}
+		key := attrs[k:i]
+		for i < len(attrs) && (isSpace(attrs[i]) || attrs[i] == '=') {
+			i++
+		}
+		if i >= len(attrs) {
+			return nil, false
+		}
+		q := attrs[i]
+		if q != '"' && q != '\'' {
+			return nil, false
+		}
+		j := bytes.IndexByte(attrs[i+1:], q)
+		if j < 0 {
+			return nil, false
+		}
+		val := attrs[i+1 : i+1+j]
+		i += j + 2
+		if string(key) == name {
+			return val, true
+		}
+	}
+	return nil, false
+}
+
+// unescape decodes entities and CDATA sections of raw element text.
+func unescape(raw []byte) (string, error) {
+	var out []byte
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c == '<' && bytes.HasPrefix(raw[i:], []byte("<![CDATA[")) {
+			j := bytes.Index(raw[i:], []byte("]]>"))
+			if j < 0 {
+				return "", fmt.Errorf("unterminated CDATA section")
+			}
+			out = append(out, raw[i+9:i+j]...)
+			i += j + 3
+			continue
+		}
+		if c != '&' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		j := bytes.IndexByte(raw[i:], ';')
+		if j < 0 || j > 12 {
+			return "", fmt.Errorf("bad entity near %q", clip(raw[i:]))
+		}
+		ent := raw[i+1 : i+j]
+		switch string(ent) {
+		case "amp":
+			out = append(out, '&')
+		case "lt":
+			out = append(out, '<')
+		case "gt":
+			out = append(out, '>')
+		case "quot":
+			out = append(out, '"')
+		case "apos":
+			out = append(out, '\'')
+		default:
+			if len(ent) < 2 || ent[0] != '#' {
+				return "", fmt.Errorf("unknown entity &%s;", ent)
+			}
+			var n uint64
+			var err error
+			if ent[1] == 'x' || ent[1] == 'X' {
+				n, err = strconv.ParseUint(string(ent[2:]), 16, 32)
+			} else {
+				n, err = strconv.ParseUint(string(ent[1:]), 10, 32)
+			}
+			if err != nil || !utf8.ValidRune(rune(n)) {
+				return "", fmt.Errorf("bad character reference &%s;", ent)
+			}
+			out = utf8.AppendRune(out, rune(n))
+		}
+		i += j + 1
+	}
+	return string(out), nil
+}
+
+func clip(b []byte) string {
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return string(b)
+}

@@ -1,0 +1,198 @@
+package correlate
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panos-mine/mine"
+)
+
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+func threat(rule, src, dst, app string, port, code int, url string, at time.Duration, repeat int) *mine.ThreatLog {
+	return &mine.ThreatLog{
+		ReceiveTime: t0.Add(at), Rule: rule, FromZone: "trust", ToZone: "dmz", Src: src, Dst: dst, App: app,
+		DstPort: port, ThreatName: fmt.Sprintf("HTTP-%d", code), ThreatID: 41000, URL: url, RepeatCount: repeat,
+	}
+}
+
+func TestFindCatchAll(t *testing.T) {
+	rules := []mine.Rule{
+		{Name: "Allow-DNS", Position: 0, Action: "allow", Application: []string{"dns"}},
+		{Name: "Old-Any", Position: 1, Action: "allow", Application: []string{"any"}},
+		{Name: "Allow-Web-Ports", Position: 2, Action: "allow", Application: []string{"any"}},
+		{Name: "Disabled-Any", Position: 3, Action: "allow", Application: []string{"any"}, Disabled: true},
+		{Name: "Deny-All", Position: 4, Action: "deny", Application: []string{"any"}},
+	}
+	tests := []struct {
+		name    string
+		names   []string
+		want    []string
+		wantErr string
+	}{
+		{"lowest enabled allow any", nil, []string{"Allow-Web-Ports"}, ""},
+		{"override, sorted by position", []string{"Allow-Web-Ports", "Old-Any"}, []string{"Old-Any", "Allow-Web-Ports"}, ""},
+		{"unknown name", []string{"Nope"}, nil, `"Nope" not in the rulebase`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := FindCatchAll(rules, tc.names)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("FindCatchAll(%v) error = %v; want %q", tc.names, err, tc.wantErr)
+				}
+				return
+			}
+			var names []string
+			for _, r := range got {
+				names = append(names, r.Name)
+			}
+			if err != nil || !reflect.DeepEqual(names, tc.want) {
+				t.Errorf("FindCatchAll(%v) = %v, %v; want %v", tc.names, names, err, tc.want)
+			}
+		})
+	}
+	if _, err := FindCatchAll(rules[:1], nil); err == nil {
+		t.Error("FindCatchAll(no any rule) = nil error; want an error")
+	}
+}
+
+// analyzed builds a small scene by hand: one service behind the catch-all
+// used by two clients, a scanner sweeping a printer, an App-ID verdict that
+// is not an application, and traffic on another rule.
+func analyzed(t *testing.T) *mine.Report {
+	t.Helper()
+	a := NewAggregator([]string{"CA"})
+	const svc, printer = "10.20.5.11", "10.20.9.9"
+	feed := []*mine.ThreatLog{
+		threat("CA", "10.1.0.5", svc, "jenkins", 8080, 200, "build.corp.example/job/a", 0, 2),
+		threat("CA", "10.1.0.5", svc, "jenkins", 8080, 200, "build.corp.example/job/b", time.Hour, 1),
+		threat("CA", "10.1.0.7", svc, "jenkins", 8080, 200, "build.corp.example/job/a", 3*time.Hour, 1),
+		threat("CA", "10.1.0.7", svc, "jenkins", 8080, 404, "build.corp.example/old", 4*time.Hour, 1),
+		threat("CA", "10.1.0.7", svc, "jenkins", 8080, 500, "build.corp.example/api", 5*time.Hour, 3),
+		threat("CA", "10.1.0.8", "10.20.5.99", "incomplete", 8080, 200, "x.corp.example/", time.Hour, 1),
+		threat("App", "10.1.0.5", "10.20.1.10", "web-browsing", 80, 200, "wiki.corp.example/", time.Hour, 4),
+		threat("CA", "10.66.6.6", printer, "web-browsing", 80, 200, "printer.corp.example/", 2*time.Hour, 1),
+	}
+	for i := 0; i < 25; i++ {
+		feed = append(feed, threat("CA", "10.66.6.6", printer, "web-browsing", 80, 404, fmt.Sprintf("printer.corp.example/probe%d", i), 2*time.Hour, 1))
+	}
+	for _, l := range feed {
+		a.AddThreat(l)
+	}
+	a.AddThreat(&mine.ThreatLog{ReceiveTime: t0, Rule: "CA", ThreatName: "Some-Other-Threat"}) // ignored
+	for _, l := range []*mine.TrafficLog{
+		{ReceiveTime: t0, Rule: "CA", FromZone: "trust", ToZone: "dmz", Src: "10.1.0.5", Dst: svc, App: "jenkins", DstPort: 8080, Bytes: 100},
+		{ReceiveTime: t0.Add(time.Hour), Rule: "CA", FromZone: "trust", ToZone: "dmz", Src: "10.1.0.7", Dst: svc, App: "jenkins", DstPort: 8080, Bytes: 200, RepeatCount: 2},
+		{ReceiveTime: t0, Rule: "CA", FromZone: "trust", ToZone: "dmz", Src: "10.66.6.6", Dst: printer, App: "web-browsing", DstPort: 80, Bytes: 50},
+		{ReceiveTime: t0, Rule: "App", Src: "10.1.0.5", Dst: "10.20.1.10", Bytes: 999}, // not the catch-all
+	} {
+		a.AddTraffic(l)
+	}
+	rules := []mine.Rule{
+		{Name: "App", Position: 0, Action: "allow", Application: []string{"web-browsing"}},
+		{Name: "CA", Position: 1, Action: "allow", Application: []string{"any"}},
+	}
+	hits := []mine.RuleHits{
+		{Rule: "CA", HitCount: 4, FirstHit: t0, LastHit: t0.Add(time.Hour)},
+		{Rule: "App", HitCount: 0},
+		{Rule: "interzone-default", HitCount: 9, LastHit: t0},
+	}
+	return a.Report(Input{Window: mine.NewWindow(t0.Add(24*time.Hour), 7*24*time.Hour), Rules: rules, Hits: hits, CatchAll: rules[1:], Generated: t0})
+}
+
+func TestReportSuggestions(t *testing.T) {
+	r := analyzed(t)
+	if len(r.Suggestions) != 1 {
+		t.Fatalf("suggestions = %+v; want exactly one (the jenkins server)", r.Suggestions)
+	}
+	s := r.Suggestions[0]
+	want := mine.Suggestion{
+		Name: "mine-jenkins-10-20-5-11", From: []string{"trust"}, To: []string{"dmz"},
+		Source: []string{"10.1.0.5", "10.1.0.7"}, Destination: []string{"10.20.5.11"}, Application: []string{"jenkins"},
+		Service: []string{"tcp-8080"}, Ports: []int{8080},
+		Sessions: 3, Responses: 4, Bytes: 300, URLs: 2, DistinctSources: 2,
+		TopURLs:   []mine.URLCount{{URL: "build.corp.example/job/a", Count: 3}, {URL: "build.corp.example/job/b", Count: 1}},
+		FirstSeen: t0, LastSeen: t0.Add(3 * time.Hour), CatchAllRule: "CA",
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("suggestion =\n%+v\nwant\n%+v", s, want)
+	}
+}
+
+func TestReportScannersAndCounts(t *testing.T) {
+	r := analyzed(t)
+	if len(r.Scanners) != 1 || r.Scanners[0].Source != "10.66.6.6" || r.Scanners[0].DistinctPaths != 25 ||
+		!reflect.DeepEqual(r.Scanners[0].Targets, []string{"10.20.9.9"}) || r.Scanners[0].NotFound != 25 || r.Scanners[0].Responses != 26 {
+		t.Errorf("scanners = %+v; want 10.66.6.6 with 25 paths on 10.20.9.9, 25 of 26 answers 404", r.Scanners)
+	}
+	// 200: 2+1+1 jenkins, 1 incomplete, 4 wiki, 1 printer = 10; 404: 1 + 25; 500: 3
+	wantAll := map[int]int64{200: 10, 404: 26, 500: 3}
+	wantCA := map[int]int64{200: 6, 404: 26, 500: 3}
+	if !reflect.DeepEqual(r.StatusCounts, wantAll) || !reflect.DeepEqual(r.CatchAllStatusCounts, wantCA) {
+		t.Errorf("status counts = %v / %v; want %v / %v", r.StatusCounts, r.CatchAllStatusCounts, wantAll, wantCA)
+	}
+	wantTotals := mine.Totals{ThreatLogs: 33, Responses: 39, CatchAllResponses: 35, TrafficLogs: 3,
+		CatchAllSessions: 4, CatchAllBytes: 350, DistinctURLs: 31, ScannerResponses: 26}
+	if r.Totals != wantTotals {
+		t.Errorf("totals = %+v; want %+v", r.Totals, wantTotals)
+	}
+	// the printer's "/" is answered only to the scanner
+	for _, u := range r.CatchAllURLs {
+		if u.URL == "printer.corp.example/" && !u.Scanner {
+			t.Errorf("URL %s marked as not scanner-only", u.URL)
+		}
+		if u.URL == "build.corp.example/job/a" && (u.Scanner || u.Count != 3 || u.Sources != 2) {
+			t.Errorf("URL %+v; want count 3 from 2 sources, not scanner", u)
+		}
+	}
+	if got := r.CatchAllURLs[0]; got.Count != 3 || got.Status != 500 && got.Status != 200 {
+		t.Errorf("first URL = %+v; want the most frequent first", got)
+	}
+}
+
+func TestReportHitCounts(t *testing.T) {
+	r := analyzed(t)
+	if len(r.HitCounts) != 3 {
+		t.Fatalf("hit counts = %+v; want 3 rows", r.HitCounts)
+	}
+	ca := r.HitCounts[1]
+	if ca.Rule != "CA" || !ca.CatchAll || ca.Position != 2 || ca.HitCount != 4 || ca.FirstHit == nil || !ca.FirstHit.Equal(t0) || ca.LastReset != nil {
+		t.Errorf("catch-all hit count = %+v", ca)
+	}
+	if app := r.HitCounts[0]; app.FirstHit != nil || app.LastHit != nil || app.CatchAll {
+		t.Errorf("never-hit rule = %+v; want nil times", app)
+	}
+	if d := r.HitCounts[2]; d.Rule != "interzone-default" || d.Action != "deny" || d.Position != 3 || d.HitCount != 9 {
+		t.Errorf("default rule row = %+v", d)
+	}
+}
+
+// Two analyses of the same input give equal reports, whatever the map
+// iteration order inside.
+func TestReportDeterministic(t *testing.T) {
+	a, b := analyzed(t), analyzed(t)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("two analyses of the same input differ")
+	}
+}
+
+func TestService(t *testing.T) {
+	tests := []struct {
+		app   string
+		ports []int
+		want  []string
+	}{
+		{"web-browsing", []int{80}, []string{"application-default"}},
+		{"web-browsing", []int{80, 8080}, []string{"tcp-80", "tcp-8080"}},
+		{"jenkins", []int{8080}, []string{"tcp-8080"}},
+	}
+	for _, tc := range tests {
+		if got := service(tc.app, tc.ports); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("service(%s, %v) = %v; want %v", tc.app, tc.ports, got, tc.want)
+		}
+	}
+}

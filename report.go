@@ -1,0 +1,115 @@
+package mine
+
+import "time"
+
+// Report is the result of one analysis: everything the report package
+// renders, and the JSON document mine prints. Its JSON keys are a public
+// interface: keys are added, never renamed or removed.
+type Report struct {
+	Generated time.Time    `json:"generated"`
+	Device    DeviceReport `json:"device"`
+	Window    Window       `json:"window"`
+	// CatchAll names the catch-all rules the analysis used, in rulebase order.
+	CatchAll []string `json:"catch_all"`
+	Totals   Totals   `json:"totals"`
+	// StatusCounts counts HTTP responses per status code over the whole
+	// window (all rules); CatchAllStatusCounts only those on the catch-all.
+	StatusCounts         map[int]int64 `json:"status_counts"`
+	CatchAllStatusCounts map[int]int64 `json:"catch_all_status_counts"`
+	Suggestions          []Suggestion  `json:"suggestions"`
+	CatchAllURLs         []URLStat     `json:"catch_all_urls"`
+	Scanners             []Scanner     `json:"scanners"`
+	HitCounts            []HitCount    `json:"hit_counts"`
+}
+
+// DeviceReport is the device identity as the report shows it.
+type DeviceReport struct {
+	Hostname  string `json:"hostname"`
+	Serial    string `json:"serial"`
+	Model     string `json:"model"`
+	SWVersion string `json:"sw_version"`
+	Panorama  bool   `json:"panorama"`
+	TimeZone  string `json:"time_zone"`
+}
+
+// Totals are the volumes behind the analysis.
+type Totals struct {
+	ThreatLogs        int64 `json:"threat_logs"` // HTTP status log entries collected
+	Responses         int64 `json:"responses"`   // HTTP responses they stand for (repeat counts summed)
+	CatchAllResponses int64 `json:"catch_all_responses"`
+	TrafficLogs       int64 `json:"traffic_logs"` // catch-all traffic log entries collected
+	CatchAllSessions  int64 `json:"catch_all_sessions"`
+	CatchAllBytes     int64 `json:"catch_all_bytes"`
+	DistinctURLs      int   `json:"catch_all_distinct_urls"`
+	ScannerResponses  int64 `json:"scanner_responses"` // catch-all responses to detected scanners
+}
+
+// Suggestion is an App-ID rule that would carry, above the catch-all,
+// traffic that today only the catch-all allows.
+type Suggestion struct {
+	Name        string   `json:"name"`
+	From        []string `json:"from"`
+	To          []string `json:"to"`
+	Source      []string `json:"source"`
+	Destination []string `json:"destination"`
+	Application []string `json:"application"`
+	Service     []string `json:"service"`
+	Ports       []int    `json:"ports"`
+	// Sessions counts catch-all sessions to these destinations, application
+	// and ports (from traffic logs; from threat logs when there are none).
+	Sessions int64 `json:"sessions"`
+	// Responses counts the successful (HTTP 200) responses seen.
+	Responses       int64      `json:"responses"`
+	Bytes           int64      `json:"bytes"`
+	URLs            int        `json:"urls"` // distinct URLs answered 200
+	TopURLs         []URLCount `json:"top_urls"`
+	DistinctSources int        `json:"distinct_sources"`
+	FirstSeen       time.Time  `json:"first_seen"`
+	LastSeen        time.Time  `json:"last_seen"`
+	// CatchAllRule is the catch-all rule this traffic was matched by.
+	CatchAllRule string `json:"catch_all_rule"`
+}
+
+// URLCount is a URL and how often it was seen.
+type URLCount struct {
+	URL   string `json:"url"`
+	Count int64  `json:"count"`
+}
+
+// URLStat is one URL answered through the catch-all, per status code.
+type URLStat struct {
+	URL         string    `json:"url"`
+	Status      int       `json:"status"`
+	Destination string    `json:"destination"`
+	Application string    `json:"application"`
+	Port        int       `json:"port"`
+	Count       int64     `json:"count"`
+	Sources     int       `json:"sources"`
+	FirstSeen   time.Time `json:"first_seen"`
+	LastSeen    time.Time `json:"last_seen"`
+	Scanner     bool      `json:"scanner"` // every hit came from detected scanners
+}
+
+// Scanner is a source that swept servers for paths that do not exist.
+type Scanner struct {
+	Source        string    `json:"source"`
+	Targets       []string  `json:"targets"`
+	DistinctPaths int       `json:"distinct_paths"`
+	Responses     int64     `json:"responses"`
+	NotFound      int64     `json:"not_found"` // 404 responses
+	FirstSeen     time.Time `json:"first_seen"`
+	LastSeen      time.Time `json:"last_seen"`
+}
+
+// HitCount is a rule's hit counter with its place in the rulebase. FirstHit
+// and LastHit are nil when the device reports "never".
+type HitCount struct {
+	Rule      string     `json:"rule"`
+	Position  int        `json:"position"`
+	Action    string     `json:"action"`
+	CatchAll  bool       `json:"catch_all"`
+	HitCount  uint64     `json:"hit_count"`
+	FirstHit  *time.Time `json:"first_hit"`
+	LastHit   *time.Time `json:"last_hit"`
+	LastReset *time.Time `json:"last_reset"`
+}

@@ -1,0 +1,126 @@
+package report
+
+import (
+	"strings"
+	"time"
+
+	"github.com/panos-mine/mine"
+)
+
+// Strings that spreadsheet programs would run as formulas if they were
+// stored as formulas, or decode if they were not escaped.
+var injections = []string{
+	`=HYPERLINK("http://x","y")`,
+	`+cmd|' /C calc'!A0`,
+	`-1+1`,
+	`@SUM(A1)`,
+}
+
+// longURL is longer than an Excel cell can hold.
+var longURL = "/search?q=" + strings.Repeat("a", 40000-len("/search?q="))
+
+// pst is a zone other than UTC, to check that the workbook shows UTC.
+var pst = time.FixedZone("PST", -8*60*60)
+
+func at(day, hour int) time.Time {
+	return time.Date(2026, time.November, day, hour, 30, 15, 0, time.UTC)
+}
+
+func ptr(t time.Time) *time.Time { return &t }
+
+// testReport returns a small report with every field set and hostile strings
+// where logs and devices supply them.
+func testReport() *mine.Report {
+	return &mine.Report{
+		Generated: at(23, 6),
+		Device: mine.DeviceReport{
+			Hostname:  "fw-edge-01",
+			Serial:    "013201001234",
+			Model:     "PA-3220",
+			SWVersion: "11.1.4-h7",
+			TimeZone:  "Europe/Athens",
+		},
+		Window:   mine.Window{From: at(16, 6), To: at(23, 6)},
+		CatchAll: []string{"legacy-allow-tcp-any"},
+		Totals: mine.Totals{
+			ThreatLogs:        120345,
+			Responses:         250000,
+			CatchAllResponses: 1100,
+			TrafficLogs:       8800,
+			CatchAllSessions:  7700,
+			CatchAllBytes:     9876543210,
+			DistinctURLs:      7,
+			ScannerResponses:  300,
+		},
+		StatusCounts:         map[int]int64{200: 240000, 301: 5000, 404: 4000, 503: 1000},
+		CatchAllStatusCounts: map[int]int64{200: 700, 404: 300, 503: 100, 299: 0},
+		Suggestions: []mine.Suggestion{
+			{
+				Name:        "allow-intranet-web",
+				From:        []string{"trust"},
+				To:          []string{"dmz"},
+				Source:      []string{"any"},
+				Destination: []string{"10.1.2.10", "10.1.2.11"},
+				Application: []string{"web-browsing", "ssl"},
+				Service:     []string{"application-default"},
+				Ports:       []int{80, 443},
+				Sessions:    5000,
+				Responses:   600,
+				Bytes:       123456789,
+				URLs:        3,
+				TopURLs: []mine.URLCount{
+					{URL: "/index.html", Count: 400},
+					{URL: injections[0], Count: 150},
+					{URL: "/a_x0041_b", Count: 50},
+				},
+				DistinctSources: 42,
+				FirstSeen:       at(16, 7).In(pst),
+				LastSeen:        at(22, 23),
+				CatchAllRule:    "legacy-allow-tcp-any",
+			},
+			{
+				Name:        "allow-ldap-dc",
+				From:        []string{"trust"},
+				To:          []string{"servers"},
+				Source:      []string{"10.0.0.0/8"},
+				Destination: []string{"dc01.example.net"},
+				Application: []string{"ldap"},
+				Service:     []string{"service-ldap-389"},
+				Ports:       []int{389},
+				Sessions:    2700,
+				Bytes:       98765,
+				FirstSeen:   at(17, 1),
+				LastSeen:    at(23, 5),
+				// No TopURLs, no Responses: not all services speak HTTP.
+				CatchAllRule: "legacy-allow-tcp-any",
+			},
+		},
+		CatchAllURLs: []mine.URLStat{
+			{URL: "/index.html", Status: 200, Destination: "10.1.2.10", Application: "web-browsing", Port: 80, Count: 400, Sources: 30, FirstSeen: at(16, 7), LastSeen: at(22, 23)},
+			{URL: injections[0], Status: 200, Destination: "10.1.2.10", Application: "web-browsing", Port: 80, Count: 150, Sources: 3, FirstSeen: at(17, 8), LastSeen: at(21, 9)},
+			{URL: injections[1], Status: 404, Destination: "10.1.2.11", Application: "ssl", Port: 443, Count: 120, Sources: 1, FirstSeen: at(18, 2), LastSeen: at(18, 3), Scanner: true},
+			{URL: injections[2], Status: 404, Destination: "10.1.2.11", Application: "ssl", Port: 443, Count: 100, Sources: 1, FirstSeen: at(18, 2).In(pst), LastSeen: at(18, 3), Scanner: true},
+			{URL: injections[3], Status: 503, Destination: injections[3], Application: "web-browsing", Port: 8080, Count: 100, Sources: 5, FirstSeen: at(19, 4), LastSeen: at(20, 4)},
+			{URL: longURL, Status: 404, Destination: "10.1.2.11", Application: "web-browsing", Port: 80, Count: 80, Sources: 1, FirstSeen: at(20, 1), LastSeen: at(20, 1), Scanner: true},
+			{URL: "/a_x0041_b", Status: 301, Destination: "10.1.2.10", Application: "web-browsing", Port: 80, Count: 50, Sources: 2, FirstSeen: at(21, 1), LastSeen: at(22, 1)},
+		},
+		Scanners: []mine.Scanner{
+			{Source: "192.0.2.66", Targets: []string{"10.1.2.11"}, DistinctPaths: 900, Responses: 300, NotFound: 290, FirstSeen: at(18, 2), LastSeen: at(18, 3)},
+		},
+		HitCounts: []mine.HitCount{
+			{Rule: "allow-dns", Position: 0, Action: "allow", HitCount: 18446744073709, FirstHit: ptr(at(1, 0)), LastHit: ptr(at(23, 5)), LastReset: ptr(at(1, 0).In(pst))},
+			{Rule: "block-old-app", Position: 1, Action: "deny", HitCount: 0},
+			{Rule: "legacy-allow-tcp-any", Position: 2, Action: "allow", CatchAll: true, HitCount: 7700, FirstHit: ptr(at(16, 6)), LastHit: ptr(at(23, 5))},
+		},
+	}
+}
+
+// wideReport returns testReport with values too long for one terminal line.
+func wideReport() *mine.Report {
+	r := testReport()
+	r.CatchAll = append(r.CatchAll, "second-catch-all-rule-with-a-very-long-name-that-goes-on-and-on-and-on-forever")
+	r.Suggestions[0].Name = "allow-intranet-web-servers-in-the-dmz-for-the-finance-department-app"
+	r.Suggestions[0].Destination = []string{"10.1.2.10", "10.1.2.11", "10.1.2.12", "10.1.2.13", "10.1.2.14", "app.finance.example.net"}
+	r.Suggestions[1].Name = "evil\x1b[2J\x1b]0;pwned\x07-name\u202e"
+	return r
+}
