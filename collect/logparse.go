@@ -133,6 +133,12 @@ func parseEntry(s *scanner, field fieldFunc) error {
 			if err != nil {
 				return err
 			}
+			if s.closes(name) {
+				if err := field(name, raw, escaped); err != nil {
+					return err
+				}
+				continue
+			}
 			k2, name2, _, err := s.nextTag()
 			if err != nil {
 				return err

@@ -41,28 +41,30 @@ func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 		}
 		s.p += i
 		rest := s.b[s.p:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			j := bytes.Index(rest, []byte("-->"))
-			if j < 0 {
-				return 0, nil, nil, s.errorf("unterminated comment")
+		if len(rest) > 1 && (rest[1] == '!' || rest[1] == '?') {
+			switch {
+			case bytes.HasPrefix(rest, []byte("<!--")):
+				j := bytes.Index(rest, []byte("-->"))
+				if j < 0 {
+					return 0, nil, nil, s.errorf("unterminated comment")
+				}
+				s.p += j + 3
+				continue
+			case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+				j := bytes.Index(rest, []byte("]]>"))
+				if j < 0 {
+					return 0, nil, nil, s.errorf("unterminated CDATA section")
+				}
+				s.p += j + 3
+				continue
+			default:
+				j := bytes.IndexByte(rest, '>')
+				if j < 0 {
+					return 0, nil, nil, s.errorf("unterminated declaration")
+				}
+				s.p += j + 1
+				continue
 			}
-			s.p += j + 3
-			continue
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			j := bytes.Index(rest, []byte("]]>"))
-			if j < 0 {
-				return 0, nil, nil, s.errorf("unterminated CDATA section")
-			}
-			s.p += j + 3
-			continue
-		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!")):
-			j := bytes.IndexByte(rest, '>')
-			if j < 0 {
-				return 0, nil, nil, s.errorf("unterminated declaration")
-			}
-			s.p += j + 1
-			continue
 		}
 		kind := tagOpen
 		q := s.p + 1
@@ -79,22 +81,28 @@ func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 		}
 		name := s.b[nameStart:q]
 		attrStart := q
-		// find the end of the tag, honouring quoted attribute values
-		var quote byte
-		for ; q < len(s.b); q++ {
-			c := s.b[q]
-			if quote != 0 {
-				if c == quote {
-					quote = 0
+		// find the end of the tag, honouring quoted attribute values; most
+		// tags have none, so look for '>' first and scan only if a quote
+		// comes before it
+		if j := bytes.IndexByte(s.b[q:], '>'); j >= 0 && bytes.IndexByte(s.b[q:q+j], '"') < 0 && bytes.IndexByte(s.b[q:q+j], '\'') < 0 {
+			q += j
+		} else {
+			var quote byte
+			for ; q < len(s.b); q++ {
+				c := s.b[q]
+				if quote != 0 {
+					if c == quote {
+						quote = 0
+					}
+					continue
 				}
-				continue
-			}
-			if c == '"' || c == '\'' {
-				quote = c
-				continue
-			}
-			if c == '>' {
-				break
+				if c == '"' || c == '\'' {
+					quote = c
+					continue
+				}
+				if c == '>' {
+					break
+				}
 			}
 		}
 		if q >= len(s.b) {
@@ -120,7 +128,7 @@ func (s *scanner) text() (raw []byte, escaped bool, err error) {
 			return nil, false, s.errorf("unterminated element text")
 		}
 		s.p += i
-		if bytes.HasPrefix(s.b[s.p:], []byte("<![CDATA[")) {
+		if s.p+1 < len(s.b) && s.b[s.p+1] == '!' && bytes.HasPrefix(s.b[s.p:], []byte("<![CDATA[")) {
 			j := bytes.Index(s.b[s.p:], []byte("]]>"))
 			if j < 0 {
 				return nil, false, s.errorf("unterminated CDATA section")
@@ -135,6 +143,16 @@ func (s *scanner) text() (raw []byte, escaped bool, err error) {
 		}
 		return raw, escaped, nil
 	}
+}
+
+// closes consumes the end tag </name> if it comes next.
+func (s *scanner) closes(name []byte) bool {
+	r := s.b[s.p:]
+	if len(r) >= len(name)+3 && r[0] == '<' && r[1] == '/' && r[len(name)+2] == '>' && bytes.Equal(r[2:len(name)+2], name) {
+		s.p += len(name) + 3
+		return true
+	}
+	return false
 }
 
 // skipElement skips the rest of an element whose start tag was just read.
