@@ -205,7 +205,7 @@ func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int)
 			}
 		}
 		if err == nil {
-			err = c.sleep(jctx, wait)
+			err = c.s.Sleep(jctx, wait)
 			wait = min(wait*2, max(c.PollMax, c.PollStart))
 		}
 		if err != nil {
@@ -215,17 +215,6 @@ func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int)
 			}
 			return nil, fmt.Errorf("%s log job %d: %w", logType, id, err)
 		}
-	}
-}
-
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -441,24 +441,9 @@ func ParseThreatPage(body []byte, loc *time.Location, fn func(*mine.ThreatLog) e
 }
 
 func (d *entryDecoder) threatPage(body []byte, fn func(*mine.ThreatLog) error) (int, bool, error) {
-	var l mine.ThreatLog
-	n := 0
-	pg, err := parseLogPage(body,
-		func() error { l = mine.ThreatLog{}; return nil },
-		func(name, raw []byte, esc bool) error {
-			if err := d.threatField(&l, name, raw, esc); err != nil {
-				return fmt.Errorf("threat log entry %d: %w", n+1, err)
-			}
-			return nil
-		},
-		func() error {
-			n++
-			if l.ReceiveTime.IsZero() {
-				return fmt.Errorf("threat log entry %d (serial %q seqno %d) has no receive_time", n, l.Serial, l.SeqNo)
-			}
-			return fn(&l)
-		})
-	return n, pg.finished(), err
+	return decodePage(body, "threat", d.threatField, func(l *mine.ThreatLog) (time.Time, string, uint64) {
+		return l.ReceiveTime, l.Serial, l.SeqNo
+	}, fn)
 }
 
 // ParseTrafficPage is ParseThreatPage for log-type traffic.
@@ -467,20 +452,31 @@ func ParseTrafficPage(body []byte, loc *time.Location, fn func(*mine.TrafficLog)
 }
 
 func (d *entryDecoder) trafficPage(body []byte, fn func(*mine.TrafficLog) error) (int, bool, error) {
-	var l mine.TrafficLog
+	return decodePage(body, "traffic", d.trafficField, func(l *mine.TrafficLog) (time.Time, string, uint64) {
+		return l.ReceiveTime, l.Serial, l.SeqNo
+	}, fn)
+}
+
+// decodePage parses a page into records of type T, one at a time: field
+// fills a record from one field, ident tells a finished record's receive
+// time and identity, fn receives it. A record without a receive time is an
+// error: it could be placed in no window.
+func decodePage[T any](body []byte, kind string, field func(*T, []byte, []byte, bool) error,
+	ident func(*T) (time.Time, string, uint64), fn func(*T) error) (int, bool, error) {
+	var l, zero T
 	n := 0
 	pg, err := parseLogPage(body,
-		func() error { l = mine.TrafficLog{}; return nil },
+		func() error { l = zero; return nil },
 		func(name, raw []byte, esc bool) error {
-			if err := d.trafficField(&l, name, raw, esc); err != nil {
-				return fmt.Errorf("traffic log entry %d: %w", n+1, err)
+			if err := field(&l, name, raw, esc); err != nil {
+				return fmt.Errorf("%s log entry %d: %w", kind, n+1, err)
 			}
 			return nil
 		},
 		func() error {
 			n++
-			if l.ReceiveTime.IsZero() {
-				return fmt.Errorf("traffic log entry %d (serial %q seqno %d) has no receive_time", n, l.Serial, l.SeqNo)
+			if t, serial, seq := ident(&l); t.IsZero() {
+				return fmt.Errorf("%s log entry %d (serial %q seqno %d) has no receive_time", kind, n, serial, seq)
 			}
 			return fn(&l)
 		})

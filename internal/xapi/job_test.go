@@ -72,3 +72,24 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("redactURL(%q) = %q; want the other parameters kept", in, got)
 	}
 }
+
+func TestSuccessEnvelope(t *testing.T) {
+	tests := []struct {
+		body      string
+		ok, known bool
+	}{
+		{`<response status="success"><result/></response>`, true, true},
+		{`<?xml version="1.0"?>` + "\n" + `<response status="success" code="19"><result/></response>`, true, true},
+		{`<response status='success' code='20'/>`, true, true},
+		{`<response status="success" code="7"><result/></response>`, false, true},
+		{`<response status="error" code="403"><result><msg>Invalid Credential</msg></result></response>`, false, true},
+		{`<html><body>502 Bad Gateway</body></html>`, false, false},
+		{``, false, false},
+	}
+	for _, tc := range tests {
+		ok, known := successEnvelope([]byte(tc.body))
+		if ok != tc.ok || known != tc.known {
+			t.Errorf("successEnvelope(%q) = %v, %v; want %v, %v", tc.body, ok, known, tc.ok, tc.known)
+		}
+	}
+}
