@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/panos-mine/mine/collect"
+	"github.com/panos-mine/mine/panosim"
+	"github.com/panos-mine/mine/signatures"
+)
+
+func newSimCmd(d *deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run the built-in PAN-OS simulator, or print its planted ground truth",
+	}
+	cmd.AddCommand(newSimServeCmd(d), newSimTruthCmd(d))
+	return cmd
+}
+
+func newSimServeCmd(d *deps) *cobra.Command {
+	var (
+		addr, certOut string
+		seed          int64
+		days          int
+		bare          bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the simulator over HTTPS on loopback",
+		Long: `Serve runs the PAN-OS simulator as an HTTPS server with a fresh self-signed
+certificate, written to --cert-out so clients can verify it. Unless --bare,
+the HTTP status signatures are deployed on it and --days of traffic have
+already flowed, so 'mine run' finds evidence at once; traffic keeps flowing
+in real time while it runs. Stop it with Ctrl-C.`,
+		Example: `  mine sim serve --addr 127.0.0.1:8443
+  # in another shell, with the key it prints:
+  SSL_CERT_FILE=/tmp/mine-sim-cert.pem PANOS_API_KEY=... mine run --host 127.0.0.1 --port 8443`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			span := time.Duration(days) * 24 * time.Hour
+			now := d.now().UTC().Truncate(time.Second)
+			start := now.Add(-span)
+			if bare {
+				start = now // a bare device has no history: traffic starts now
+			}
+			sim := panosim.New(panosim.Options{Seed: seed, Start: start, Bare: bare})
+			host, err := startSim(sim, addr)
+			if err != nil {
+				return err
+			}
+			defer host.close()
+			if err := os.WriteFile(certOut, host.pem, 0o644); err != nil {
+				return fmt.Errorf("write certificate: %w", err)
+			}
+			if !bare {
+				dep, err := signatures.Connect(ctx, collect.Config{
+					Host: host.host, Port: host.port, APIKey: sim.APIKey(), RootCAs: host.pool, Logger: d.logger,
+				})
+				if err != nil {
+					return err
+				}
+				if _, err := dep.Deploy(ctx, signatures.Default(), signatures.Location{}); err != nil {
+					return err
+				}
+				sim.Advance(span)
+			}
+			fmt.Fprintf(d.io.out, "PAN-OS simulator (seed %d) listening on %s\n", seed, host.url())
+			fmt.Fprintf(d.io.out, "API key:     %s\n", sim.APIKey())
+			fmt.Fprintf(d.io.out, "certificate: %s\n", certOut)
+			fmt.Fprintf(d.io.out, "try:         SSL_CERT_FILE=%s PANOS_API_KEY=%s mine run --host %s --port %d\n", certOut, sim.APIKey(), host.host, host.port)
+			tick := time.NewTicker(10 * time.Second)
+			defer tick.Stop()
+			last := time.Now()
+			for {
+				select {
+				case <-ctx.Done():
+					fmt.Fprintln(d.io.err, "simulator stopped")
+					return nil
+				case err := <-host.done:
+					return fmt.Errorf("simulator: %w", err)
+				case t := <-tick.C:
+					sim.Advance(t.Sub(last).Truncate(time.Second))
+					last = last.Add(t.Sub(last).Truncate(time.Second))
+				}
+			}
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8443", "address to listen on (loopback)")
+	f.Int64Var(&seed, "seed", 1, "seed of the simulated traffic")
+	f.IntVar(&days, "days", 7, "days of traffic that have already flowed at start")
+	f.BoolVar(&bare, "bare", false, "start without signatures and without history: deploy them yourself")
+	f.StringVar(&certOut, "cert-out", filepath.Join(os.TempDir(), "mine-sim-cert.pem"), "where to write the simulator's certificate (PEM)")
+	return cmd
+}
+
+func newSimTruthCmd(d *deps) *cobra.Command {
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "truth",
+		Short: "Print the simulator's planted ground truth as JSON",
+		Long: `Truth prints what the simulator plants for a seed: the services reachable
+only through the catch-all, those covered by App-ID rules, scanners, broken
+links and failing servers. Tests measure mine's analysis against it.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sim := panosim.New(panosim.Options{Seed: seed})
+			enc := json.NewEncoder(d.io.out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(sim.Truth())
+		},
+	}
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the simulated traffic")
+	return cmd
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/collect"
+	"github.com/panos-mine/mine/correlate"
+	"github.com/panos-mine/mine/report"
+	"github.com/panos-mine/mine/signatures"
+)
+
+// pipeline is collect, correlate and report against one device: what
+// `mine run` and `mine demo` share, so the demo exercises the production
+// path.
+type pipeline struct {
+	conn     collect.Config
+	vsys     string
+	since    time.Duration
+	catchAll []string
+	now      time.Time
+	// tune adjusts the collector (the demo polls its simulator faster).
+	tune func(*collect.Client)
+}
+
+// outputs says where the report goes.
+type outputs struct {
+	xlsx string // workbook path; "" for none
+	json string // JSON path, "-" for stdout, "" for none
+}
+
+func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
+	log := d.logger
+	c, err := collect.Connect(ctx, p.conn, p.vsys)
+	if err != nil {
+		return nil, err
+	}
+	if p.tune != nil {
+		p.tune(c)
+	}
+	dev := c.Device()
+	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
+
+	rules, err := c.Rules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := c.HitCounts(ctx)
+	if err != nil {
+		if !errors.Is(err, collect.ErrUnsupported) {
+			return nil, err
+		}
+		log.Warn("no rule hit counts", "reason", err)
+	}
+	catchAll, err := correlate.FindCatchAll(rules, p.catchAll)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dev.Hostname, err)
+	}
+	names := make([]string, len(catchAll))
+	for i, r := range catchAll {
+		names[i] = r.Name
+	}
+	log.Info("catch-all", "rules", names)
+
+	w := mine.NewWindow(p.now, p.since)
+	agg := correlate.NewAggregator(names)
+	lo, hi := signatures.Default().IDRange()
+	start := time.Now()
+	ts, err := c.ThreatLogs(ctx, w, lo, hi, func(l *mine.ThreatLog) error { agg.AddThreat(l); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("collect threat logs: %w", err)
+	}
+	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "took", time.Since(start).Round(time.Millisecond))
+	if ts.Entries == 0 {
+		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
+	}
+	start = time.Now()
+	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error { agg.AddTraffic(l); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("collect traffic logs: %w", err)
+	}
+	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "took", time.Since(start).Round(time.Millisecond))
+
+	return agg.Report(correlate.Input{
+		Device: dev, Window: w, Rules: rules, Hits: hits, CatchAll: catchAll, Generated: p.now,
+	}), nil
+}
+
+// write renders the report to the requested outputs and the terminal
+// summary: on stdout, or on stderr when stdout carries the JSON.
+func (o outputs) write(d *deps, r *mine.Report) error {
+	if o.xlsx != "" {
+		if err := report.WriteWorkbookFile(o.xlsx, r); err != nil {
+			return fmt.Errorf("write workbook: %w", err)
+		}
+		d.logger.Info("workbook written", "path", o.xlsx)
+	}
+	summary := d.io.out
+	switch o.json {
+	case "":
+	case "-":
+		summary = d.io.err
+		if err := report.WriteJSON(d.io.out, r); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+	default:
+		if err := writeFileAtomic(o.json, func(w io.Writer) error { return report.WriteJSON(w, r) }); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+		d.logger.Info("JSON written", "path", o.json)
+	}
+	if d.global.quiet && summary == d.io.err {
+		return nil
+	}
+	return report.WriteSummary(summary, r)
+}
+
+// writeFileAtomic writes through a temporary file in the same directory and
+// renames it into place, so a failure never leaves a half-written file.
+func writeFileAtomic(path string, fill func(io.Writer) error) error {
+	dir := "."
+	for i := len(path) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(path[i]) {
+			dir = path[:i+1]
+			break
+		}
+	}
+	f, err := os.CreateTemp(dir, ".mine-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,49 @@
+// Package panosim is an in-process simulator of a PAN-OS firewall's XML API.
+//
+// A Server is an http.Handler that answers the requests pango and mine send
+// to a firewall (keygen, op commands, config get/show/set/edit/delete/move/
+// rename, commit and job status, log query jobs, rule hit counts) with
+// responses shaped like a real PA-VM running PAN-OS 10.2 (see
+// shared/docs/panos-xmlapi.md and the recorded answers in testdata/real).
+//
+// Behind it sits a deterministic, seeded traffic model: clients in a trust
+// zone (10.1.0.0/16), servers in a dmz (10.20.0.0/16), the internet, a vsys1
+// rulebase ending in the port-based catch-all rule Allow-Web-Ports, App-ID
+// rules above it, scanners, broken links and failing servers. Advance moves
+// the scenario clock; the sessions of that period are matched first-match
+// against the running configuration at their start, so committed changes
+// decide which rule carries each session, whether it is logged, and whether
+// its HTTP responses produce threat logs. A THREAT log (subtype
+// vulnerability) exists only when a committed custom vulnerability signature
+// matches the status on context http-rsp-code, the carrying rule's
+// vulnerability profile alerts on it (severity, host, threat exceptions; the
+// predefined "default" profile does not cover informational, "strict" does),
+// the rule does not disable server response inspection, and the application
+// is decoded HTTP (not ssl or ssh).
+//
+// Truth exposes the planted ground truth (which services sit behind the
+// catch-all, which sources scan, which URLs are broken), so the analysis can
+// be measured by precision and recall instead of by its own output.
+//
+// Simplifications worth knowing:
+//   - Log times have one-second resolution in the device zone; receive_time
+//     equals time_generated. Query time literals compare against the device
+//     wall clock, so during the repeated hour of a DST change a window
+//     matches both occurrences (clients dedupe on serial and seqno).
+//   - A log query's result is fixed when it is submitted.
+//   - Hit counts are kept per rule UUID and counted when a session ends (or
+//     is denied), at the second of its traffic log, so hit counts and traffic
+//     logs agree exactly. The two default rules do not log, as on a device.
+//   - A commit fails (job result FAIL, running config unchanged) when a rule
+//     references a zone, address, service or profile that does not exist, or
+//     a custom vulnerability ID is outside 41000-45000 and 6800001-6900000.
+//   - application-default uses a small built-in default-port table;
+//     service-http is tcp/80 and tcp/8080, service-https tcp/443.
+//   - misc carries host/path?query without the port of the Host header.
+//
+// panosim is an independent oracle: it uses the standard library only (it
+// may import the root package for constants), must never import collect,
+// correlate or pango, and shares no XML structs with any other package, or a
+// bug on one side would hide the same bug on the other. Non-test files never
+// import testing, because the demo links this package.
+package panosim

@@ -1,0 +1,371 @@
+package panosim
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+	_ "time/tzdata" // the device zone must load on hosts without zoneinfo
+)
+
+// Options configures a simulated firewall. The zero value is a usable
+// scenario for seed 0.
+type Options struct {
+	// Seed selects the scenario: servers, services, clients, scanners,
+	// faults and every random draw of the traffic.
+	Seed int64
+	// Start is the scenario clock at creation; default 2026-11-01T00:00:00Z.
+	Start time.Time
+	// TimeZone is the IANA zone of the device; default America/Los_Angeles.
+	// Log times and log query filters are in this zone.
+	TimeZone string
+	// Username and Password are the admin credentials accepted by keygen;
+	// default "admin" / "paloalto".
+	Username, Password string
+	// APIKey is the key keygen returns and every request must carry;
+	// default: derived from the seed.
+	APIKey string
+	// SessionsPerDay is the volume of the normal clients on a working day;
+	// default 3000. A negative value leaves only the scanners.
+	SessionsPerDay int
+	// Bare makes the catch-all rule carry the predefined "default"
+	// vulnerability profile (which does not log informational threats)
+	// instead of the logging corp-profiles group.
+	Bare bool
+	// PollsBeforeFinish is how many polls of a log or commit job answer
+	// ACT before FIN; default 1, a negative value means 0.
+	PollsBeforeFinish int
+}
+
+// defaultStart is the scenario clock of a Server created without
+// Options.Start.
+var defaultStart = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultTimeZone is the device time zone of a Server created without
+// Options.TimeZone.
+const DefaultTimeZone = "America/Los_Angeles"
+
+// Device identity constants reported by show system info.
+const (
+	SWVersion     = "10.2.9-h1"
+	Model         = "PA-VM"
+	AppVersion    = "8795-8489"
+	ThreatVersion = "8795-8489"
+)
+
+func (o Options) withDefaults() Options {
+	if o.Start.IsZero() {
+		o.Start = defaultStart
+	}
+	o.Start = o.Start.UTC().Truncate(time.Second)
+	if o.TimeZone == "" {
+		o.TimeZone = DefaultTimeZone
+	}
+	if o.Username == "" {
+		o.Username = "admin"
+	}
+	if o.Password == "" {
+		o.Password = "paloalto"
+	}
+	if o.APIKey == "" {
+		o.APIKey = deriveAPIKey(o.Seed)
+	}
+	switch {
+	case o.SessionsPerDay == 0:
+		o.SessionsPerDay = 3000
+	case o.SessionsPerDay < 0:
+		o.SessionsPerDay = 0
+	}
+	switch {
+	case o.PollsBeforeFinish == 0:
+		o.PollsBeforeFinish = 1
+	case o.PollsBeforeFinish < 0:
+		o.PollsBeforeFinish = 0
+	}
+	return o
+}
+
+// Validate reports options New would reject: an unknown time zone.
+func (o Options) Validate() error {
+	o = o.withDefaults()
+	if _, err := time.LoadLocation(o.TimeZone); err != nil {
+		return fmt.Errorf("panosim: time zone %q: %w", o.TimeZone, err)
+	}
+	return nil
+}
+
+// device is the identity the responses and logs carry.
+type device struct {
+	loc           *time.Location
+	serial        string
+	hostname      string
+	natIP         string
+	threatVersion string
+	boot          time.Time
+}
+
+type hitCounter struct {
+	count       uint64
+	first, last int64
+}
+
+type ruleTimes struct{ created, modified int64 }
+
+// Server is a simulated PAN-OS firewall. It implements http.Handler for the
+// XML API at /api and /api/, and is safe for concurrent use.
+type Server struct {
+	mu  sync.Mutex
+	o   Options
+	sc  *scenario
+	dev device
+
+	now      time.Time
+	nextHour int64
+	pending  []event
+	nextSess uint64
+
+	candidate *node
+	running   *node
+	pol       *policy
+	cfgVer    int
+
+	threat     []*logEntry
+	traffic    []*logEntry
+	seqThreat  uint64
+	seqTraffic uint64
+
+	hits      map[string]*hitCounter // by rule uuid
+	ruleTimes map[string]*ruleTimes  // by rule uuid
+
+	nextJob int
+	commits []*commitJob
+	logJobs map[int]*logJob
+	uuidSeq int
+	truth   Truth
+}
+
+// New returns a simulated firewall for the options. It panics when
+// o.TimeZone is not a known IANA zone (see Options.Validate).
+func New(o Options) *Server {
+	o = o.withDefaults()
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		panic(fmt.Sprintf("panosim: time zone %q: %v", o.TimeZone, err))
+	}
+	sc := newScenario(o, loc)
+	s := &Server{
+		o:  o,
+		sc: sc,
+		dev: device{
+			loc: loc, serial: sc.serial, hostname: sc.hostname, natIP: sc.natIP.String(),
+			threatVersion: ThreatVersion,
+			boot:          o.Start.Add(-(52*time.Hour + time.Duration(mix64(uint64(o.Seed))%86400)*time.Second)),
+		},
+		now:        o.Start,
+		nextSess:   100_000 + mix64(uint64(o.Seed)^7)%400_000,
+		cfgVer:     2000 + int(mix64(uint64(o.Seed)^9)%900),
+		seqThreat:  mix64(uint64(o.Seed)^11) % 10_000_000,
+		seqTraffic: mix64(uint64(o.Seed)^13) % 10_000_000,
+		hits:       map[string]*hitCounter{},
+		ruleTimes:  map[string]*ruleTimes{},
+		nextJob:    1 + int(mix64(uint64(o.Seed)^17)%40),
+		logJobs:    map[int]*logJob{},
+	}
+	root, err := parseOne(sc.initialConfig())
+	if err != nil {
+		panic("panosim: initial configuration: " + err.Error())
+	}
+	s.running = root
+	s.candidate = root.clone()
+	s.pol = compilePolicy(s.running, o.Seed)
+	created := o.Start.Add(-40 * 24 * time.Hour).Unix()
+	for i, r := range s.pol.rules {
+		t := created + int64(i)*3607
+		if r.isDefault {
+			t = s.dev.boot.Add(-200 * 24 * time.Hour).Unix()
+		}
+		s.ruleTimes[r.uuid] = &ruleTimes{created: t, modified: t}
+	}
+	return s
+}
+
+// APIKey returns the API key the server accepts.
+func (s *Server) APIKey() string { return s.o.APIKey }
+
+// Now returns the scenario clock, in UTC.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// Location returns the device time zone.
+func (s *Server) Location() *time.Location { return s.dev.loc }
+
+// Truth returns the planted ground truth of the scenario. It depends on the
+// options only, not on Advance or on configuration changes.
+func (s *Server) Truth() Truth { return s.sc.truth() }
+
+// LogCounts returns how many threat and traffic log entries are stored.
+func (s *Server) LogCounts() (threat, traffic int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.threat), len(s.traffic)
+}
+
+// Advance lets the traffic of [Now(), Now()+d) flow against the running
+// configuration: logs are written, hit counts updated, and the clock moves.
+// Pending commit jobs finish first. Advancing in one call or in several
+// produces the same logs.
+func (s *Server) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.finishCommits(len(s.commits))
+	target := s.now.Add(d)
+	cutTarget := target.UnixMilli()
+	for {
+		hs := s.o.Start.Add(time.Duration(s.nextHour) * time.Hour)
+		if !hs.Before(target) {
+			break
+		}
+		for _, ss := range s.sc.genHour(s.nextHour, hs) {
+			ss.id = s.nextSess
+			s.nextSess++
+			s.pending = append(s.pending, event{at: ss.start, s: ss, kind: evStart})
+			for i, r := range ss.reqs {
+				s.pending = append(s.pending, event{at: r.at, s: ss, kind: evResponse, idx: i})
+			}
+			s.pending = append(s.pending, event{at: ss.end, s: ss, kind: evEnd})
+		}
+		s.nextHour++
+		s.emit(min(hs.Add(time.Hour).UnixMilli(), cutTarget))
+	}
+	s.emit(cutTarget)
+	s.now = target
+}
+
+// emit processes the pending events before cut, in order.
+func (s *Server) emit(cut int64) {
+	slices.SortFunc(s.pending, eventLess)
+	i := 0
+	for ; i < len(s.pending) && s.pending[i].at < cut; i++ {
+		s.process(s.pending[i])
+	}
+	n := copy(s.pending, s.pending[i:])
+	clear(s.pending[n:])
+	s.pending = s.pending[:n]
+}
+
+func (s *Server) hit(r *cRule, at int64) {
+	sec := floorDiv(at, 1000)
+	h := s.hits[r.uuid]
+	if h == nil {
+		h = &hitCounter{first: sec}
+		s.hits[r.uuid] = h
+	}
+	h.count++
+	h.last = sec
+}
+
+func (s *Server) newLog(threat bool, at int64, ss *session) *logEntry {
+	e := &logEntry{
+		threat: threat,
+		at:     at,
+		wall:   wallClock(time.UnixMilli(at), s.dev.loc),
+		s:      ss,
+		rule:   ss.rule,
+		cfgVer: ss.cfgVer,
+	}
+	if threat {
+		s.seqThreat++
+		e.seqno = s.seqThreat
+		s.threat = append(s.threat, e)
+	} else {
+		s.seqTraffic++
+		e.seqno = s.seqTraffic
+		s.traffic = append(s.traffic, e)
+	}
+	return e
+}
+
+func (s *Server) process(ev event) {
+	ss := ev.s
+	switch ev.kind {
+	case evStart:
+		r := s.pol.match(ss)
+		ss.rule, ss.pol, ss.cfgVer = r, s.pol, s.cfgVer
+		if r.action == "allow" {
+			return
+		}
+		ss.denied = true
+		s.hit(r, ev.at)
+		if r.logEnd {
+			e := s.newLog(false, ev.at, ss)
+			e.subtype = "deny"
+			if r.action == "drop" {
+				e.subtype = "drop"
+			}
+			e.action = r.action
+			e.app = ss.app
+			if r.apps == nil {
+				e.app = "not-applicable"
+			}
+		}
+	case evResponse:
+		if ss.denied || !httpApps[ss.app] {
+			return
+		}
+		req := &ss.reqs[ev.idx]
+		for _, sig := range ss.pol.sigsFor(ss.rule, req.status) {
+			e := s.newLog(true, ev.at, ss)
+			e.tid = sig.tid
+			e.name = sig.name
+			e.severity = sig.severity
+			e.misc = req.host + req.path
+			e.repeat = req.count
+			e.urlIdx = ev.idx + 1
+		}
+	case evEnd:
+		if ss.denied {
+			return
+		}
+		s.hit(ss.rule, ev.at)
+		if ss.rule.logEnd {
+			e := s.newLog(false, ev.at, ss)
+			e.subtype = "end"
+			e.action = "allow"
+			e.app = ss.app
+		}
+	}
+}
+
+// ServeHTTP answers XML API requests at /api and /api/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			writeResponse(w, errorResp(500, 2, fmt.Sprintf("internal error: %v", p)))
+		}
+	}()
+	if r.URL.Path != "/api" && r.URL.Path != "/api/" {
+		writeResponse(w, response{httpStatus: http.StatusNotFound, body: errorBody(0, "not found")})
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		writeResponse(w, response{httpStatus: http.StatusMethodNotAllowed, body: errorBody(0, "method not allowed")})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<20)
+	if err := r.ParseForm(); err != nil {
+		writeResponse(w, errorResp(400, 400, "bad request: "+err.Error()))
+		return
+	}
+	req := &request{form: r.Form, header: r.Header}
+	req.user, req.pass, req.basic = r.BasicAuth()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeResponse(w, s.handle(req))
+}

@@ -1,0 +1,451 @@
+package panosim
+
+import (
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// httpReq is one HTTP request/response pair of a session, or several
+// identical consecutive ones folded together (count > 1).
+type httpReq struct {
+	at      int64 // unix milliseconds of the response
+	host    string
+	path    string
+	status  int
+	count   int
+	size    int // response bytes, per response
+	reqSize int
+}
+
+// session is one simulated connection.
+type session struct {
+	id        uint64
+	start     int64 // unix milliseconds
+	end       int64
+	from, to  string
+	src, dst  netip.Addr
+	sport     int
+	dport     int
+	proto     string
+	app       string
+	reqs      []httpReq
+	bytesSent int64 // client to server
+	bytesRecv int64 // server to client
+	endReason string
+
+	// Decided at the session's start against the running configuration.
+	rule   *cRule
+	pol    *policy
+	cfgVer int
+	denied bool
+}
+
+type evKind uint8
+
+const (
+	evStart evKind = iota
+	evResponse
+	evEnd
+)
+
+type event struct {
+	at   int64
+	s    *session
+	kind evKind
+	idx  int
+}
+
+func eventLess(a, b event) int {
+	switch {
+	case a.at != b.at:
+		return cmpInt64(a.at, b.at)
+	case a.s.id != b.s.id:
+		return cmpInt64(int64(a.s.id), int64(b.s.id))
+	case a.kind != b.kind:
+		return int(a.kind) - int(b.kind)
+	default:
+		return a.idx - b.idx
+	}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// hourWeights is the relative session volume per local hour of a working day.
+var hourWeights = [24]float64{
+	0.15, 0.1, 0.1, 0.1, 0.1, 0.15, 0.3, 0.7, 1.4, 1.7, 1.7, 1.6,
+	1.2, 1.5, 1.7, 1.6, 1.4, 1.0, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15,
+}
+
+var hourWeightSum = func() float64 {
+	var s float64
+	for _, w := range hourWeights {
+		s += w
+	}
+	return s
+}()
+
+// Shares of the normal clients' sessions per kind of traffic.
+const (
+	shareDNS      = 0.28
+	shareWeb      = 0.17
+	shareTLS      = 0.20
+	shareCovered  = 0.10
+	shareCatchAll = 0.20
+	shareOpaque   = 0.045
+	shareBlocked  = 0.005
+	weekendFactor = 0.35
+)
+
+// gen generates the sessions of one scenario hour.
+type gen struct {
+	sc        *scenario
+	rng       *rand.Rand
+	hourStart int64
+	localHour int
+	out       []*session
+}
+
+// count draws how many events of expected number lambda happen.
+func (g *gen) count(lambda float64) int {
+	n := int(lambda)
+	if g.rng.Float64() < lambda-float64(n) {
+		n++
+	}
+	return n
+}
+
+func (g *gen) startInHour() int64 {
+	return g.hourStart + g.rng.Int64N(3600_000)
+}
+
+func (g *gen) sport() int { return 1024 + g.rng.IntN(64000) }
+
+func pickSkewed(rng *rand.Rand, n int) int {
+	return int(float64(n) * math.Pow(rng.Float64(), 1.6))
+}
+
+// genHour returns the sessions that start in scenario hour h, sorted by
+// start. The RNG is seeded from the seed and the hour index only, so the
+// traffic does not depend on how the clock was advanced.
+func (sc *scenario) genHour(h int64, hourStart time.Time) []*session {
+	local := hourStart.In(sc.loc)
+	g := &gen{
+		sc:        sc,
+		rng:       newRNG(sc.seed, 0x10000+uint64(h)),
+		hourStart: hourStart.UnixMilli(),
+		localHour: local.Hour(),
+	}
+	total := float64(sc.spd) * hourWeights[local.Hour()] / hourWeightSum
+	if wd := local.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		total *= weekendFactor
+	}
+
+	for range g.count(total * shareDNS) {
+		g.dns()
+	}
+	for range g.count(total * shareWeb) {
+		g.internetWeb()
+	}
+	for range g.count(total * shareTLS) {
+		g.internetTLS()
+	}
+	var coveredW float64
+	for _, s := range sc.covered {
+		coveredW += s.weight
+	}
+	for _, s := range sc.covered {
+		for range g.count(total * shareCovered * s.weight / coveredW) {
+			g.httpService(s, s.clients[pickSkewed(g.rng, len(s.clients))])
+		}
+	}
+	var caW float64
+	for _, s := range sc.catchAll {
+		caW += s.weight
+	}
+	for _, s := range sc.catchAll {
+		for range g.count(total * shareCatchAll * s.weight / caW) {
+			g.httpService(s, s.clients[pickSkewed(g.rng, len(s.clients))])
+		}
+	}
+	var opW float64
+	for _, s := range sc.opaque {
+		opW += s.weight
+	}
+	for _, s := range sc.opaque {
+		for range g.count(total * shareOpaque * s.weight / opW) {
+			g.opaqueService(s)
+		}
+	}
+	for range g.count(total * shareBlocked) {
+		g.blocked()
+	}
+	for _, s := range sc.scanners {
+		if slices.Contains(s.hours, g.localHour) {
+			g.sweep(s)
+		}
+	}
+	slices.SortStableFunc(g.out, func(a, b *session) int { return cmpInt64(a.start, b.start) })
+	return g.out
+}
+
+func (g *gen) client() netip.Addr {
+	return g.sc.clients[g.rng.IntN(len(g.sc.clients))]
+}
+
+func (g *gen) newSession(src, dst netip.Addr, from, to, proto, app string, dport int) *session {
+	s := &session{
+		start: g.startInHour(),
+		from:  from, to: to, src: src, dst: dst,
+		sport: g.sport(), dport: dport, proto: proto, app: app,
+		endReason: "tcp-fin",
+	}
+	g.out = append(g.out, s)
+	return s
+}
+
+func (g *gen) dns() {
+	dst, to := g.sc.dnsInt, zoneDMZ
+	if g.rng.IntN(10) == 0 {
+		dst, to = g.sc.dnsExt, zoneUntrust
+	}
+	s := g.newSession(g.client(), dst, zoneTrust, to, "udp", "dns", 53)
+	s.end = s.start + 20 + g.rng.Int64N(900)
+	s.bytesSent = 60 + g.rng.Int64N(60)
+	s.bytesRecv = 90 + g.rng.Int64N(300)
+	s.endReason = "aged-out"
+}
+
+func (g *gen) internetWeb() {
+	st := g.sc.sites[pickSkewed(g.rng, len(g.sc.sites))]
+	s := g.newSession(g.client(), st.ip, zoneTrust, zoneUntrust, "tcp", "web-browsing", 80)
+	g.fillRequests(s, st.host, sitePaths, nil, 1+g.rng.IntN(5))
+}
+
+func (g *gen) internetTLS() {
+	st := g.sc.sites[pickSkewed(g.rng, len(g.sc.sites))]
+	s := g.newSession(g.client(), st.ip, zoneTrust, zoneUntrust, "tcp", "ssl", 443)
+	g.opaqueTail(s, 200, 30_000, 2_000, 400_000)
+}
+
+func (g *gen) blocked() {
+	dst := g.sc.blocked[g.rng.IntN(len(g.sc.blocked))]
+	s := g.newSession(g.client(), dst, zoneTrust, zoneUntrust, "tcp", "web-browsing", 80)
+	s.end = s.start + 1
+	s.bytesSent = 74
+	s.endReason = "policy-deny"
+}
+
+func (g *gen) httpService(sv *svc, client netip.Addr) {
+	s := g.newSession(client, sv.ip, zoneTrust, sv.zone, sv.proto, sv.app, sv.port)
+	g.fillRequests(s, sv.host, sv.paths, sv, 1+g.rng.IntN(5))
+}
+
+func (g *gen) opaqueService(sv *svc) {
+	c := sv.clients[pickSkewed(g.rng, len(sv.clients))]
+	s := g.newSession(c, sv.ip, zoneTrust, sv.zone, sv.proto, sv.app, sv.port)
+	switch sv.app {
+	case "ssh":
+		g.opaqueTail(s, 5_000, 1_800_000, 4_000, 2_000_000)
+	default:
+		g.opaqueTail(s, 300, 120_000, 3_000, 800_000)
+	}
+}
+
+// opaqueTail gives a session without visible requests a duration and volume.
+func (g *gen) opaqueTail(s *session, minMs, maxMs, minBytes, maxBytes int64) {
+	s.end = s.start + minMs + g.rng.Int64N(maxMs-minMs)
+	recv := minBytes + g.rng.Int64N(maxBytes-minBytes)
+	s.bytesRecv = recv
+	s.bytesSent = 800 + recv/(4+g.rng.Int64N(12))
+	if g.rng.IntN(12) == 0 {
+		s.endReason = "tcp-rst-from-server"
+	}
+}
+
+func (g *gen) pick(paths []pathSpec, first bool) pathSpec {
+	var total float64
+	for _, p := range paths {
+		if first == (p.kind == pathRoot || p.kind == pathPage || p.kind == pathLogin) {
+			total += p.w
+		}
+	}
+	x := g.rng.Float64() * total
+	for _, p := range paths {
+		if first != (p.kind == pathRoot || p.kind == pathPage || p.kind == pathLogin) {
+			continue
+		}
+		if x < p.w {
+			return p
+		}
+		x -= p.w
+	}
+	return paths[0]
+}
+
+func (g *gen) expand(p pathSpec) string {
+	if len(p.vars) == 0 {
+		return p.tmpl
+	}
+	return strings.Replace(p.tmpl, "{}", p.vars[g.rng.IntN(len(p.vars))], 1)
+}
+
+func (g *gen) statusFor(k pathKind, sv *svc) int {
+	r := g.rng.Float64()
+	switch k {
+	case pathRoot:
+		if r < 0.6 {
+			return 302
+		}
+		return 200
+	case pathPage:
+		if r < 0.9 {
+			return 200
+		}
+		return 304
+	case pathStatic:
+		if r < 0.55 {
+			return 200
+		}
+		return 304
+	case pathLogin:
+		switch {
+		case r < 0.75:
+			return 200
+		case r < 0.93:
+			return 401
+		}
+		return 403
+	case pathAPI:
+		if r < 0.97 {
+			return 200
+		}
+		return 304
+	case pathMoved:
+		return 301
+	case pathBroken, pathNotFound:
+		return 404
+	case pathErr500:
+		return 500
+	case pathErr503:
+		if sv != nil && sv.outage[g.localHour] {
+			return 503
+		}
+		return 200
+	}
+	return 200
+}
+
+func (g *gen) sizeFor(status int, k pathKind) int {
+	switch {
+	case status == 304:
+		return 180 + g.rng.IntN(120)
+	case status >= 300 && status < 400:
+		return 300 + g.rng.IntN(300)
+	case status >= 400:
+		return 400 + g.rng.IntN(1600)
+	case k == pathStatic:
+		return 5_000 + g.rng.IntN(75_000)
+	case k == pathAPI:
+		return 800 + g.rng.IntN(20_000)
+	}
+	return 6_000 + g.rng.IntN(55_000)
+}
+
+// fillRequests gives an HTTP session n requests (plus planted paths on sv).
+func (g *gen) fillRequests(s *session, host string, paths []pathSpec, sv *svc, n int) {
+	t := s.start + 20 + g.rng.Int64N(200)
+	add := func(path string, k pathKind) {
+		status := g.statusFor(k, sv)
+		cnt := 1
+		if k == pathAPI && g.rng.IntN(4) == 0 {
+			cnt = 2 + g.rng.IntN(2)
+		}
+		last := len(s.reqs) - 1
+		if last >= 0 && s.reqs[last].path == path && s.reqs[last].status == status {
+			s.reqs[last].count += cnt
+		} else {
+			s.reqs = append(s.reqs, httpReq{
+				at: t, host: host, path: path, status: status, count: cnt,
+				size: g.sizeFor(status, k), reqSize: 350 + g.rng.IntN(600),
+			})
+		}
+		t += int64(cnt) * (80 + g.rng.Int64N(3000))
+	}
+	for i := range n {
+		p := g.pick(paths, i == 0)
+		add(g.expand(p), p.kind)
+	}
+	if sv != nil {
+		if sv.broken != "" && g.rng.Float64() < 0.22 {
+			add(sv.broken, pathBroken)
+		}
+		if sv.err500 != "" && g.rng.Float64() < 0.12 {
+			add(sv.err500, pathErr500)
+		}
+		if sv.err503 != "" && g.rng.Float64() < 0.3 {
+			add(sv.err503, pathErr503)
+		}
+	}
+	g.finishHTTP(s, t)
+}
+
+func (g *gen) finishHTTP(s *session, t int64) {
+	s.end = t + 200 + g.rng.Int64N(15_000)
+	for _, r := range s.reqs {
+		s.bytesSent += int64(r.count * r.reqSize)
+		s.bytesRecv += int64(r.count * r.size)
+	}
+	s.bytesSent += 200
+	s.bytesRecv += 120
+}
+
+// sweep generates a scanner's probes of all its targets in this hour.
+func (g *gen) sweep(sc *scanner) {
+	for _, tg := range sc.targets {
+		probes := []string{"/"}
+		for _, i := range g.rng.Perm(len(scannerProbes))[:sc.probes-1] {
+			probes = append(probes, scannerProbes[i])
+		}
+		g.rng.Shuffle(len(probes), func(i, j int) { probes[i], probes[j] = probes[j], probes[i] })
+		for len(probes) > 0 {
+			k := min(len(probes), 1+g.rng.IntN(5))
+			s := g.newSession(sc.ip, tg.ip, zoneTrust, tg.zone, tg.proto, tg.app, tg.port)
+			t := s.start + 5 + g.rng.Int64N(50)
+			for _, p := range probes[:k] {
+				status := 404
+				switch {
+				case p == "/":
+					status = 200
+				case tg != g.sc.printer && forbiddenProbes[p]:
+					status = 403
+				}
+				s.reqs = append(s.reqs, httpReq{
+					at: t, host: tg.ip.String(), path: p, status: status, count: 1,
+					size: g.sizeFor(status, pathPage), reqSize: 180 + g.rng.IntN(120),
+				})
+				t += 10 + g.rng.Int64N(400)
+			}
+			probes = probes[k:]
+			s.end = t + 50 + g.rng.Int64N(2000)
+			for _, r := range s.reqs {
+				s.bytesSent += int64(r.reqSize)
+				s.bytesRecv += int64(r.size)
+			}
+			if g.rng.IntN(3) == 0 {
+				s.endReason = "tcp-rst-from-client"
+			}
+		}
+	}
+}
