@@ -45,8 +45,20 @@ type Client struct {
 	PollStart, PollMax time.Duration
 	// JobDeadline bounds one log query job.
 	JobDeadline time.Duration
-	// SliceLength cuts the window into slices queried one after another.
+	// SliceLength cuts the window into slices; each is collected by one
+	// worker at a time.
 	SliceLength time.Duration
+	// Jobs is how many log query jobs run at once against the device.
+	Jobs int
+	// Retries is how often a transient failure of one query is retried;
+	// RetryBase is the first backoff (doubled each time, with jitter).
+	Retries   int
+	RetryBase time.Duration
+	// Checkpoint, when set, is a directory where finished slices are kept
+	// so an interrupted collection resumes (see collectLogs).
+	Checkpoint string
+	// Progress, when set, is called after every page delivered.
+	Progress func(Progress)
 }
 
 // Connect opens a session, reads the device identity and its time zone.
@@ -66,7 +78,8 @@ func Connect(ctx context.Context, cfg Config, vsys string) (*Client, error) {
 	}
 	c := &Client{s: s, vsys: vsys, logger: logger,
 		PageSize: 5000, PollStart: 100 * time.Millisecond, PollMax: 2 * time.Second,
-		JobDeadline: 10 * time.Minute, SliceLength: 24 * time.Hour}
+		JobDeadline: 10 * time.Minute, SliceLength: 6 * time.Hour,
+		Jobs: 2, Retries: 4, RetryBase: 500 * time.Millisecond}
 	body, err := s.Op(ctx, "<show><system><info/></system></show>")
 	if err != nil {
 		return nil, fmt.Errorf("read system info of %s: %w", cfg.Host, err)

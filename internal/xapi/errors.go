@@ -1,6 +1,8 @@
 package xapi
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -89,4 +91,14 @@ func redactURL(s string) string {
 		b.WriteString("REDACTED")
 		s = s[j:]
 	}
+}
+
+// isCertError reports a TLS certificate verification failure, which no
+// retry will mend.
+func isCertError(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var tv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &tv)
 }

@@ -1,24 +1,20 @@
 package xapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/PaloAltoNetworks/pango"
-	pangoerr "github.com/PaloAltoNetworks/pango/errors"
 	"github.com/PaloAltoNetworks/pango/util"
 )
 
@@ -124,6 +120,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Sleep waits d between polls, or until ctx ends (its error is returned).
 func (s *Session) Sleep(ctx context.Context, d time.Duration) error { return s.sleep(ctx, d) }
 
+// SetAPIKeyForTest replaces the key the session sends (tests of refusal).
+func (s *Session) SetAPIKeyForTest(key string) { s.fw.ApiKey = key }
+
 // SetSleep replaces the function that waits between polls (for tests).
 func (s *Session) SetSleep(f func(ctx context.Context, d time.Duration) error) { s.sleep = f }
 
@@ -223,123 +222,6 @@ func (s *Session) Commit(ctx context.Context, description string) (uint, error) 
 	cmd += "</commit>"
 	id, _, err := s.fw.Commit(cmd, "", nil)
 	return id, translate("commit", err)
-}
-
-// SubmitLog starts a log query job and returns its ID.
-func (s *Session) SubmitLog(ctx context.Context, logType, query, dir string, nlogs, skip int) (uint, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	var ans util.JobResponse
-	_, err := s.fw.Log(logType, "", query, dir, nlogs, skip, nil, &ans)
-	if err != nil {
-		return 0, translate(fmt.Sprintf("submit %s log query %q", logType, query), err)
-	}
-	if ans.Id == 0 {
-		return 0, fmt.Errorf("submit %s log query %q: the device answered without a job ID", logType, query)
-	}
-	return ans.Id, nil
-}
-
-// GetLog polls a log query job once and returns the raw answer.
-//
-// It does not go through pango: pango checks every answer for an error by
-// unmarshalling all of it with encoding/xml, which for a page of 5000 log
-// entries (several MB) costs an order of magnitude more than parsing the
-// entries themselves. Here the envelope is checked in place, and only an
-// error answer (small) is handed to pango's error parser. The key travels
-// in the X-PAN-KEY header, the request honours ctx.
-func (s *Session) GetLog(ctx context.Context, id uint) ([]byte, error) {
-	what := fmt.Sprintf("poll log job %d", id)
-	form := url.Values{}
-	form.Set("type", "log")
-	form.Set("action", "get")
-	form.Set("job-id", strconv.FormatUint(uint64(id), 10))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.apiURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-PAN-KEY", s.fw.ApiKey)
-	for k, v := range s.fw.Headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := s.raw.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %w", what, ctx.Err())
-		}
-		return nil, translate(what, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil {
-		return nil, translate(what, err)
-	}
-	if len(body) > maxAnswer {
-		return nil, fmt.Errorf("%s: answer larger than %d bytes", what, maxAnswer)
-	}
-	if ok, known := successEnvelope(body); !ok {
-		if known {
-			return body, translate(what, pangoerr.Parse(body))
-		}
-		if resp.StatusCode == http.StatusForbidden {
-			return nil, fmt.Errorf("%s: %w (HTTP 403)", what, ErrUnauthorized)
-		}
-		return nil, fmt.Errorf("%s: HTTP %d, not an XML API answer: %q", what, resp.StatusCode, clip(body, 120))
-	}
-	return body, nil
-}
-
-// maxAnswer bounds one answer: 5000 log entries with long URLs stay far
-// below it.
-const maxAnswer = 512 << 20
-
-// successEnvelope looks at the <response> start tag only. ok is true for
-// status="success" with no code or code 0, 19 or 20 (pango's rule); known
-// is false when no <response> tag opens the body.
-func successEnvelope(body []byte) (ok, known bool) {
-	head := body[:min(len(body), 1024)]
-	i := bytes.Index(head, []byte("<response"))
-	if i < 0 {
-		return false, false
-	}
-	j := bytes.IndexByte(head[i:], '>')
-	if j < 0 {
-		return false, false
-	}
-	tag := string(head[i : i+j])
-	if !strings.Contains(tag, `status="success"`) && !strings.Contains(tag, `status='success'`) {
-		return false, true
-	}
-	for _, c := range []string{`code="`, `code='`} {
-		if k := strings.Index(tag, c); k >= 0 {
-			rest := tag[k+len(c):]
-			if e := strings.IndexAny(rest, `"'`); e >= 0 {
-				switch rest[:e] {
-				case "0", "19", "20":
-				default:
-					return false, true
-				}
-			}
-		}
-	}
-	return true, true
-}
-
-func clip(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
-}
-
-// FinishLog ends a log query job that will not be read to the end.
-func (s *Session) FinishLog(id uint) error {
-	ex := url.Values{}
-	ex.Set("job-id", strconv.FormatUint(uint64(id), 10))
-	_, err := s.fw.Log("", "finish", "", "", 0, 0, ex, nil)
-	return translate(fmt.Sprintf("finish log job %d", id), err)
 }
 
 func shorten(s string) string {

@@ -1,0 +1,206 @@
+package xapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	pangoerr "github.com/PaloAltoNetworks/pango/errors"
+)
+
+// Log query jobs do not go through pango. pango checks every answer for an
+// error by unmarshalling all of it with encoding/xml, which for a page of
+// 5000 log entries (several MB) costs an order of magnitude more than
+// parsing the entries themselves; it also cannot be cancelled. Here the
+// envelope is checked in place, only an error answer (small) is handed to
+// pango's error parser, the key travels in the X-PAN-KEY header and every
+// request honours ctx.
+
+// HTTPError is an answer that is not an XML API answer at all, such as a
+// proxy's or web server's error page.
+type HTTPError struct {
+	Status int
+	Body   string // the start of the body, for the message
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("HTTP %d, not an XML API answer: %q", e.Status, e.Body)
+}
+
+// SubmitLog starts a log query job and returns its ID.
+func (s *Session) SubmitLog(ctx context.Context, logType, query, dir string, nlogs, skip int) (uint, error) {
+	what := fmt.Sprintf("submit %s log query %q", logType, query)
+	form := url.Values{}
+	form.Set("type", "log")
+	form.Set("log-type", logType)
+	form.Set("query", query)
+	if dir != "" {
+		form.Set("dir", dir)
+	}
+	if nlogs > 0 {
+		form.Set("nlogs", strconv.Itoa(nlogs))
+	}
+	if skip > 0 {
+		form.Set("skip", strconv.Itoa(skip))
+	}
+	body, err := s.rawPost(ctx, what, form)
+	if err != nil {
+		return 0, err
+	}
+	var id uint
+	if raw := between(body, "<job>", "</job>"); raw != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(raw), 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("%s: job ID %q is not a number", what, raw)
+		}
+		id = uint(n)
+	}
+	if id == 0 {
+		return 0, fmt.Errorf("%s: the device answered without a job ID", what)
+	}
+	return id, nil
+}
+
+// GetLog polls a log query job once and returns the raw answer.
+func (s *Session) GetLog(ctx context.Context, id uint) ([]byte, error) {
+	form := url.Values{}
+	form.Set("type", "log")
+	form.Set("action", "get")
+	form.Set("job-id", strconv.FormatUint(uint64(id), 10))
+	return s.rawPost(ctx, fmt.Sprintf("poll log job %d", id), form)
+}
+
+// FinishLog ends a log query job that will not be read to the end.
+func (s *Session) FinishLog(ctx context.Context, id uint) error {
+	form := url.Values{}
+	form.Set("type", "log")
+	form.Set("action", "finish")
+	form.Set("job-id", strconv.FormatUint(uint64(id), 10))
+	_, err := s.rawPost(ctx, fmt.Sprintf("finish log job %d", id), form)
+	return err
+}
+
+func (s *Session) rawPost(ctx context.Context, what string, form url.Values) ([]byte, error) {
+	if s.fw.Target != "" {
+		form.Set("target", s.fw.Target)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.apiURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range s.fw.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("X-PAN-KEY", s.fw.ApiKey)
+	resp, err := s.raw.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		return nil, translate(what, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		return nil, translate(what, err)
+	}
+	if len(body) > maxAnswer {
+		return nil, fmt.Errorf("%s: answer larger than %d bytes", what, maxAnswer)
+	}
+	if ok, known := successEnvelope(body); !ok {
+		if known {
+			return body, translate(what, pangoerr.Parse(body))
+		}
+		if resp.StatusCode == http.StatusForbidden {
+			return nil, fmt.Errorf("%s: %w (HTTP 403)", what, ErrUnauthorized)
+		}
+		return nil, fmt.Errorf("%s: %w", what, &HTTPError{Status: resp.StatusCode, Body: clip(body, 120)})
+	}
+	return body, nil
+}
+
+// between returns the text between the first open and the next close.
+func between(b []byte, open, close string) string {
+	i := bytes.Index(b, []byte(open))
+	if i < 0 {
+		return ""
+	}
+	rest := b[i+len(open):]
+	j := bytes.Index(rest, []byte(close))
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
+}
+
+// maxAnswer bounds one answer: 5000 log entries with long URLs stay far
+// below it.
+const maxAnswer = 512 << 20
+
+// successEnvelope looks at the <response> start tag only. ok is true for
+// status="success" with no code or code 0, 19 or 20 (pango's rule); known
+// is false when no <response> tag opens the body.
+func successEnvelope(body []byte) (ok, known bool) {
+	head := body[:min(len(body), 1024)]
+	i := bytes.Index(head, []byte("<response"))
+	if i < 0 {
+		return false, false
+	}
+	j := bytes.IndexByte(head[i:], '>')
+	if j < 0 {
+		return false, false
+	}
+	tag := string(head[i : i+j])
+	if !strings.Contains(tag, `status="success"`) && !strings.Contains(tag, `status='success'`) {
+		return false, true
+	}
+	for _, c := range []string{`code="`, `code='`} {
+		if k := strings.Index(tag, c); k >= 0 {
+			rest := tag[k+len(c):]
+			if e := strings.IndexAny(rest, `"'`); e >= 0 {
+				switch rest[:e] {
+				case "0", "19", "20":
+				default:
+					return false, true
+				}
+			}
+		}
+	}
+	return true, true
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
+
+// IsTransient reports whether an error is worth retrying after a pause: a
+// connection that failed or was reset, a timeout, an HTTP 5xx page, or a
+// PAN-OS answer that says so (session timed out, internal error). Refused
+// credentials, certificate problems and cancellation are not.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrUnauthorized) || isCertError(err) {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.IsTransient()
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status >= 500 || he.Status == http.StatusTooManyRequests
+	}
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+}
