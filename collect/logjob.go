@@ -205,6 +205,9 @@ feed:
 	if err := context.Cause(ctx); err != nil {
 		return col.st, err
 	}
+	if c.Progress != nil {
+		c.Progress(Progress{LogType: logType, Entries: col.st.Entries, SlicesDone: col.st.Slices, Slices: col.st.Slices, Jobs: col.st.Jobs})
+	}
 	if cp != nil {
 		if err := cp.remove(); err != nil {
 			c.logger.Warn("could not remove the finished checkpoint", "err", err)
@@ -389,6 +392,9 @@ func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int)
 			status, err = jobStatus(body)
 			if err == nil && status == "FIN" {
 				return body, nil
+			}
+			if err != nil {
+				err = fmt.Errorf("%w: %w", errMalformedPage, err)
 			}
 		}
 		if err == nil {

@@ -8,7 +8,9 @@ import (
 
 type runOptions struct {
 	conn     connOptions
+	collect  collectOptions
 	since    string
+	until    string
 	catchAll []string
 	out      string
 	json     string
@@ -30,7 +32,8 @@ func newRunCmd(d *deps) *cobra.Command {
      catch-all, keeping scanners out of the evidence;
   4. writes the workbook (--out), the JSON document (--json) and a summary.
 
-The window ends now and reaches back --since; log queries are rendered in the
+The window ends at the start of the current hour (or --until) and reaches
+back --since; log queries are rendered in the
 device's own time zone, everything reported is UTC.`,
 		Example: `  export PANOS_API_KEY=...
   mine run --host fw.example.net --since 7d --out report.xlsx
@@ -48,7 +51,15 @@ device's own time zone, everything reported is UTC.`,
 			if err != nil {
 				return err
 			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), since: since, catchAll: o.catchAll, now: d.now()}
+			end, err := windowEnd(o.until, d.now())
+			if err != nil {
+				return err
+			}
+			tune, err := o.collect.apply(d)
+			if err != nil {
+				return err
+			}
+			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), since: since, catchAll: o.catchAll, now: end, tune: tune}
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {
 				return err
@@ -57,8 +68,10 @@ device's own time zone, everything reported is UTC.`,
 		},
 	}
 	o.conn.register(cmd.Flags())
+	o.collect.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVar(&o.since, "since", "7d", "window length, ending now: 7d, 2w, 36h")
+	f.StringVar(&o.since, "since", "7d", "window length: 7d, 2w, 36h")
+	f.StringVar(&o.until, "until", "", "window end, RFC 3339 (default: the start of the current hour, so a rerun within the hour resumes and gives the same answer)")
 	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); detected when absent")
 	f.StringVarP(&o.out, "out", "o", "mine-report.xlsx", "workbook to write (empty for none)")
 	f.StringVar(&o.json, "json", "", "also write the JSON document to FILE, or - for stdout")

@@ -3,8 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,6 +32,10 @@ func newSimServeCmd(d *deps) *cobra.Command {
 		seed          int64
 		days          int
 		bare          bool
+		perDay        int
+		latency       time.Duration
+		pageCost      time.Duration
+		faults        string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -50,8 +57,20 @@ in real time while it runs. Stop it with Ctrl-C.`,
 			if bare {
 				start = now // a bare device has no history: traffic starts now
 			}
-			sim := panosim.New(panosim.Options{Seed: seed, Start: start, Bare: bare})
-			host, err := startSim(sim, addr)
+			if perDay < 1 {
+				return usagef("--sessions-per-day %d: want at least 1", perDay)
+			}
+			f, err := parseFaults(faults)
+			if err != nil {
+				return err
+			}
+			f.JobLatency, f.PageCost = latency, pageCost
+			sim := panosim.New(panosim.Options{Seed: seed, Start: start, Bare: bare, SessionsPerDay: perDay})
+			var front http.Handler = sim
+			if faults != "" || latency > 0 || pageCost > 0 {
+				front = panosim.WithFaults(sim, f)
+			}
+			host, err := startSim(front, addr)
 			if err != nil {
 				return err
 			}
@@ -73,6 +92,8 @@ in real time while it runs. Stop it with Ctrl-C.`,
 			}
 			fmt.Fprintf(d.io.out, "PAN-OS simulator (seed %d) listening on %s\n", seed, host.url())
 			fmt.Fprintf(d.io.out, "API key:     %s\n", sim.APIKey())
+			threat, traffic := sim.LogCounts()
+			fmt.Fprintf(d.io.out, "clock:       %s (threat logs %d, traffic logs %d)\n", sim.Now().Format(time.RFC3339), threat, traffic)
 			fmt.Fprintf(d.io.out, "certificate: %s\n", certOut)
 			fmt.Fprintf(d.io.out, "try:         SSL_CERT_FILE=%s PANOS_API_KEY=%s mine run --host %s --port %d\n", certOut, sim.APIKey(), host.host, host.port)
 			tick := time.NewTicker(10 * time.Second)
@@ -97,6 +118,10 @@ in real time while it runs. Stop it with Ctrl-C.`,
 	f.Int64Var(&seed, "seed", 1, "seed of the simulated traffic")
 	f.IntVar(&days, "days", 7, "days of traffic that have already flowed at start")
 	f.BoolVar(&bare, "bare", false, "start without signatures and without history: deploy them yourself")
+	f.IntVar(&perDay, "sessions-per-day", 3000, "volume of ordinary client sessions a day (about 3 threat logs each)")
+	f.DurationVar(&latency, "job-latency", 0, "keep every log query job running this long before it finishes")
+	f.DurationVar(&pageCost, "page-cost", 0, "delay each finished log page by this much per 1000 entries")
+	f.StringVar(&faults, "faults", "", "inject log-query faults: reset=N,503=N,timeout=N (every Nth log request), truncate=N (every Nth page)")
 	f.StringVar(&certOut, "cert-out", filepath.Join(os.TempDir(), "mine-sim-cert.pem"), "where to write the simulator's certificate (PEM)")
 	return cmd
 }
@@ -119,4 +144,32 @@ links and failing servers. Tests measure mine's analysis against it.`,
 	}
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the simulated traffic")
 	return cmd
+}
+
+// parseFaults reads --faults: comma-separated kind=N pairs.
+func parseFaults(s string) (panosim.Faults, error) {
+	var f panosim.Faults
+	if s == "" {
+		return f, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < 1 {
+			return f, usagef("--faults: %q is not kind=N with N a positive number", part)
+		}
+		switch k {
+		case "reset":
+			f.ResetEvery = n
+		case "503":
+			f.HTTP503Every = n
+		case "timeout":
+			f.SessionTimeoutEvery = n
+		case "truncate":
+			f.TruncateEvery = n
+		default:
+			return f, usagef("--faults: unknown kind %q (want reset, 503, timeout or truncate)", k)
+		}
+	}
+	return f, nil
 }

@@ -242,6 +242,11 @@ func TestUsageErrors(t *testing.T) {
 		{"host with scheme", map[string]string{"PANOS_API_KEY": "k"}, []string{"run", "--host", "https://fw"}, exitUsage, "without scheme"},
 		{"bad location", map[string]string{"PANOS_API_KEY": "k"}, []string{"signatures", "deploy", "--host", "fw", "--location", "dg"}, exitUsage, "--location"},
 		{"extra argument", nil, []string{"demo", "now"}, exitUsage, "unknown command"},
+		{"too many jobs", map[string]string{"PANOS_API_KEY": "k"}, []string{"run", "--host", "fw", "--jobs", "9"}, exitUsage, "--jobs"},
+		{"bad until", map[string]string{"PANOS_API_KEY": "k"}, []string{"run", "--host", "fw", "--until", "monday"}, exitUsage, "--until"},
+		{"future until", map[string]string{"PANOS_API_KEY": "k"}, []string{"run", "--host", "fw", "--until", "2999-01-01T00:00:00Z"}, exitUsage, "future"},
+		{"bad progress", map[string]string{"PANOS_API_KEY": "k"}, []string{"run", "--host", "fw", "--progress", "sometimes"}, exitUsage, "--progress"},
+		{"bad faults", nil, []string{"sim", "serve", "--faults", "reset=x"}, exitUsage, "--faults"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ type simHost struct {
 	done chan error
 }
 
-func startSim(sim *panosim.Server, addr string) (*simHost, error) {
+func startSim(sim http.Handler, addr string) (*simHost, error) {
 	tlsCfg, pem, err := panosim.SelfSignedTLS()
 	if err != nil {
 		return nil, fmt.Errorf("simulator certificate: %w", err)

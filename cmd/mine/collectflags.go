@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/panos-mine/mine/collect"
+)
+
+// collectOptions are the flags that shape log collection.
+type collectOptions struct {
+	jobs       int
+	slice      time.Duration
+	checkpoint string
+	noResume   bool
+	progress   string
+}
+
+func (o *collectOptions) register(fs *pflag.FlagSet) {
+	fs.IntVar(&o.jobs, "jobs", 2, "log query jobs in flight against the device (1-8)")
+	fs.DurationVar(&o.slice, "slice", 6*time.Hour, "length of the time slices a window is collected in")
+	fs.StringVar(&o.checkpoint, "checkpoint", "", "directory for resumable collection (default: $XDG_STATE_HOME/mine/checkpoints)")
+	fs.BoolVar(&o.noResume, "no-resume", false, "do not keep or use checkpoints: an interrupted collection starts over")
+	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (only on a terminal), always or never")
+}
+
+// apply returns the collector tuning for these options; it checks them
+// first.
+func (o *collectOptions) apply(d *deps) (func(*collect.Client), error) {
+	if o.jobs < 1 || o.jobs > 8 {
+		return nil, usagef("--jobs %d: want 1 to 8", o.jobs)
+	}
+	if o.slice < time.Minute {
+		return nil, usagef("--slice %s: want at least 1m", o.slice)
+	}
+	dir := o.checkpoint
+	if !o.noResume && dir == "" {
+		dir = filepath.Join(stateDir(d.getenv), "checkpoints")
+	}
+	if o.noResume {
+		dir = ""
+	}
+	show := false
+	switch o.progress {
+	case "auto":
+		show = isTerminal(d.io.err)
+	case "always":
+		show = true
+	case "never":
+	default:
+		return nil, usagef("--progress %q: want auto, always or never", o.progress)
+	}
+	return func(c *collect.Client) {
+		c.Jobs, c.SliceLength, c.Checkpoint = o.jobs, o.slice, dir
+		if show {
+			c.Progress = newProgressBar(d.io.err, d.now).update
+		}
+	}, nil
+}
+
+// stateDir is where mine keeps state between runs.
+func stateDir(getenv func(string) string) string {
+	if s := getenv("XDG_STATE_HOME"); s != "" {
+		return filepath.Join(s, "mine")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "mine")
+	}
+	return filepath.Join(os.TempDir(), "mine-state")
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws one line on a terminal, redrawn at most ten times a
+// second: log type, entries, slices, rate and an estimate of the time left.
+type progressBar struct {
+	w     io.Writer
+	now   func() time.Time
+	mu    sync.Mutex
+	start map[string]time.Time
+	last  time.Time
+}
+
+func newProgressBar(w io.Writer, now func() time.Time) *progressBar {
+	return &progressBar{w: w, now: now, start: map[string]time.Time{}}
+}
+
+func (p *progressBar) update(pr collect.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	st, ok := p.start[pr.LogType]
+	if !ok {
+		st = now
+		p.start[pr.LogType] = now
+	}
+	done := pr.SlicesDone >= pr.Slices
+	if !done && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	el := now.Sub(st).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(pr.Entries) / el
+	}
+	eta := "--:--"
+	if pr.SlicesDone > 0 && !done {
+		left := time.Duration(el * float64(pr.Slices-pr.SlicesDone) / float64(pr.SlicesDone) * float64(time.Second))
+		eta = fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)
+	}
+	const width = 24
+	filled := 0
+	if pr.Slices > 0 {
+		filled = width * pr.SlicesDone / pr.Slices
+	}
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '.'
+		if i < filled {
+			bar[i] = '#'
+		}
+	}
+	fmt.Fprintf(p.w, "\r%-7s [%s] %d/%d slices  %d logs  %.0f/s  ETA %s   ", pr.LogType, bar, pr.SlicesDone, pr.Slices, pr.Entries, rate, eta)
+	if done {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// windowEnd is the end of the observation window: --until when given,
+// otherwise the start of the current hour.
+func windowEnd(until string, now time.Time) (time.Time, error) {
+	if until == "" {
+		return now.UTC().Truncate(time.Hour), nil
+	}
+	t, err := time.Parse(time.RFC3339, until)
+	if err != nil {
+		return time.Time{}, usagef("--until %q: want an RFC 3339 time such as 2026-11-23T00:00:00Z", until)
+	}
+	if t.After(now) {
+		return time.Time{}, usagef("--until %s is in the future", until)
+	}
+	return t.UTC(), nil
+}
