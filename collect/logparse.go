@@ -189,7 +189,7 @@ func newEntryDecoder(loc *time.Location) *entryDecoder {
 const maxInterned = 1 << 16
 
 func (d *entryDecoder) str(raw []byte, escaped bool) (string, error) {
-	if escaped {
+	if escaped || bytes.IndexByte(raw, '&') >= 0 {
 		return unescape(raw)
 	}
 	if s, ok := d.intern[string(raw)]; ok {
@@ -342,7 +342,7 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 		l.Action, err = d.str(raw, escaped)
 	case "misc":
 		var s string
-		if escaped {
+		if escaped || bytes.IndexByte(raw, '&') >= 0 {
 			s, err = unescape(raw)
 		} else {
 			s = string(raw)

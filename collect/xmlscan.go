@@ -34,12 +34,14 @@ const (
 // attribute bytes.
 func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 	for {
-		i := bytes.IndexByte(s.b[s.p:], '<')
-		if i < 0 {
-			s.p = len(s.b)
-			return tagEOF, nil, nil, nil
+		if s.p >= len(s.b) || s.b[s.p] != '<' { // between fields the next tag usually follows at once
+			i := bytes.IndexByte(s.b[s.p:], '<')
+			if i < 0 {
+				s.p = len(s.b)
+				return tagEOF, nil, nil, nil
+			}
+			s.p += i
 		}
-		s.p += i
 		rest := s.b[s.p:]
 		if len(rest) > 1 && (rest[1] == '!' || rest[1] == '?') {
 			switch {
@@ -73,7 +75,7 @@ func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 			q++
 		}
 		nameStart := q
-		for q < len(s.b) && !isSpace(s.b[q]) && s.b[q] != '>' && s.b[q] != '/' {
+		for q < len(s.b) && !nameEnd[s.b[q]] {
 			q++
 		}
 		if q == nameStart || q >= len(s.b) {
@@ -81,28 +83,20 @@ func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 		}
 		name := s.b[nameStart:q]
 		attrStart := q
-		// find the end of the tag, honouring quoted attribute values; most
-		// tags have none, so look for '>' first and scan only if a quote
-		// comes before it
-		if j := bytes.IndexByte(s.b[q:], '>'); j >= 0 && bytes.IndexByte(s.b[q:q+j], '"') < 0 && bytes.IndexByte(s.b[q:q+j], '\'') < 0 {
-			q += j
-		} else {
-			var quote byte
-			for ; q < len(s.b); q++ {
-				c := s.b[q]
-				if quote != 0 {
-					if c == quote {
-						quote = 0
-					}
-					continue
-				}
-				if c == '"' || c == '\'' {
-					quote = c
-					continue
-				}
-				if c == '>' {
+		// find the end of the tag, honouring quoted attribute values (most
+		// tags have none, so a plain loop beats searching)
+		for ; q < len(s.b); q++ {
+			c := s.b[q]
+			if c == '>' {
+				break
+			}
+			if c == '"' || c == '\'' {
+				j := bytes.IndexByte(s.b[q+1:], c)
+				if j < 0 {
+					q = len(s.b)
 					break
 				}
+				q += j + 1
 			}
 		}
 		if q >= len(s.b) {
@@ -137,11 +131,9 @@ func (s *scanner) text() (raw []byte, escaped bool, err error) {
 			escaped = true
 			continue
 		}
-		raw = s.b[start:s.p]
-		if !escaped && bytes.IndexByte(raw, '&') >= 0 {
-			escaped = true
-		}
-		return raw, escaped, nil
+		// entities are looked for lazily, by the few fields that are kept
+		// (see entryDecoder.str)
+		return s.b[start:s.p], escaped, nil
 	}
 }
 
@@ -178,6 +170,9 @@ func (s *scanner) skipElement(name []byte) error {
 func (s *scanner) errorf(format string, args ...any) error {
 	return fmt.Errorf("malformed XML at byte %d: %s", s.p, fmt.Sprintf(format, args...))
 }
+
+// nameEnd marks the bytes that end an element name.
+var nameEnd = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '>': true, '/': true}
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
