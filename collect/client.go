@@ -40,8 +40,9 @@ type Client struct {
 
 	// PageSize is nlogs per log query (at most 5000, the device's limit).
 	PageSize int
-	// PollStart is the first wait between log job polls; it doubles up to
-	// PollMax.
+	// PollStart is the first wait between log job polls; it grows by half
+	// each time up to PollMax (PAN-OS guidance: no faster than every 2s
+	// for long jobs).
 	PollStart, PollMax time.Duration
 	// JobDeadline bounds one log query job.
 	JobDeadline time.Duration
@@ -77,7 +78,7 @@ func Connect(ctx context.Context, cfg Config, vsys string) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{s: s, vsys: vsys, logger: logger,
-		PageSize: 5000, PollStart: 100 * time.Millisecond, PollMax: 2 * time.Second,
+		PageSize: 5000, PollStart: 250 * time.Millisecond, PollMax: 2 * time.Second,
 		JobDeadline: 10 * time.Minute, SliceLength: 6 * time.Hour,
 		Jobs: 2, Retries: 4, RetryBase: 500 * time.Millisecond}
 	body, err := s.Op(ctx, "<show><system><info/></system></show>")

@@ -399,7 +399,7 @@ func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int)
 		}
 		if err == nil {
 			err = c.s.Sleep(jctx, wait)
-			wait = min(wait*2, max(c.PollMax, c.PollStart))
+			wait = min(wait*3/2, max(c.PollMax, c.PollStart))
 		}
 		if err != nil {
 			c.abandon(id)

@@ -65,7 +65,11 @@ in real time while it runs. Stop it with Ctrl-C.`,
 				return err
 			}
 			f.JobLatency, f.PageCost = latency, pageCost
-			sim := panosim.New(panosim.Options{Seed: seed, Start: start, Bare: bare, SessionsPerDay: perDay})
+			polls := 0 // the simulator's default
+			if latency > 0 {
+				polls = -1 // the fault front holds jobs; the simulator adds no ACT poll of its own
+			}
+			sim := panosim.New(panosim.Options{Seed: seed, Start: start, Bare: bare, SessionsPerDay: perDay, PollsBeforeFinish: polls})
 			var front http.Handler = sim
 			if faults != "" || latency > 0 || pageCost > 0 {
 				front = panosim.WithFaults(sim, f)
