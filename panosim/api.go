@@ -15,6 +15,8 @@ type request struct {
 	user   string
 	pass   string
 	basic  bool
+	// admin is the administrator the request acts as, once authorized.
+	admin string
 }
 
 func (r *request) get(k string) string { return r.form.Get(k) }
@@ -89,19 +91,45 @@ func equalSecret(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-func (s *Server) credentialsOK(user, pass string) bool {
-	return equalSecret(user, s.o.Username) && equalSecret(pass, s.o.Password)
+// account is an administrator: a user name, its password for keygen and
+// its API key.
+type account struct{ name, password, key string }
+
+// adminFor returns the administrator of the credentials, or nil.
+func (s *Server) adminFor(user, pass string) *account {
+	for i := range s.admins {
+		a := &s.admins[i]
+		if equalSecret(user, a.name) && equalSecret(pass, a.password) {
+			return a
+		}
+	}
+	return nil
 }
 
-func (s *Server) authorized(r *request) bool {
+// authorize resolves the request's API key (form field or X-PAN-KEY) or
+// basic credentials to an administrator; false when none matches.
+func (s *Server) authorize(r *request) bool {
 	key := r.get("key")
 	if key == "" {
 		key = r.header.Get("X-PAN-KEY")
 	}
 	if key != "" {
-		return equalSecret(key, s.o.APIKey)
+		for _, a := range s.admins {
+			if equalSecret(key, a.key) {
+				r.admin = a.name
+				return true
+			}
+		}
+		return false
 	}
-	return r.basic && s.credentialsOK(r.user, r.pass)
+	if !r.basic {
+		return false
+	}
+	if a := s.adminFor(r.user, r.pass); a != nil {
+		r.admin = a.name
+		return true
+	}
+	return false
 }
 
 // handle dispatches a request; the caller holds s.mu.
@@ -112,14 +140,24 @@ func (s *Server) handle(r *request) response {
 		if user == "" && r.basic {
 			user, pass = r.user, r.pass
 		}
-		if !s.credentialsOK(user, pass) {
+		a := s.adminFor(user, pass)
+		if a == nil {
 			return forbidden()
 		}
-		return success(0, "<result><key>"+esc(s.o.APIKey)+"</key></result>")
+		return success(0, "<result><key>"+esc(a.key)+"</key></result>")
 	}
-	if !s.authorized(r) {
+	if !s.authorize(r) {
 		return forbidden()
 	}
+	if tgt := r.get("target"); tgt != "" && typ != "version" {
+		return s.forward(tgt, r)
+	}
+	return s.dispatch(r)
+}
+
+// dispatch answers an authorized request.
+func (s *Server) dispatch(r *request) response {
+	typ := r.get("type")
 	switch typ {
 	case "":
 		return errorResp(http.StatusBadRequest, 400, "Missing parameter: type")
@@ -133,7 +171,7 @@ func (s *Server) handle(r *request) response {
 		return s.handleLog(r)
 	case "version":
 		return success(0, "<result><sw-version>"+SWVersion+"</sw-version><multi-vsys>off</multi-vsys>"+
-			"<model>"+Model+"</model><serial>"+s.dev.serial+"</serial></result>")
+			"<model>"+esc(s.model())+"</model><serial>"+s.dev.serial+"</serial></result>")
 	case "report", "import", "export", "user-id":
 		return apiError(1, "type "+typ+" is not supported by the simulator")
 	}

@@ -11,7 +11,7 @@ func BenchmarkAdvanceWeek(b *testing.B) {
 	for b.Loop() {
 		s := New(Options{Seed: 1})
 		s.mu.Lock()
-		s.configSet([]step{{name: "config"}, {name: "shared"}, {name: "threats"}, {name: "vulnerability"}}, testSignatures)
+		configSet(s.candidate, []step{{name: "config"}, {name: "shared"}, {name: "threats"}, {name: "vulnerability"}}, testSignatures)
 		s.handleCommit(&request{form: map[string][]string{"cmd": {"<commit/>"}}})
 		s.mu.Unlock()
 		s.Advance(7 * 24 * time.Hour)
@@ -23,7 +23,7 @@ func BenchmarkAdvanceWeek(b *testing.B) {
 func BenchmarkLogPage(b *testing.B) {
 	s := New(Options{Seed: 1})
 	s.mu.Lock()
-	s.configSet([]step{{name: "config"}, {name: "shared"}, {name: "threats"}, {name: "vulnerability"}}, testSignatures)
+	configSet(s.candidate, []step{{name: "config"}, {name: "shared"}, {name: "threats"}, {name: "vulnerability"}}, testSignatures)
 	s.handleCommit(&request{form: map[string][]string{"cmd": {"<commit/>"}}})
 	s.mu.Unlock()
 	s.Advance(7 * 24 * time.Hour)

@@ -47,15 +47,42 @@ func (s *Server) handleConfig(r *request) response {
 		}
 		b.WriteString("</result>")
 		return success(0, b.String())
+	case "set", "edit", "delete", "move", "rename":
+		if other := lockedBy(s.configLocks, r.admin); other != "" {
+			return apiError(0, "Config is currently locked by "+other)
+		}
+		op := configOp{admin: r.admin, action: action, steps: steps, element: r.get("element"),
+			where: r.get("where"), dst: r.get("dst"), newname: r.get("newname")}
+		resp := s.applyOp(s.candidate, op)
+		if changed(resp) {
+			s.assignRuleUUIDs(s.candidate)
+			s.journal = append(s.journal, op)
+		}
+		return resp
+	case "clone", "override", "multi-config", "complete":
+		return apiError(1, "config action "+action+" is not supported by the simulator")
+	}
+	return errorResp(400, 400, "Illegal value for parameter \"action\" ["+action+"]")
+}
+
+// changed reports whether an answer to a config change says it was made.
+func changed(r response) bool {
+	return strings.HasPrefix(r.body, `<response status="success" code="20">`)
+}
+
+// applyOp makes one change to the configuration tree root.
+func (s *Server) applyOp(root *node, op configOp) response {
+	steps := op.steps
+	switch op.action {
 	case "set":
-		return s.configSet(steps, r.get("element"))
+		return configSet(root, steps, op.element)
 	case "edit":
-		return s.configEdit(steps, r.get("element"))
+		return configEdit(root, steps, op.element)
 	case "delete":
 		if steps[len(steps)-1].attrOnly != "" {
 			return apiError(6, "Bad xpath: cannot delete an attribute")
 		}
-		ms := find(s.candidate, steps)
+		ms := find(root, steps)
 		if len(ms) == 0 {
 			return success(7, "<msg>Object doesn't exist</msg>")
 		}
@@ -67,13 +94,11 @@ func (s *Server) handleConfig(r *request) response {
 		}
 		return success(20, commandSucceeded)
 	case "move":
-		return s.configMove(steps, r.get("where"), r.get("dst"))
+		return configMove(root, steps, op.where, op.dst)
 	case "rename":
-		return s.configRename(steps, r.get("newname"))
-	case "clone", "override", "multi-config", "complete":
-		return apiError(1, "config action "+action+" is not supported by the simulator")
+		return configRename(root, steps, op.newname)
 	}
-	return errorResp(400, 400, "Illegal value for parameter \"action\" ["+action+"]")
+	return errorResp(400, 400, "Illegal value for parameter \"action\" ["+op.action+"]")
 }
 
 func removeNode(list []*node, n *node) []*node {
@@ -87,7 +112,7 @@ func removeNode(list []*node, n *node) []*node {
 	return out
 }
 
-func (s *Server) configSet(steps []step, element string) response {
+func configSet(root *node, steps []step, element string) response {
 	if strings.TrimSpace(element) == "" {
 		return errorResp(400, 400, "Missing parameter: element")
 	}
@@ -95,18 +120,17 @@ func (s *Server) configSet(steps []step, element string) response {
 	if err != nil {
 		return apiError(18, "Malformed element: "+err.Error())
 	}
-	target, err := ensure(s.candidate, steps)
+	target, err := ensure(root, steps)
 	if err != nil {
 		return apiError(6, "Bad xpath: "+err.Error())
 	}
 	for _, f := range frags {
 		mergeInto(target, f)
 	}
-	s.assignRuleUUIDs()
 	return success(20, commandSucceeded)
 }
 
-func (s *Server) configEdit(steps []step, element string) response {
+func configEdit(root *node, steps []step, element string) response {
 	if strings.TrimSpace(element) == "" {
 		return errorResp(400, 400, "Missing parameter: element")
 	}
@@ -118,7 +142,7 @@ func (s *Server) configEdit(steps []step, element string) response {
 	if len(steps) < 2 || last.attrOnly != "" || n.name != last.name || (last.predAttr != "" && !last.matches(n)) || len(last.predValues) > 1 {
 		return apiError(12, "edit breaks config validity: element "+n.name+" does not match the xpath")
 	}
-	ms := find(s.candidate, steps)
+	ms := find(root, steps)
 	if len(ms) > 0 {
 		old := ms[0]
 		if uuid := old.n.attr("uuid"); uuid != "" && !n.hasAttr("uuid") {
@@ -130,33 +154,53 @@ func (s *Server) configEdit(steps []step, element string) response {
 			}
 		}
 	} else {
-		parent, err := ensure(s.candidate, steps[:len(steps)-1])
+		parent, err := ensure(root, steps[:len(steps)-1])
 		if err != nil {
 			return apiError(6, "Bad xpath: "+err.Error())
 		}
 		parent.children = append(parent.children, n)
 	}
-	s.assignRuleUUIDs()
 	return success(20, commandSucceeded)
 }
 
 // assignRuleUUIDs gives new security rules a UUID, as PAN-OS does when a
 // rule is created.
-func (s *Server) assignRuleUUIDs() {
-	rules := s.candidate.at("devices").entry("localhost.localdomain").child("vsys").entry("vsys1").at("rulebase", "security", "rules")
-	for _, e := range rules.entries() {
-		if e.attr("uuid") == "" {
-			s.uuidSeq++
-			e.setAttr("uuid", deriveUUID(s.o.Seed, "new-rule:"+e.attr("name")+":"+strconv.Itoa(s.uuidSeq)))
+func (s *Server) assignRuleUUIDs(root *node) {
+	for _, rules := range ruleContainers(root) {
+		for _, e := range rules.entries() {
+			if e.attr("uuid") == "" {
+				s.uuidSeq++
+				e.setAttr("uuid", deriveUUID(s.o.Seed, "new-rule:"+e.attr("name")+":"+strconv.Itoa(s.uuidSeq)))
+			}
 		}
 	}
 }
 
-func (s *Server) configMove(steps []step, where, dst string) response {
+// ruleContainers returns every security rules container of a firewall
+// (vsys1) or Panorama (shared and device group pre and post) configuration.
+func ruleContainers(root *node) []*node {
+	var out []*node
+	add := func(n *node) {
+		if n != nil {
+			out = append(out, n)
+		}
+	}
+	dev := root.at("devices").entry("localhost.localdomain")
+	add(dev.child("vsys").entry("vsys1").at("rulebase", "security", "rules"))
+	for _, pos := range []string{"pre-rulebase", "post-rulebase"} {
+		add(root.at("shared", pos, "security", "rules"))
+		for _, dg := range dev.child("device-group").entries() {
+			add(dg.at(pos, "security", "rules"))
+		}
+	}
+	return out
+}
+
+func configMove(root *node, steps []step, where, dst string) response {
 	if steps[len(steps)-1].attrOnly != "" {
 		return apiError(6, "Bad xpath: cannot move an attribute")
 	}
-	ms := find(s.candidate, steps)
+	ms := find(root, steps)
 	if len(ms) != 1 || ms[0].parent == nil {
 		return success(7, "<msg>Object doesn't exist</msg>")
 	}
@@ -230,14 +274,14 @@ func (s *Server) configMove(steps []step, where, dst string) response {
 	return success(20, commandSucceeded)
 }
 
-func (s *Server) configRename(steps []step, newname string) response {
+func configRename(root *node, steps []step, newname string) response {
 	if newname == "" {
 		return errorResp(400, 400, "Missing parameter: newname")
 	}
 	if steps[len(steps)-1].attrOnly != "" {
 		return apiError(6, "Bad xpath: cannot rename an attribute")
 	}
-	ms := find(s.candidate, steps)
+	ms := find(root, steps)
 	if len(ms) != 1 || ms[0].parent == nil {
 		return success(7, "<msg>Object doesn't exist</msg>")
 	}

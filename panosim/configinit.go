@@ -64,10 +64,6 @@ func (sc *scenario) ruleXML(r ruleSpec) string {
 // initialConfig renders the device configuration the scenario starts with.
 func (sc *scenario) initialConfig() string {
 	const group = "<group><member>corp-profiles</member></group>"
-	catchAllProfiles := group
-	if sc.bare {
-		catchAllProfiles = "<profiles><vulnerability><member>default</member></vulnerability></profiles>"
-	}
 	rules := []ruleSpec{
 		{name: ruleBlock, desc: "Block known bad internet hosts", from: []string{zoneTrust}, to: []string{zoneUntrust},
 			src: []string{"any"}, dst: []string{"blocked-hosts"}, app: []string{"any"}, service: []string{"any"},
@@ -87,9 +83,11 @@ func (sc *scenario) initialConfig() string {
 		{name: ruleLegacyFTP, desc: "Old file drop, disabled 2025", from: []string{zoneTrust}, to: []string{zoneDMZ},
 			src: []string{"any"}, dst: []string{"srv-ftp"}, app: []string{"ftp"},
 			service: []string{"application-default"}, action: "allow", profiles: group, disabled: true},
-		{name: ruleCatchAll, desc: "Temporary: open web ports until the app teams are done", from: []string{"any"}, to: []string{"any"},
-			src: []string{"any"}, dst: []string{"any"}, app: []string{"any"}, service: []string{"any"},
-			action: "allow", profiles: catchAllProfiles, tags: []string{"legacy"}},
+		sc.catchAllRule(),
+	}
+	if sc.managed {
+		// The device group's post-rulebase brings the catch-all.
+		rules = rules[:len(rules)-1]
 	}
 	var rb strings.Builder
 	for _, r := range rules {
@@ -133,7 +131,31 @@ func (sc *scenario) initialConfig() string {
 		`</address>` +
 		`<address-group><entry name="blocked-hosts"><static>` + members("bad-host-1", "bad-host-2") + `</static></entry></address-group>` +
 		`<service><entry name="svc-tcp-8080"><protocol><tcp><port>8080</port></tcp></protocol></entry></service>` +
-		`<profiles><vulnerability><entry name="corp-vuln"><rules>` +
+		corpProfiles() +
+		`<threats><vulnerability/></threats>` +
+		`<rulebase><security><rules>` + rb.String() + `</rules></security></rulebase>` +
+		`</entry></vsys>` +
+		`</entry></devices>` +
+		predefinedConfig() +
+		`</config>`
+}
+
+// catchAllRule is the catch-all rule of the scenario.
+func (sc *scenario) catchAllRule() ruleSpec {
+	profiles := "<group><member>corp-profiles</member></group>"
+	if sc.bare {
+		profiles = "<profiles><vulnerability><member>default</member></vulnerability></profiles>"
+	}
+	return ruleSpec{name: ruleCatchAll, desc: "Temporary: open web ports until the app teams are done", from: []string{"any"}, to: []string{"any"},
+		src: []string{"any"}, dst: []string{"any"}, app: []string{"any"}, service: []string{"any"},
+		action: "allow", profiles: profiles, tags: []string{"legacy"}}
+}
+
+// corpProfiles renders the corp-vuln vulnerability profile and the
+// corp-profiles group that references it, as children of a vsys or device
+// group: the profile alerts on medium, low and informational threats.
+func corpProfiles() string {
+	return `<profiles><vulnerability><entry name="corp-vuln"><rules>` +
 		`<entry name="block-critical-high"><action><reset-both/></action><vendor-id>` + members("any") + `</vendor-id>` +
 		`<severity>` + members("critical", "high") + `</severity><cve>` + members("any") + `</cve>` +
 		`<threat-name>any</threat-name><host>any</host><category>any</category><packet-capture>disable</packet-capture></entry>` +
@@ -145,10 +167,5 @@ func (sc *scenario) initialConfig() string {
 		`<virus>` + members("default") + `</virus><spyware>` + members("strict") + `</spyware>` +
 		`<vulnerability>` + members("corp-vuln") + `</vulnerability><url-filtering>` + members("default") + `</url-filtering>` +
 		`<wildfire-analysis>` + members("default") + `</wildfire-analysis>` +
-		`</entry></profile-group>` +
-		`<threats><vulnerability/></threats>` +
-		`<rulebase><security><rules>` + rb.String() + `</rules></security></rulebase>` +
-		`</entry></vsys>` +
-		`</entry></devices>` +
-		`</config>`
+		`</entry></profile-group>`
 }

@@ -1,4 +1,5 @@
-// Package panosim is an in-process simulator of a PAN-OS firewall's XML API.
+// Package panosim is an in-process simulator of the XML API of a PAN-OS
+// firewall, or of a Panorama managing simulated firewalls.
 //
 // A Server is an http.Handler that answers the requests pango and mine send
 // to a firewall (keygen, op commands, config get/show/set/edit/delete/move/
@@ -21,6 +22,31 @@
 // the rule does not disable server response inspection, and the application
 // is decoded HTTP (not ssl or ssh).
 //
+// Administration is shared, as on a real device: several administrators
+// (AddAdmin) each with an API key; config and commit locks (show/request
+// config-lock and commit-lock, LockConfig, LockCommits) that stop other
+// administrators' changes and commits; and partial commits by
+// administrator (<partial><admin>), which apply only those administrators'
+// changes, in order, to the running configuration while the others' stay
+// pending. The predefined vulnerability profiles live in /config/predefined.
+// Plant puts configuration in place as if committed long ago (foreign
+// signatures in the ID range, profiles, rules); FailNextCommit injects a
+// commit failure.
+//
+// With Options.Panorama the Server is a Panorama: shared and device group
+// configuration (objects, custom signatures, pre- and post-rulebases), each
+// group managing full simulated firewalls (Firewalls) whose catch-all comes
+// from the group's post-rulebase. A commit-all of a device group pushes
+// Panorama's running configuration to each firewall, whose policy then
+// evaluates pushed pre-rules, local rules and pushed post-rules; the job
+// reports every firewall's result (FailNextPush and SetConnected make one
+// fail; the job's own result stays OK, as real Panoramas have been seen to
+// report). Requests with target=<serial> are answered by that firewall; log
+// queries without a target are answered from every connected firewall, each
+// entry carrying its serial and device name; show rule-hit-count of a device
+// group answers per firewall under device-vsys; show devices lists the
+// firewalls. HA pairs are not modelled.
+//
 // Truth exposes the planted ground truth (which services sit behind the
 // catch-all, which sources scan, which URLs are broken), so the analysis can
 // be measured by precision and recall instead of by its own output.
@@ -35,8 +61,12 @@
 //     is denied), at the second of its traffic log, so hit counts and traffic
 //     logs agree exactly. The two default rules do not log, as on a device.
 //   - A commit fails (job result FAIL, running config unchanged) when a rule
-//     references a zone, address, service or profile that does not exist, or
-//     a custom vulnerability ID is outside 41000-45000 and 6800001-6900000.
+//     references a zone, address, service or profile that does not exist, a
+//     custom vulnerability ID is outside 41000-45000 and 6800001-6900000, or
+//     a threat exception names a custom ID that does not exist. Panorama
+//     does not check zones (templates are not modelled).
+//   - A partial commit that names no administrator (vsys, device group,
+//     exclusions) commits everything.
 //   - application-default uses a small built-in default-port table;
 //     service-http is tcp/80 and tcp/8080, service-https tcp/443.
 //   - misc carries host/path?query without the port of the Host header.

@@ -16,6 +16,7 @@ const MaxLogs = 5000
 type logJob struct {
 	id      int
 	entries []*logEntry
+	devs    []*device // on Panorama: the firewall of each entry
 	polls   int
 	tenq    time.Time
 }
@@ -96,16 +97,21 @@ func (s *Server) submitLogJob(r *request) response {
 		return apiError(17, "dir "+d+" is invalid: use forward or backward")
 	}
 	var entries []*logEntry
+	var devs []*device
 	if stored {
 		f, err := compileQuery(r.get("query"), logType)
 		if err != nil {
 			return apiError(17, "Invalid query: "+err.Error())
 		}
-		entries = s.selectLogs(store, f, backward, skip, nlogs)
+		if s.pano != nil {
+			entries, devs = s.panoramaLogs(logType, f, backward, skip, nlogs)
+		} else {
+			entries = s.selectLogs(store, f, backward, skip, nlogs)
+		}
 	}
 	id := s.nextJob
 	s.nextJob++
-	s.logJobs[id] = &logJob{id: id, entries: entries, tenq: s.now}
+	s.logJobs[id] = &logJob{id: id, entries: entries, devs: devs, tenq: s.now}
 	return success(19, fmt.Sprintf("<result><msg><line>query job enqueued with jobid %d</line></msg><job>%d</job></result>", id, id))
 }
 
@@ -179,10 +185,60 @@ func (s *Server) pollLogJob(j *logJob) response {
 	w.el("status", "FIN")
 	w.num("id", int64(j.id))
 	fmt.Fprintf(&b, `</job><log><logs count="%d" progress="100">`, len(j.entries))
-	for _, e := range j.entries {
-		e.render(&b, &s.dev)
+	for i, e := range j.entries {
+		d := &s.dev
+		if j.devs != nil {
+			d = j.devs[i]
+		}
+		e.render(&b, d)
 	}
 	b.WriteString("</logs></log></result>")
 	delete(s.logJobs, j.id)
 	return success(0, b.String())
+}
+
+// panoramaLogs answers a log query on Panorama from every connected managed
+// firewall: each firewall's first skip+nlogs matches, merged by time (then
+// serial and seqno, so the order is stable), then skip and nlogs applied to
+// the merged stream. Each entry keeps its firewall's serial and name.
+func (s *Server) panoramaLogs(logType string, f *filter, backward bool, skip, nlogs int) ([]*logEntry, []*device) {
+	type hit struct {
+		e *logEntry
+		d *device
+	}
+	var all []hit
+	for _, m := range s.pano.firewalls {
+		if !m.connected {
+			continue
+		}
+		fw := m.fw
+		fw.mu.Lock()
+		store := fw.traffic
+		if logType == "threat" {
+			store = fw.threat
+		}
+		for _, e := range fw.selectLogs(store, f, backward, 0, skip+nlogs) {
+			all = append(all, hit{e, &fw.dev})
+		}
+		fw.mu.Unlock()
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.e.at != b.e.at {
+			return (a.e.at < b.e.at) != backward
+		}
+		if a.d.serial != b.d.serial {
+			return a.d.serial < b.d.serial
+		}
+		return (a.e.seqno < b.e.seqno) != backward
+	})
+	if skip >= len(all) {
+		return nil, nil
+	}
+	all = all[skip:min(len(all), skip+nlogs)]
+	es, ds := make([]*logEntry, len(all)), make([]*device, len(all))
+	for i, h := range all {
+		es[i], ds[i] = h.e, h.d
+	}
+	return es, ds
 }

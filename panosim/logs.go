@@ -266,7 +266,11 @@ func (e *logEntry) render(b *strings.Builder, d *device) {
 	w.el("is_saas_of_app", "no")
 	w.el("sanctioned_state_of_app", "no")
 	w.el("bpadding", "0")
-	w.el("dg_hier_level_1", "0")
+	if d.dgHier != "" {
+		w.el("dg_hier_level_1", d.dgHier)
+	} else {
+		w.el("dg_hier_level_1", "0")
+	}
 	w.el("dg_hier_level_2", "0")
 	w.el("dg_hier_level_3", "0")
 	w.el("dg_hier_level_4", "0")

@@ -26,12 +26,21 @@ func (s *Server) handleOp(r *request) response {
 	if text == "" {
 		return errorResp(400, 400, "Missing parameter: cmd")
 	}
-	if v := r.get("vsys"); v != "" && v != "vsys1" {
+	if v := r.get("vsys"); v != "" && v != "vsys1" && v != "shared" {
 		return apiError(17, "vsys "+v+" does not exist")
 	}
 	cmd, err := parseOne(text)
 	if err != nil {
 		return apiError(18, "Malformed command: "+err.Error())
+	}
+	if cmd.name == "request" {
+		if c := only(cmd); c != nil && (c.name == "config-lock" || c.name == "commit-lock") {
+			return s.requestLock(r, c)
+		}
+		if c := only(cmd); c != nil {
+			return unexpected("request", c.name)
+		}
+		return unexpected("request")
 	}
 	if cmd.name != "show" {
 		return unexpected(cmd.name)
@@ -39,6 +48,26 @@ func (s *Server) handleOp(r *request) response {
 	sub := only(cmd)
 	if sub == nil {
 		return unexpected("show")
+	}
+	if s.pano != nil {
+		switch sub.name {
+		case "system":
+			if c := only(sub); c != nil && c.name == "info" {
+				return s.panoramaInfo()
+			}
+			return unexpected("show", "system")
+		case "devices":
+			if c := only(sub); c != nil && (c.name == "connected" || c.name == "all") {
+				return s.showDevices(c.name)
+			}
+			return unexpected("show", "devices")
+		case "rule-hit-count":
+			return s.panoramaHitCount(sub)
+		case "config":
+			if c := only(sub); c != nil && c.name == "pushed-shared-policy" {
+				return unexpected("show", "config", "pushed-shared-policy")
+			}
+		}
 	}
 	switch sub.name {
 	case "system":
@@ -65,10 +94,15 @@ func (s *Server) handleOp(r *request) response {
 		case c.name == "candidate":
 			return success(0, "<result>"+s.candidate.String()+"</result>")
 		case c.name == "pushed-shared-policy":
-			return success(0, "<result><policy><panorama/></policy></result>")
+			if s.pushed == nil {
+				return success(0, "<result><policy><panorama/></policy></result>")
+			}
+			return success(0, "<result><policy>"+s.pushed.String()+"</policy></result>")
 		}
-	case "config-locks", "commit-locks":
-		return success(0, "<result><"+sub.name+"/></result>")
+	case "config-locks":
+		return s.showLocks(sub.name, s.configLocks)
+	case "commit-locks":
+		return s.showLocks(sub.name, s.commitLocks)
 	default:
 		return unexpected("show", sub.name)
 	}
@@ -268,53 +302,4 @@ func (s *Server) showJobs(n *node) response {
 		return success(0, b.String())
 	}
 	return unexpected("show", "jobs", c.name)
-}
-
-func (s *Server) jobXML(j *commitJob) string {
-	loc := s.dev.loc
-	var b strings.Builder
-	w := xw{&b}
-	b.WriteString("<job>")
-	w.el("tenq", j.tenq.In(loc).Format(devTimeFmt))
-	w.el("tdeq", j.tenq.In(loc).Format("15:04:05"))
-	w.num("id", int64(j.id))
-	w.el("user", j.user)
-	w.el("type", "Commit")
-	if j.done {
-		w.el("status", "FIN")
-	} else {
-		w.el("status", "ACT")
-	}
-	w.el("queued", "NO")
-	w.el("stoppable", "no")
-	switch {
-	case j.done && len(j.failed) > 0:
-		w.el("result", "FAIL")
-		w.el("tfin", j.tfin.In(loc).Format(devTimeFmt))
-	case j.done:
-		w.el("result", "OK")
-		w.el("tfin", j.tfin.In(loc).Format(devTimeFmt))
-	default:
-		w.el("result", "PEND")
-		w.el("tfin", "")
-	}
-	w.el("description", j.desc)
-	w.el("positionInQ", "0")
-	switch {
-	case j.done && len(j.failed) > 0:
-		w.el("progress", "100")
-		b.WriteString("<details><line>Validation Error:</line>")
-		for _, l := range j.failed {
-			w.el("line", l)
-		}
-		b.WriteString("<line>Commit failed</line></details>")
-	case j.done:
-		w.el("progress", "100")
-		b.WriteString("<details><line>Configuration committed successfully</line></details>")
-	default:
-		w.num("progress", int64(min(99, 100*(j.polls+1)/(s.o.PollsBeforeFinish+2))))
-		b.WriteString("<details/>")
-	}
-	b.WriteString("<warnings/></job>")
-	return b.String()
 }

@@ -172,20 +172,6 @@ func (p *vulnProfile) actionFor(s *signature) string {
 	return ""
 }
 
-var predefinedVuln = map[string]*vulnProfile{
-	// The predefined default profile applies the signatures' default action
-	// to critical, high and medium threats only.
-	"default": {name: "default", rules: []vulnRule{
-		{severities: map[string]bool{"critical": true, "high": true, "medium": true}, host: "any", action: "default", otherAny: true},
-	}},
-	// The predefined strict profile resets critical, high and medium threats
-	// and applies the default action to low and informational ones.
-	"strict": {name: "strict", rules: []vulnRule{
-		{severities: map[string]bool{"critical": true, "high": true, "medium": true}, host: "any", action: "reset-both", otherAny: true},
-		{severities: map[string]bool{"low": true, "informational": true}, host: "any", action: "default", otherAny: true},
-	}},
-}
-
 // policy is the compiled running configuration.
 type policy struct {
 	rules []*cRule // in evaluation order, the two default rules last
@@ -193,14 +179,13 @@ type policy struct {
 }
 
 // compilePolicy compiles the security policy of vsys1 from a configuration
-// tree. It is lenient: parts it does not understand match nothing.
-func compilePolicy(root *node, seed int64) *policy {
-	c := &compiler{
-		vsys:   root.at("devices").entry("localhost.localdomain").child("vsys").entry("vsys1"),
-		shared: root.child("shared"),
-	}
+// tree and, on a firewall managed by Panorama, the shared policy pushed to
+// it: pushed pre-rules, local rules, pushed post-rules, default rules. It is
+// lenient: parts it does not understand match nothing.
+func compilePolicy(root, pushed *node, seed int64) *policy {
+	c := newCompiler(root, pushed)
 	p := &policy{}
-	for _, e := range c.vsys.at("rulebase", "security", "rules").entries() {
+	for _, e := range c.ruleNodes() {
 		p.rules = append(p.rules, c.rule(e))
 	}
 	defaults := c.vsys.at("rulebase", "default-security-rules", "rules")
@@ -222,8 +207,8 @@ func compilePolicy(root *node, seed int64) *policy {
 		}
 		p.rules = append(p.rules, r)
 	}
-	for _, container := range []*node{c.shared.at("threats", "vulnerability"), c.vsys.at("threats", "vulnerability")} {
-		for _, e := range container.entries() {
+	for _, scope := range c.scopes {
+		for _, e := range scope.at("threats", "vulnerability").entries() {
 			if s := compileSignature(e); s != nil {
 				p.sigs = append(p.sigs, s)
 			}
@@ -309,8 +294,57 @@ func zoneIn(zones []string, z string) bool {
 	return zones == nil || slices.Contains(zones, z)
 }
 
+// compiler resolves names in a list of scopes, first match wins: vsys1,
+// shared, then the policy pushed by Panorama (on Panorama itself: the
+// device group, then shared).
 type compiler struct {
-	vsys, shared *node
+	vsys       *node // where zones and default rules live; nil on Panorama
+	scopes     []*node
+	predefined *node
+	pushed     *node
+}
+
+func newCompiler(root, pushed *node) *compiler {
+	c := &compiler{
+		vsys:       root.at("devices").entry("localhost.localdomain").child("vsys").entry("vsys1"),
+		predefined: root.at("predefined", "profiles", "vulnerability"),
+		pushed:     pushed,
+	}
+	c.scopes = []*node{c.vsys, root.child("shared")}
+	if pushed != nil {
+		c.scopes = append(c.scopes, pushed)
+	}
+	return c
+}
+
+// ruleNodes returns the security rule entries in evaluation order, without
+// the default rules.
+func (c *compiler) ruleNodes() []*node {
+	var out []*node
+	out = append(out, c.pushed.at("pre-rulebase", "security", "rules").entries()...)
+	out = append(out, c.vsys.at("rulebase", "security", "rules").entries()...)
+	out = append(out, c.pushed.at("post-rulebase", "security", "rules").entries()...)
+	return out
+}
+
+// lookup returns the first entry called name in the container at path of
+// the scopes.
+func (c *compiler) lookup(name string, path ...string) *node {
+	for _, scope := range c.scopes {
+		if e := scope.at(path...).entry(name); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// vulnProfile resolves a vulnerability profile by name: configured, then
+// predefined.
+func (c *compiler) vulnProfile(name string) *node {
+	if p := c.lookup(name, "profiles", "vulnerability"); p != nil {
+		return p
+	}
+	return c.predefined.entry(name)
 }
 
 func anyList(ms []string) bool {
@@ -365,13 +399,11 @@ func (c *compiler) rule(e *node) *cRule {
 }
 
 func (c *compiler) expandApp(name string, into map[string]bool, depth int) {
-	for _, scope := range []*node{c.vsys, c.shared} {
-		if g := scope.child("application-group").entry(name); g != nil && depth < 8 {
-			for _, m := range g.child("members").members() {
-				c.expandApp(m, into, depth+1)
-			}
-			return
+	if g := c.lookup(name, "application-group"); g != nil && depth < 8 {
+		for _, m := range g.child("members").members() {
+			c.expandApp(m, into, depth+1)
 		}
+		return
 	}
 	into[name] = true
 }
@@ -392,7 +424,7 @@ func (c *compiler) addAddr(s *addrSet, m string, depth int) {
 	if depth > 8 {
 		return
 	}
-	for _, scope := range []*node{c.vsys, c.shared} {
+	for _, scope := range c.scopes {
 		if a := scope.child("address").entry(m); a != nil {
 			if v := a.textOf("ip-netmask"); v != "" {
 				addLiteral(s, v)
@@ -441,7 +473,7 @@ func (c *compiler) service(name string, depth int) []portRange {
 	if depth > 8 {
 		return nil
 	}
-	for _, scope := range []*node{c.vsys, c.shared} {
+	for _, scope := range c.scopes {
 		if e := scope.child("service").entry(name); e != nil {
 			var out []portRange
 			for _, proto := range []string{"tcp", "udp"} {
@@ -493,24 +525,19 @@ func (c *compiler) ruleProfile(e *node) *vulnProfile {
 	if ms := ps.at("profiles", "vulnerability").members(); len(ms) > 0 {
 		name = ms[0]
 	} else if gs := ps.child("group").members(); len(gs) > 0 {
-		for _, scope := range []*node{c.vsys, c.shared} {
-			if g := scope.child("profile-group").entry(gs[0]); g != nil {
-				if ms := g.child("vulnerability").members(); len(ms) > 0 {
-					name = ms[0]
-				}
-				break
+		if g := c.lookup(gs[0], "profile-group"); g != nil {
+			if ms := g.child("vulnerability").members(); len(ms) > 0 {
+				name = ms[0]
 			}
 		}
 	}
 	if name == "" {
 		return nil
 	}
-	for _, scope := range []*node{c.vsys, c.shared} {
-		if p := scope.at("profiles", "vulnerability").entry(name); p != nil {
-			return compileVulnProfile(p)
-		}
+	if p := c.vulnProfile(name); p != nil {
+		return compileVulnProfile(p)
 	}
-	return predefinedVuln[name]
+	return nil
 }
 
 func compileVulnProfile(e *node) *vulnProfile {

@@ -14,7 +14,7 @@ func TestRuleMatching(t *testing.T) {
 	rules := vsysXP + "/rulebase/security/rules"
 	set := func(xpath, element string) {
 		t.Helper()
-		if r := s.configSet(mustParseXPath(t, xpath), element); !strings.Contains(r.body, `code="20"`) {
+		if r := configSet(s.candidate, mustParseXPath(t, xpath), element); !strings.Contains(r.body, `code="20"`) {
 			t.Fatalf("set %s = %s", xpath, r.body)
 		}
 	}
@@ -36,15 +36,15 @@ func TestRuleMatching(t *testing.T) {
 	}
 	for i := len(test) - 1; i >= 0; i-- {
 		set(rules+"/entry[@name='"+test[i].name+"']", test[i].body)
-		r := s.configMove(mustParseXPath(t, rules+"/entry[@name='"+test[i].name+"']"), "top", "")
+		r := configMove(s.candidate, mustParseXPath(t, rules+"/entry[@name='"+test[i].name+"']"), "top", "")
 		if !strings.Contains(r.body, `code="20"`) {
 			t.Fatalf("move %s = %s", test[i].name, r.body)
 		}
 	}
-	if errs := validate(s.candidate); len(errs) > 0 {
+	if errs := s.validate(s.candidate); len(errs) > 0 {
 		t.Fatalf("validate() = %v", errs)
 	}
-	p := compilePolicy(s.candidate, 30)
+	p := compilePolicy(s.candidate, nil, 30)
 	ip := netip.MustParseAddr
 	tests := []struct {
 		from, to, src, dst, proto, app string
@@ -84,7 +84,7 @@ func TestRuleMatching(t *testing.T) {
 
 	// Without the catch-all, the default rules decide.
 	set(rules+"/entry[@name='"+ruleCatchAll+"']", "<disabled>yes</disabled>")
-	p = compilePolicy(s.candidate, 30)
+	p = compilePolicy(s.candidate, nil, 30)
 	for _, tc := range []struct {
 		from, to string
 		want     string

@@ -108,6 +108,7 @@ type scenario struct {
 	serial   string
 	spd      int
 	bare     bool
+	managed  bool
 
 	clients  []netip.Addr
 	dnsInt   netip.Addr
@@ -339,6 +340,7 @@ func newScenario(o Options, loc *time.Location) *scenario {
 		hostname: hostnames[rng.IntN(len(hostnames))],
 		spd:      o.SessionsPerDay,
 		bare:     o.Bare,
+		managed:  o.managed,
 		dnsInt:   ip4(10, 20, 0, 53),
 		dnsExt:   ip4(192, 0, 2, 53),
 		natIP:    ip4(198, 51, 100, 2),
@@ -349,6 +351,9 @@ func newScenario(o Options, loc *time.Location) *scenario {
 		serial.WriteByte(byte('0' + rng.IntN(10)))
 	}
 	sc.serial = serial.String()
+	if o.hostname != "" {
+		sc.hostname = o.hostname
+	}
 
 	// Clients: 10.1.1.0 - 10.1.20.255.
 	used := map[netip.Addr]bool{}

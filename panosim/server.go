@@ -36,6 +36,16 @@ type Options struct {
 	// PollsBeforeFinish is how many polls of a log or commit job answer
 	// ACT before FIN; default 1, a negative value means 0.
 	PollsBeforeFinish int
+	// Panorama, when set, makes the server a Panorama that manages
+	// simulated firewalls in device groups (see PanoramaOptions). The
+	// other options apply to every managed firewall.
+	Panorama *PanoramaOptions
+
+	// managed builds a firewall managed by a Panorama: its catch-all rule
+	// comes from the device group's post-rulebase, not from vsys1.
+	managed bool
+	// hostname overrides the host name the seed picks.
+	hostname string
 }
 
 // defaultStart is the scenario clock of a Server created without
@@ -97,6 +107,7 @@ func (o Options) Validate() error {
 
 // device is the identity the responses and logs carry.
 type device struct {
+	dgHier        string // dg_hier_level_1 of a firewall managed by Panorama
 	loc           *time.Location
 	serial        string
 	hostname      string
@@ -137,18 +148,38 @@ type Server struct {
 
 	hits      map[string]*hitCounter // by rule uuid
 	ruleTimes map[string]*ruleTimes  // by rule uuid
+	ruleXML   map[string]string      // running rules by uuid, to see changes
 
 	nextJob int
 	commits []*commitJob
 	logJobs map[int]*logJob
 	uuidSeq int
 	truth   Truth
+
+	admins      []account
+	configLocks []lock
+	commitLocks []lock
+	journal     []configOp // uncommitted changes, in order
+	failCommit  []string   // reasons for the next commit jobs to fail
+
+	// pushed is the shared policy a Panorama last pushed to this firewall
+	// (a <panorama> element), nil when none was.
+	pushed *node
+	// pano is the Panorama state; nil on a firewall.
+	pano *panorama
 }
 
 // New returns a simulated firewall for the options. It panics when
 // o.TimeZone is not a known IANA zone (see Options.Validate).
 func New(o Options) *Server {
 	o = o.withDefaults()
+	if o.Panorama != nil {
+		return newPanorama(o)
+	}
+	return newFirewall(o)
+}
+
+func newFirewall(o Options) *Server {
 	loc, err := time.LoadLocation(o.TimeZone)
 	if err != nil {
 		panic(fmt.Sprintf("panosim: time zone %q: %v", o.TimeZone, err))
@@ -171,6 +202,7 @@ func New(o Options) *Server {
 		ruleTimes:  map[string]*ruleTimes{},
 		nextJob:    1 + int(mix64(uint64(o.Seed)^17)%40),
 		logJobs:    map[int]*logJob{},
+		admins:     []account{{name: o.Username, password: o.Password, key: o.APIKey}},
 	}
 	root, err := parseOne(sc.initialConfig())
 	if err != nil {
@@ -178,7 +210,7 @@ func New(o Options) *Server {
 	}
 	s.running = root
 	s.candidate = root.clone()
-	s.pol = compilePolicy(s.running, o.Seed)
+	s.pol = compilePolicy(s.running, s.pushed, o.Seed)
 	created := o.Start.Add(-40 * 24 * time.Hour).Unix()
 	for i, r := range s.pol.rules {
 		t := created + int64(i)*3607
@@ -186,6 +218,10 @@ func New(o Options) *Server {
 			t = s.dev.boot.Add(-200 * 24 * time.Hour).Unix()
 		}
 		s.ruleTimes[r.uuid] = &ruleTimes{created: t, modified: t}
+	}
+	s.ruleXML = map[string]string{}
+	for _, e := range newCompiler(s.running, s.pushed).ruleNodes() {
+		s.ruleXML[e.attr("uuid")] = e.String()
 	}
 	return s
 }
@@ -205,10 +241,26 @@ func (s *Server) Location() *time.Location { return s.dev.loc }
 
 // Truth returns the planted ground truth of the scenario. It depends on the
 // options only, not on Advance or on configuration changes.
-func (s *Server) Truth() Truth { return s.sc.truth() }
+// On Panorama it is the truth of the first managed firewall (see
+// Firewalls for the others).
+func (s *Server) Truth() Truth {
+	if s.pano != nil {
+		return s.pano.firewalls[0].fw.Truth()
+	}
+	return s.sc.truth()
+}
 
-// LogCounts returns how many threat and traffic log entries are stored.
+// LogCounts returns how many threat and traffic log entries are stored; on
+// Panorama, the sums over the managed firewalls.
 func (s *Server) LogCounts() (threat, traffic int) {
+	if s.pano != nil {
+		for _, fw := range s.Firewalls() {
+			th, tr := fw.LogCounts()
+			threat += th
+			traffic += tr
+		}
+		return threat, traffic
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.threat), len(s.traffic)
@@ -225,6 +277,13 @@ func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.finishCommits(len(s.commits))
+	if s.pano != nil {
+		for _, m := range s.pano.firewalls {
+			m.fw.Advance(d)
+		}
+		s.now = s.now.Add(d)
+		return
+	}
 	target := s.now.Add(d)
 	cutTarget := target.UnixMilli()
 	for {
