@@ -20,6 +20,18 @@ type Report struct {
 	CatchAllURLs         []URLStat     `json:"catch_all_urls"`
 	Scanners             []Scanner     `json:"scanners"`
 	HitCounts            []HitCount    `json:"hit_counts"`
+
+	// Coverage replays the catch-all's traffic against the suggestions.
+	Coverage            Coverage             `json:"coverage"`
+	CustomAppCandidates []CustomAppCandidate `json:"custom_app_candidates"`
+	// ScannerTargets are the destinations scanners probed, with a
+	// recommendation for each.
+	ScannerTargets []ScannerTarget `json:"scanner_targets"`
+	// Findings are the app teams' items: broken links, server errors,
+	// authentication failures.
+	Findings []Finding `json:"findings"`
+	// Readiness holds one verdict per catch-all rule.
+	Readiness []Readiness `json:"readiness"`
 }
 
 // DeviceReport is the device identity as the report shows it.
@@ -58,7 +70,7 @@ type Suggestion struct {
 	// Sessions counts catch-all sessions to these destinations, application
 	// and ports (from traffic logs; from threat logs when there are none).
 	Sessions int64 `json:"sessions"`
-	// Responses counts the successful (HTTP 200) responses seen.
+	// Responses counts the successful (HTTP 2xx) responses seen.
 	Responses       int64      `json:"responses"`
 	Bytes           int64      `json:"bytes"`
 	URLs            int        `json:"urls"` // distinct URLs answered 200
@@ -68,6 +80,28 @@ type Suggestion struct {
 	LastSeen        time.Time  `json:"last_seen"`
 	// CatchAllRule is the catch-all rule this traffic was matched by.
 	CatchAllRule string `json:"catch_all_rule"`
+
+	// Share is the part of the catch-all's sessions (of its responses when
+	// it has no traffic logs) this rule would carry.
+	Share float64 `json:"share"`
+	// Redirects counts 3xx responses, kept apart from Responses: a server
+	// that only redirects proves little.
+	Redirects    int64         `json:"redirects"`
+	URLTemplates []URLTemplate `json:"url_templates"`
+	// ExistingRule names a rule above the catch-all that would already
+	// carry this traffic but is disabled (for example created by an
+	// earlier --apply); "" when there is none.
+	ExistingRule string `json:"existing_rule"`
+	// SetCommands are the PAN-OS CLI configure-mode commands that create
+	// the rule (disabled, tagged mine-suggested) and its objects and move
+	// it above the catch-all.
+	SetCommands []string `json:"set_commands"`
+	// XML is the rule's entry element, to be set at XPath (the security
+	// rules container) with type=config&action=set, then moved before
+	// CatchAllRule. Objects must be set first.
+	XML     string         `json:"xml"`
+	XPath   string         `json:"xpath"`
+	Objects []ConfigObject `json:"objects"`
 }
 
 // URLCount is a URL and how often it was seen.
@@ -99,6 +133,12 @@ type Scanner struct {
 	NotFound      int64     `json:"not_found"` // 404 responses
 	FirstSeen     time.Time `json:"first_seen"`
 	LastSeen      time.Time `json:"last_seen"`
+	// Reasons say why the source was called a scanner.
+	Reasons []string `json:"reasons"`
+	// ProbePaths are well-known probe paths it asked for (answered 4xx).
+	ProbePaths []string `json:"probe_paths"`
+	// BurstPaths is the most distinct new 4xx paths it caused in one hour.
+	BurstPaths int `json:"burst_paths"`
 }
 
 // HitCount is a rule's hit counter with its place in the rulebase. FirstHit

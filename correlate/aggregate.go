@@ -1,36 +1,55 @@
 package correlate
 
 import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/panos-mine/mine"
 )
 
 // Aggregator folds log records into the aggregates the analysis needs. Its
-// memory grows with the number of distinct keys (services, clients, URLs),
-// not with the number of records. It is not safe for concurrent use.
+// memory grows with the number of distinct keys (services, clients, URLs,
+// days), not with the number of records. It is not safe for concurrent use.
 type Aggregator struct {
 	catchAll map[string]bool
 
 	threatLogs, responses, caResponses int64
 	trafficLogs                        int64
 	status, caStatus                   map[int]int64
+	// every HTTP status log of the device, and those per catch-all rule
+	threatSpan span
+	ruleThreat map[string]*ruleThreats
+	// log entries per firewall serial number; lastSerial caches the entry
+	// of the serial of the previous record (logs come device by device)
+	serials    map[string]*int64
+	lastSerial string
+	serialN    *int64
+	// applications seen answering HTTP (on any rule)
+	httpApps map[string]bool
+	lastApp  string
 
-	// successful responses on the catch-all, per service and client
-	ok map[flowKey]*flowAgg
+	// catch-all responses per service and client, by status class
+	resp map[flowKey]*flowAgg
 	// catch-all sessions from traffic logs, per service and client
 	sessions map[flowKey]*sessionAgg
 	// every catch-all URL per status and service
 	urls map[urlKey]*urlAgg
+	// error answers (4xx, 5xx) of internal servers on any rule, per URL
+	errs map[errKey]*errAgg
 	// every source's behaviour (all rules), for scanner detection
 	sources map[string]*sourceAgg
+	// internal caches whether a destination is an internal address
+	internal map[string]bool
 }
 
 // flowKey is a service as the catch-all sees it, from one client.
 type flowKey struct {
-	rule, from, to, dst, app string
-	port                     int
-	src                      string
+	rule, from, to, dst, app, proto string
+	port                            int
+	src                             string
 }
 
 type span struct{ first, last time.Time }
@@ -44,16 +63,67 @@ func (s *span) add(t time.Time) {
 	}
 }
 
-type flowAgg struct {
+func (s *span) merge(o span) {
+	if !o.first.IsZero() {
+		s.add(o.first)
+	}
+	if !o.last.IsZero() {
+		s.add(o.last)
+	}
+}
+
+// days counts events per UTC day, sorted by day.
+type days []dayCount
+
+type dayCount struct {
+	day int32 // days since the Unix epoch
+	n   int64
+}
+
+func dayOf(t time.Time) int32 { return int32(floorDiv(t.Unix(), 86400)) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (d *days) add(t time.Time, n int64) {
+	day := dayOf(t)
+	s := *d
+	if k := len(s); k > 0 && s[k-1].day == day {
+		s[k-1].n += n
+		return
+	}
+	i, found := slices.BinarySearchFunc(s, day, func(e dayCount, t int32) int { return cmp.Compare(e.day, t) })
+	if found {
+		s[i].n += n
+		return
+	}
+	*d = slices.Insert(s, i, dayCount{day, n})
+}
+
+type ruleThreats struct {
 	span
-	responses int64
-	urls      map[string]int64
+	entries int64
+}
+
+// flowAgg counts one client's responses from one catch-all service.
+type flowAgg struct {
+	span                              // every response
+	ok                           span // 2xx responses
+	okN, redirects, errs4, errs5 int64
+	urls                         map[string]int64 // raw URLs answered 2xx
+	days                         days             // responses per day
 }
 
 type sessionAgg struct {
 	span
 	sessions int64
 	bytes    int64
+	days     days // sessions per day
 }
 
 type urlKey struct {
@@ -70,6 +140,21 @@ type urlAgg struct {
 	sources map[string]int64
 }
 
+// errKey is one raw URL of an internal server answered with an error.
+type errKey struct {
+	dst    string
+	port   int
+	url    string
+	status int
+}
+
+type errAgg struct {
+	span
+	count   int64
+	sources map[string]int64
+	rules   []string
+}
+
 // maxPathsPerSource bounds the distinct error paths remembered per source:
 // enough to call a sweep a sweep, without letting one scanner grow memory
 // without end.
@@ -80,20 +165,37 @@ type sourceAgg struct {
 	responses  int64
 	clientErrs int64 // 4xx
 	notFound   int64 // 404
-	errPaths   map[string]struct{}
-	targets    map[string]struct{}
+	// errPaths maps each URL (without query) answered 4xx to the first hour
+	// (since the epoch) it was.
+	errPaths map[string]int32
+	// probes are well-known probe paths answered 4xx.
+	probes  map[string]struct{}
+	targets map[string]struct{}
+	// errTargets are the destinations that answered this source 4xx.
+	errTargets map[string]*targetErrs
+}
+
+type targetErrs struct {
+	n        int64
+	statuses []int
+	rules    []string
 }
 
 // NewAggregator returns an aggregator for the named catch-all rules.
 func NewAggregator(catchAll []string) *Aggregator {
 	a := &Aggregator{
-		catchAll: make(map[string]bool, len(catchAll)),
-		status:   map[int]int64{},
-		caStatus: map[int]int64{},
-		ok:       map[flowKey]*flowAgg{},
-		sessions: map[flowKey]*sessionAgg{},
-		urls:     map[urlKey]*urlAgg{},
-		sources:  map[string]*sourceAgg{},
+		catchAll:   make(map[string]bool, len(catchAll)),
+		status:     map[int]int64{},
+		caStatus:   map[int]int64{},
+		ruleThreat: map[string]*ruleThreats{},
+		serials:    map[string]*int64{},
+		httpApps:   map[string]bool{},
+		resp:       map[flowKey]*flowAgg{},
+		sessions:   map[flowKey]*sessionAgg{},
+		urls:       map[urlKey]*urlAgg{},
+		errs:       map[errKey]*errAgg{},
+		sources:    map[string]*sourceAgg{},
+		internal:   map[string]bool{},
 	}
 	for _, n := range catchAll {
 		a.catchAll[n] = true
@@ -112,28 +214,38 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 	a.threatLogs++
 	a.responses += n
 	a.status[code] += n
+	a.threatSpan.add(l.ReceiveTime)
+	a.countSerial(l.Serial)
+	if l.App != a.lastApp {
+		a.httpApps[l.App] = true
+		a.lastApp = l.App
+	}
 
 	s := a.sources[l.Src]
 	if s == nil {
-		s = &sourceAgg{errPaths: map[string]struct{}{}, targets: map[string]struct{}{}}
+		s = &sourceAgg{targets: map[string]struct{}{}}
 		a.sources[l.Src] = s
 	}
 	s.add(l.ReceiveTime)
 	s.responses += n
 	s.targets[l.Dst] = struct{}{}
 	if code >= 400 && code < 500 {
-		s.clientErrs += n
-		if code == 404 {
-			s.notFound += n
-		}
-		if len(s.errPaths) < maxPathsPerSource {
-			s.errPaths[l.URL] = struct{}{}
-		}
+		a.addClientError(s, l, code, n)
+	}
+	if code >= 400 && a.isInternal(l.Dst) {
+		a.addError(l, code, n)
 	}
 
 	if !a.catchAll[l.Rule] {
 		return
 	}
+	rt := a.ruleThreat[l.Rule]
+	if rt == nil {
+		rt = &ruleThreats{}
+		a.ruleThreat[l.Rule] = rt
+	}
+	rt.add(l.ReceiveTime)
+	rt.entries++
 	a.caResponses += n
 	a.caStatus[code] += n
 
@@ -147,18 +259,112 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 	u.count += n
 	u.sources[l.Src] += n
 
-	if code != 200 {
-		return
-	}
-	fk := flowKey{rule: l.Rule, from: l.FromZone, to: l.ToZone, dst: l.Dst, app: l.App, port: l.DstPort, src: l.Src}
-	f := a.ok[fk]
+	fk := flowKey{rule: l.Rule, from: l.FromZone, to: l.ToZone, dst: l.Dst, app: l.App, proto: l.Proto, port: l.DstPort, src: l.Src}
+	f := a.resp[fk]
 	if f == nil {
-		f = &flowAgg{urls: map[string]int64{}}
-		a.ok[fk] = f
+		f = &flowAgg{}
+		a.resp[fk] = f
 	}
 	f.add(l.ReceiveTime)
-	f.responses += n
-	f.urls[l.URL] += n
+	f.days.add(l.ReceiveTime, n)
+	switch {
+	case code >= 200 && code < 300:
+		f.ok.add(l.ReceiveTime)
+		f.okN += n
+		if f.urls == nil {
+			f.urls = map[string]int64{}
+		}
+		f.urls[l.URL] += n
+	case code >= 300 && code < 400:
+		f.redirects += n
+	case code >= 400 && code < 500:
+		f.errs4 += n
+	case code >= 500:
+		f.errs5 += n
+	}
+}
+
+func (a *Aggregator) countSerial(serial string) {
+	if a.serialN == nil || serial != a.lastSerial {
+		n := a.serials[serial]
+		if n == nil {
+			n = new(int64)
+			a.serials[serial] = n
+		}
+		a.lastSerial, a.serialN = serial, n
+	}
+	*a.serialN++
+}
+
+// addClientError remembers what scanner detection needs of a 4xx answer.
+func (a *Aggregator) addClientError(s *sourceAgg, l *mine.ThreatLog, code int, n int64) {
+	s.clientErrs += n
+	if code == 404 {
+		s.notFound += n
+	}
+	u, _, _ := strings.Cut(l.URL, "?")
+	hour := int32(floorDiv(l.ReceiveTime.Unix(), 3600))
+	if s.errPaths == nil {
+		s.errPaths = map[string]int32{}
+	}
+	if h, ok := s.errPaths[u]; ok {
+		if hour < h {
+			s.errPaths[u] = hour
+		}
+	} else if len(s.errPaths) < maxPathsPerSource {
+		s.errPaths[u] = hour
+	}
+	if p := probePath(u); p != "" {
+		if s.probes == nil {
+			s.probes = map[string]struct{}{}
+		}
+		s.probes[p] = struct{}{}
+	}
+	if s.errTargets == nil {
+		s.errTargets = map[string]*targetErrs{}
+	}
+	t := s.errTargets[l.Dst]
+	if t == nil {
+		t = &targetErrs{}
+		s.errTargets[l.Dst] = t
+	}
+	t.n += n
+	if !slices.Contains(t.statuses, code) {
+		t.statuses = append(t.statuses, code)
+	}
+	if !slices.Contains(t.rules, l.Rule) {
+		t.rules = append(t.rules, l.Rule)
+	}
+}
+
+// addError folds an error answer of an internal server, for the findings.
+func (a *Aggregator) addError(l *mine.ThreatLog, code int, n int64) {
+	k := errKey{dst: l.Dst, port: l.DstPort, url: l.URL, status: code}
+	e := a.errs[k]
+	if e == nil {
+		e = &errAgg{sources: map[string]int64{}}
+		a.errs[k] = e
+	}
+	e.add(l.ReceiveTime)
+	e.count += n
+	e.sources[l.Src] += n
+	if !slices.Contains(e.rules, l.Rule) {
+		e.rules = append(e.rules, l.Rule)
+	}
+}
+
+// isInternal reports whether a destination is an internal server: a
+// private, loopback or link-local address. App teams own those; the
+// internet's broken links are nobody's finding.
+func (a *Aggregator) isInternal(dst string) bool {
+	v, ok := a.internal[dst]
+	if !ok {
+		ad, err := netip.ParseAddr(dst)
+		ad = ad.Unmap()
+		v = err == nil && (ad.IsPrivate() || ad.IsLoopback() || ad.IsLinkLocalUnicast())
+		a.internal[dst] = v
+	}
+	return v
 }
 
 // AddTraffic folds one traffic log entry of a catch-all rule in; entries of
@@ -168,13 +374,16 @@ func (a *Aggregator) AddTraffic(l *mine.TrafficLog) {
 		return
 	}
 	a.trafficLogs++
-	fk := flowKey{rule: l.Rule, from: l.FromZone, to: l.ToZone, dst: l.Dst, app: l.App, port: l.DstPort, src: l.Src}
+	a.countSerial(l.Serial)
+	fk := flowKey{rule: l.Rule, from: l.FromZone, to: l.ToZone, dst: l.Dst, app: l.App, proto: l.Proto, port: l.DstPort, src: l.Src}
 	s := a.sessions[fk]
 	if s == nil {
 		s = &sessionAgg{}
 		a.sessions[fk] = s
 	}
+	n := int64(l.Sessions())
 	s.add(l.ReceiveTime)
-	s.sessions += int64(l.Sessions())
+	s.sessions += n
 	s.bytes += l.Bytes
+	s.days.add(l.ReceiveTime, n)
 }

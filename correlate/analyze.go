@@ -2,10 +2,7 @@ package correlate
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/panos-mine/mine"
@@ -19,14 +16,56 @@ type Input struct {
 	Hits      []mine.RuleHits
 	CatchAll  []mine.Rule
 	Generated time.Time // when the report is made; the caller's clock
+
+	// AppDefaults adds to or overrides the built-in table of application
+	// default ports (application -> "tcp/8080" members), which decides
+	// whether a suggestion can use service application-default.
+	AppDefaults map[string][]string
+	// Owners maps servers to teams for the findings; the first match wins.
+	Owners []mine.Owner
+	// History is the weekly use of the catch-all rules over past runs, when
+	// a history is kept. Without it, readiness uses the weeks inside the
+	// window.
+	History []mine.WeeklyHits
+	// ExpectedSerials are the firewalls, HA peers included, whose logs the
+	// verdict needs; default the connected device.
+	ExpectedSerials []string
+	Readiness       ReadinessOptions
 }
 
-// Thresholds for calling a source a scanner: a sweep leaves many distinct
-// paths answered with client errors, and most of its answers are errors.
-const (
-	scannerMinErrorPaths = 20
-	scannerMinErrorShare = 0.5
-)
+// ReadinessOptions are the thresholds of the readiness verdict. Zero values
+// take the defaults.
+type ReadinessOptions struct {
+	// MinWindow is how long the evidence must reach back; default 30 days.
+	MinWindow time.Duration
+	// Recent is how far back successful traffic on the catch-all must be
+	// absent (or covered by deployed rules); default 7 days.
+	Recent time.Duration
+	// MaxWeeklySessions is the most sessions per week from non-scanners the
+	// catch-all may still carry; default 0.
+	MaxWeeklySessions int64
+	// Freshness is how old the newest HTTP status log may be for the
+	// signatures to count as logging; default 48 hours.
+	Freshness time.Duration
+}
+
+const day = 24 * time.Hour
+
+func (o ReadinessOptions) withDefaults() ReadinessOptions {
+	if o.MinWindow <= 0 {
+		o.MinWindow = 30 * day
+	}
+	if o.Recent <= 0 {
+		o.Recent = 7 * day
+	}
+	if o.MaxWeeklySessions < 0 {
+		o.MaxWeeklySessions = 0
+	}
+	if o.Freshness <= 0 {
+		o.Freshness = 48 * time.Hour
+	}
+	return o
+}
 
 // notAppIDs are App-ID verdicts that are not applications: a rule cannot
 // be written for them.
@@ -35,20 +74,59 @@ var notAppIDs = map[string]bool{
 	"unknown-udp": true, "non-syn-tcp": true, "unknown-p2p": true, "not-applicable": true,
 }
 
-// defaultPorts are the TCP default ports of HTTP-carried applications that
-// suggestions commonly name; an application whose observed ports all match
-// gets service application-default.
-var defaultPorts = map[string][]int{
-	"web-browsing": {80},
-	"ssl":          {443},
-}
-
-// maxListedSources is how many client addresses a suggestion names before
-// it says any.
-const maxListedSources = 5
+func isAppID(app string) bool { return app != "" && !notAppIDs[app] }
 
 // topURLs is how many URLs a suggestion lists as evidence.
 const topURLs = 5
+
+// analysis is the shared state of one Report call.
+type analysis struct {
+	a         *Aggregator
+	in        Input
+	opts      ReadinessOptions
+	isScanner map[string]bool
+	tp        *templater
+	defaults  appDefaults
+	// catch-all rules by name, the rules above each, and hit counts by rule
+	caRule map[string]*mine.Rule
+	above  map[string][]*mine.Rule
+	byName map[string]*mine.Rule
+	hits   map[string]mine.RuleHits
+}
+
+func newAnalysis(a *Aggregator, in Input, scanners []mine.Scanner) *analysis {
+	x := &analysis{
+		a: a, in: in, opts: in.Readiness.withDefaults(),
+		isScanner: make(map[string]bool, len(scanners)),
+		tp:        newTemplater(),
+		defaults:  newAppDefaults(in.AppDefaults),
+		caRule:    map[string]*mine.Rule{},
+		above:     map[string][]*mine.Rule{},
+		byName:    map[string]*mine.Rule{},
+		hits:      map[string]mine.RuleHits{},
+	}
+	for _, s := range scanners {
+		x.isScanner[s.Source] = true
+	}
+	for i := range in.Rules {
+		x.byName[in.Rules[i].Name] = &in.Rules[i]
+	}
+	for i := range in.CatchAll {
+		ca := &in.CatchAll[i]
+		x.caRule[ca.Name] = ca
+		for j := range in.Rules {
+			r := &in.Rules[j]
+			if r.Position < ca.Position && r.Name != ca.Name {
+				x.above[ca.Name] = append(x.above[ca.Name], r)
+			}
+		}
+		slices.SortStableFunc(x.above[ca.Name], func(p, q *mine.Rule) int { return cmp.Compare(p.Position, q.Position) })
+	}
+	for _, h := range in.Hits {
+		x.hits[h.Rule] = h
+	}
+	return x
+}
 
 // Report turns the aggregates into the report.
 func (a *Aggregator) Report(in Input) *mine.Report {
@@ -69,14 +147,8 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 		r.CatchAll = append(r.CatchAll, c.Name)
 	}
 	scanners := a.scanners()
-	isScanner := make(map[string]bool, len(scanners))
-	for _, s := range scanners {
-		isScanner[s.Source] = true
-	}
+	x := newAnalysis(a, in, scanners)
 	r.Scanners = scanners
-	r.Suggestions = a.suggestions(isScanner)
-	r.CatchAllURLs = a.catchAllURLs(isScanner)
-	r.HitCounts = hitCounts(in.Rules, in.Hits, in.CatchAll)
 
 	r.Totals = mine.Totals{
 		ThreatLogs:        a.threatLogs,
@@ -88,7 +160,7 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	for k, u := range a.urls {
 		distinct[k.url] = true
 		for src, n := range u.sources {
-			if isScanner[src] {
+			if x.isScanner[src] {
 				r.Totals.ScannerResponses += n
 			}
 		}
@@ -98,6 +170,16 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 		r.Totals.CatchAllSessions += s.sessions
 		r.Totals.CatchAllBytes += s.bytes
 	}
+
+	groups := x.serviceGroups()
+	r.Suggestions = x.suggestions(groups, r.Totals)
+	r.CatchAllURLs = a.catchAllURLs(x.isScanner)
+	r.HitCounts = hitCounts(in.Rules, in.Hits, in.CatchAll)
+	r.Coverage = x.coverage(r.Suggestions)
+	r.CustomAppCandidates = x.customApps(groups)
+	r.ScannerTargets = a.scannerTargets(scanners)
+	r.Findings = x.findings()
+	r.Readiness = x.readiness(groups)
 	return r
 }
 
@@ -105,154 +187,6 @@ func maps(m map[int]int64) map[int]int64 {
 	out := make(map[int]int64, len(m))
 	for k, v := range m {
 		out[k] = v
-	}
-	return out
-}
-
-func (a *Aggregator) scanners() []mine.Scanner {
-	var out []mine.Scanner
-	for src, s := range a.sources {
-		if len(s.errPaths) < scannerMinErrorPaths || float64(s.clientErrs) < scannerMinErrorShare*float64(s.responses) {
-			continue
-		}
-		sc := mine.Scanner{
-			Source: src, DistinctPaths: len(s.errPaths), Responses: s.responses,
-			NotFound: s.notFound, FirstSeen: s.first, LastSeen: s.last,
-		}
-		for t := range s.targets {
-			sc.Targets = append(sc.Targets, t)
-		}
-		sortAddrs(sc.Targets)
-		out = append(out, sc)
-	}
-	slices.SortFunc(out, func(x, y mine.Scanner) int {
-		if c := cmp.Compare(y.DistinctPaths, x.DistinctPaths); c != 0 {
-			return c
-		}
-		return compareAddr(x.Source, y.Source)
-	})
-	return out
-}
-
-// serviceKey groups a suggestion: one destination server and application
-// behind one catch-all rule and destination zone.
-type serviceKey struct{ rule, to, dst, app string }
-
-type serviceAgg struct {
-	span
-	responses int64
-	from      map[string]bool
-	ports     map[int]bool
-	sources   map[string]bool
-	urls      map[string]int64
-}
-
-func (a *Aggregator) suggestions(isScanner map[string]bool) []mine.Suggestion {
-	groups := map[serviceKey]*serviceAgg{}
-	for k, f := range a.ok {
-		if isScanner[k.src] || notAppIDs[k.app] || k.app == "" {
-			continue
-		}
-		sk := serviceKey{k.rule, k.to, k.dst, k.app}
-		g := groups[sk]
-		if g == nil {
-			g = &serviceAgg{from: map[string]bool{}, ports: map[int]bool{}, sources: map[string]bool{}, urls: map[string]int64{}}
-			groups[sk] = g
-		}
-		g.add(f.first)
-		g.add(f.last)
-		g.responses += f.responses
-		g.from[k.from] = true
-		g.ports[k.port] = true
-		g.sources[k.src] = true
-		for u, n := range f.urls {
-			g.urls[u] += n
-		}
-	}
-	out := make([]mine.Suggestion, 0, len(groups))
-	for sk, g := range groups {
-		s := mine.Suggestion{
-			From:            sortedKeys(g.from),
-			To:              []string{sk.to},
-			Destination:     []string{sk.dst},
-			Application:     []string{sk.app},
-			Responses:       g.responses,
-			URLs:            len(g.urls),
-			DistinctSources: len(g.sources),
-			FirstSeen:       g.first,
-			LastSeen:        g.last,
-			CatchAllRule:    sk.rule,
-		}
-		for p := range g.ports {
-			s.Ports = append(s.Ports, p)
-		}
-		slices.Sort(s.Ports)
-		s.Service = service(sk.app, s.Ports)
-		if len(g.sources) <= maxListedSources {
-			s.Source = sortedKeys(g.sources)
-			sortAddrs(s.Source)
-		} else {
-			s.Source = []string{"any"}
-		}
-		// sessions and bytes from the catch-all's traffic logs for the
-		// same service, clients and ports
-		for k, t := range a.sessions {
-			if k.rule == sk.rule && k.to == sk.to && k.dst == sk.dst && k.app == sk.app && g.ports[k.port] && !isScanner[k.src] {
-				s.Sessions += t.sessions
-				s.Bytes += t.bytes
-			}
-		}
-		if s.Sessions == 0 {
-			s.Sessions = s.Responses // no traffic logs: each response stands for at most one session
-		}
-		s.TopURLs = top(g.urls, topURLs)
-		out = append(out, s)
-	}
-	slices.SortFunc(out, func(x, y mine.Suggestion) int {
-		if c := cmp.Compare(y.Responses, x.Responses); c != 0 {
-			return c
-		}
-		if c := compareAddr(x.Destination[0], y.Destination[0]); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.Application[0], y.Application[0])
-	})
-	names := map[string]int{}
-	for i := range out {
-		base := ruleName(out[i].Application[0], out[i].Destination[0])
-		names[base]++
-		out[i].Name = base
-		if n := names[base]; n > 1 {
-			out[i].Name = fmt.Sprintf("%s-%d", base, n)
-		}
-	}
-	return out
-}
-
-// ruleName is a stable, valid PAN-OS rule name (at most 63 characters).
-func ruleName(app, dst string) string {
-	n := "mine-" + app + "-" + strings.NewReplacer(".", "-", ":", "-", "/", "-").Replace(dst)
-	if len(n) > 60 {
-		n = n[:60]
-	}
-	return n
-}
-
-func service(app string, ports []int) []string {
-	if def, ok := defaultPorts[app]; ok && len(ports) > 0 {
-		all := true
-		for _, p := range ports {
-			if !slices.Contains(def, p) {
-				all = false
-			}
-		}
-		if all {
-			return []string{"application-default"}
-		}
-	}
-	out := make([]string, len(ports))
-	for i, p := range ports {
-		out[i] = "tcp-" + strconv.Itoa(p)
 	}
 	return out
 }
@@ -370,7 +304,7 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

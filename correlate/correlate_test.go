@@ -110,14 +110,28 @@ func TestReportSuggestions(t *testing.T) {
 		t.Fatalf("suggestions = %+v; want exactly one (the jenkins server)", r.Suggestions)
 	}
 	s := r.Suggestions[0]
+	// Hand-computed: 2xx from 10.1.0.5 (2+1) and 10.1.0.7 (1); sessions and
+	// bytes from the two non-scanner traffic logs (1 + 2 sessions, 100 +
+	// 200 bytes) out of 4 catch-all sessions; jenkins' default port is
+	// tcp/8080.
 	want := mine.Suggestion{
 		Name: "mine-jenkins-10-20-5-11", From: []string{"trust"}, To: []string{"dmz"},
 		Source: []string{"10.1.0.5", "10.1.0.7"}, Destination: []string{"10.20.5.11"}, Application: []string{"jenkins"},
-		Service: []string{"tcp-8080"}, Ports: []int{8080},
+		Service: []string{"application-default"}, Ports: []int{8080},
 		Sessions: 3, Responses: 4, Bytes: 300, URLs: 2, DistinctSources: 2,
 		TopURLs:   []mine.URLCount{{URL: "build.corp.example/job/a", Count: 3}, {URL: "build.corp.example/job/b", Count: 1}},
 		FirstSeen: t0, LastSeen: t0.Add(3 * time.Hour), CatchAllRule: "CA",
+		Share: 0.75,
+		URLTemplates: []mine.URLTemplate{
+			{Host: "build.corp.example", Path: "/job/a", Count: 3, Examples: []string{"build.corp.example/job/a"}},
+			{Host: "build.corp.example", Path: "/job/b", Count: 1, Examples: []string{"build.corp.example/job/b"}},
+		},
 	}
+	// The configuration is pinned by the golden test; here only its shape.
+	if len(s.SetCommands) == 0 || s.XML == "" || s.XPath == "" || len(s.Objects) == 0 {
+		t.Errorf("suggestion lacks its configuration: %+v", s)
+	}
+	s.SetCommands, s.XML, s.XPath, s.Objects = nil, "", "", nil
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("suggestion =\n%+v\nwant\n%+v", s, want)
 	}
@@ -181,17 +195,24 @@ func TestReportDeterministic(t *testing.T) {
 }
 
 func TestService(t *testing.T) {
+	x := &analysis{defaults: newAppDefaults(map[string][]string{"custom-erp": {"tcp/8443"}})}
 	tests := []struct {
 		app   string
-		ports []int
+		ports []portKey
 		want  []string
 	}{
-		{"web-browsing", []int{80}, []string{"application-default"}},
-		{"web-browsing", []int{80, 8080}, []string{"tcp-80", "tcp-8080"}},
-		{"jenkins", []int{8080}, []string{"tcp-8080"}},
+		{"web-browsing", []portKey{{"tcp", 80}}, []string{"application-default"}},
+		{"web-browsing", []portKey{{"tcp", 80}, {"tcp", 8080}}, []string{"tcp-80", "tcp-8080"}},
+		{"jenkins", []portKey{{"tcp", 8080}}, []string{"application-default"}},
+		{"jenkins", []portKey{{"tcp", 8081}}, []string{"tcp-8081"}},
+		{"gitlab", []portKey{{"tcp", 80}, {"tcp", 443}}, []string{"application-default"}},
+		{"dns", []portKey{{"udp", 53}}, []string{"application-default"}},
+		{"ntp", []portKey{{"tcp", 123}}, []string{"tcp-123"}}, // default is udp/123
+		{"custom-erp", []portKey{{"tcp", 8443}}, []string{"application-default"}},
+		{"unknown-app", []portKey{{"tcp", 80}}, []string{"tcp-80"}},
 	}
 	for _, tc := range tests {
-		if got := service(tc.app, tc.ports); !reflect.DeepEqual(got, tc.want) {
+		if got := x.service(tc.app, tc.ports); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("service(%s, %v) = %v; want %v", tc.app, tc.ports, got, tc.want)
 		}
 	}
