@@ -67,6 +67,9 @@ func TestImportMatrix(t *testing.T) {
 		mod + "/collect":       {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
 		mod + "/signatures":    {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
 		mod + "/internal/xapi": {mod, "github.com/PaloAltoNetworks/pango"},
+		// the SQLite driver and what it pulls in (go list -deps ./history)
+		mod + "/history": {mod, "modernc.org/", "github.com/dustin/go-humanize", "github.com/google/uuid",
+			"github.com/remyoudompheng/bigfft", "github.com/ncruces/go-strftime", "golang.org/x/sys/"},
 	}
 	// Standard packages a package must not import directly.
 	noStd := map[string][]string{
