@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,15 +15,27 @@ import (
 )
 
 type demoOptions struct {
-	seed int64
-	days int
-	out  string
-	json string
+	seed  int64
+	days  int
+	weeks int
+	db    string
+	out   string
+	json  string
+
+	// Knobs for tests, not flags: the normal clients' sessions per working
+	// day (0: the simulator's default) and the length of a demo week (0:
+	// seven days).
+	sessionsPerDay int
+	weekLength     time.Duration
 }
 
 // The simulator's admin account for the demo; it lives only in this
 // process.
 const demoUser, demoPassword = "admin", "demo-only-password"
+
+// defaultDemoDB is where `mine demo --weeks` keeps its history when --db
+// is not given: next to the workbook, so it can be opened afterwards.
+const defaultDemoDB = "mine-demo-history.db"
 
 func newDemoCmd(d *deps) *cobra.Command {
 	o := &demoOptions{}
@@ -39,11 +52,38 @@ mine's production path against it through the real XML API client:
      scanner sweeping for paths, a broken link and a failing server;
   4. collects, correlates, prints a summary and writes the workbook.
 
+With --weeks N the simulator lives N weeks, each a run kept in a history
+database (--db): before each week after the first, an administrator adds
+some of the previous week's suggested App-ID rules above the catch-all
+through the XML API (enabled, moved before it, committed), and in the last
+week also rules for the services no suggestion covered, so the history
+shows the catch-all draining and the readiness verdict changing. The
+weekly trend is printed at the end; the workbook is the last week's.
+
 The same --seed always gives the same traffic.`,
 		Example: `  mine demo
-  mine demo --seed 7 --out demo.xlsx --json demo.json`,
+  mine demo --seed 7 --out demo.xlsx --json demo.json
+  mine demo --weeks 4 --db demo.db && sqlite3 demo.db 'select * from catch_all_trend'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("weeks") && cmd.Flags().Changed("days") {
+				return usagef("give --days or --weeks, not both")
+			}
+			if o.weeks > 1 || o.db != "" {
+				res, err := runDemoWeeks(cmd.Context(), d, o)
+				if err != nil {
+					return err
+				}
+				if err := (outputs{xlsx: o.out, json: o.json}).write(d, res.last); err != nil {
+					return err
+				}
+				w := d.io.out
+				if o.json == "-" {
+					w = d.io.err
+				}
+				fmt.Fprintf(w, "\nHistory of %s (%s):\n", res.target, res.db)
+				return writeTrend(w, res.trend)
+			}
 			r, _, err := runDemo(cmd.Context(), d, o)
 			if err != nil {
 				return err
@@ -54,10 +94,84 @@ The same --seed always gives the same traffic.`,
 	f := cmd.Flags()
 	f.Int64Var(&o.seed, "seed", 1, "seed of the simulated traffic")
 	f.IntVar(&o.days, "days", 7, "days of traffic to simulate and collect")
+	f.IntVar(&o.weeks, "weeks", 1, "weeks the simulator lives, one stored run each, rules added week by week (1-12)")
+	f.StringVar(&o.db, "db", "", "history database of the weekly runs (default "+defaultDemoDB+" with --weeks)")
 	f.StringVarP(&o.out, "out", "o", "mine-report.xlsx", "workbook to write (empty for none)")
 	f.StringVar(&o.json, "json", "", "also write the JSON document to FILE, or - for stdout")
 	return cmd
 }
+
+// demoDevice is a running simulator with the signatures deployed.
+type demoDevice struct {
+	sim  *panosim.Server
+	host *simHost
+	conn collect.Config
+}
+
+// startDemoDevice starts a simulator whose clock begins at start, serves
+// it on loopback and deploys the signatures through the real client.
+func startDemoDevice(ctx context.Context, d *deps, seed int64, start time.Time, sessionsPerDay int) (*demoDevice, error) {
+	sim := panosim.New(panosim.Options{
+		Seed: seed, Start: start,
+		Username: demoUser, Password: demoPassword,
+		PollsBeforeFinish: 1, SessionsPerDay: sessionsPerDay,
+	})
+	host, err := startSim(sim, "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	d.logger.Info("simulator started", "url", host.url(), "seed", seed)
+	cfg := collect.Config{
+		Host: host.host, Port: host.port,
+		Username: demoUser, Password: demoPassword,
+		RootCAs: host.pool, Timeout: 30 * time.Second,
+		Debug: d.global.debug, Logger: d.logger,
+	}
+	dep, err := signatures.Connect(ctx, cfg)
+	if err != nil {
+		host.close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	res, err := dep.Deploy(ctx, signatures.Default(), signatures.Location{})
+	if err != nil {
+		host.close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	d.logger.Info("signatures deployed", "count", res.Set, "location", res.Location, "commit_job", res.JobID)
+	if err := demoVerify(ctx, d, dep); err != nil {
+		host.close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return &demoDevice{sim: sim, host: host, conn: cfg}, nil
+}
+
+// demoVerify checks, as a user would with 'mine signatures verify', that
+// the catch-all logs the signatures, and attaches a logging profile when it
+// does not.
+func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer) error {
+	c := signatures.Default()
+	v, err := dep.Verify(ctx, c, signatures.PolicyScope{}, nil)
+	if err != nil {
+		return err
+	}
+	if !v.OK() {
+		d.logger.Info("the catch-all does not log the signatures yet: attaching a vulnerability profile", "problems", v.Rules[0].Problems)
+		if _, _, err := dep.Attach(ctx, c, signatures.PolicyScope{}, nil); err != nil {
+			return err
+		}
+		if v, err = dep.Verify(ctx, c, signatures.PolicyScope{}, nil); err != nil {
+			return err
+		}
+		if !v.OK() {
+			return fmt.Errorf("the signatures would still not log on %s: %s", v.Rules[0].Rule, strings.Join(v.Rules[0].Problems, "; "))
+		}
+	}
+	d.logger.Info("signatures verified: the catch-all logs them", "rule", v.Rules[0].Rule, "profile", v.Rules[0].Profile)
+	return nil
+}
+
+// fastPolls makes the collector poll the simulator's log jobs quickly.
+func fastPolls(c *collect.Client) { c.PollStart, c.PollMax = 5*time.Millisecond, 50*time.Millisecond }
 
 // runDemo starts the simulator, deploys the signatures through the real
 // client, lets the simulated days pass and runs the production pipeline
@@ -70,46 +184,21 @@ func runDemo(ctx context.Context, d *deps, o *demoOptions) (*mine.Report, *panos
 	log := d.logger
 	span := time.Duration(o.days) * 24 * time.Hour
 	now := d.now().UTC().Truncate(time.Second)
-	sim := panosim.New(panosim.Options{
-		Seed: o.seed, Start: now.Add(-span),
-		Username: demoUser, Password: demoPassword,
-		PollsBeforeFinish: 1,
-	})
-	host, err := startSim(sim, "127.0.0.1:0")
+	dev, err := startDemoDevice(ctx, d, o.seed, now.Add(-span), o.sessionsPerDay)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer host.close()
-	log.Info("simulator started", "url", host.url(), "seed", o.seed)
-
-	cfg := collect.Config{
-		Host: host.host, Port: host.port,
-		Username: demoUser, Password: demoPassword,
-		RootCAs: host.pool, Timeout: 30 * time.Second,
-		Debug: d.global.debug, Logger: log,
-	}
-	dep, err := signatures.Connect(ctx, cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("demo: %w", err)
-	}
-	res, err := dep.Deploy(ctx, signatures.Default(), signatures.Location{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("demo: %w", err)
-	}
-	log.Info("signatures deployed", "count", res.Set, "location", res.Location, "commit_job", res.JobID)
+	defer dev.host.close()
 
 	log.Info("simulating traffic", "days", o.days)
-	sim.Advance(span)
-	threat, traffic := sim.LogCounts()
+	dev.sim.Advance(span)
+	threat, traffic := dev.sim.LogCounts()
 	log.Info("simulated traffic logged", "threat_logs", threat, "traffic_logs", traffic)
 
-	p := pipeline{
-		conn: cfg, vsys: "vsys1", since: span, now: sim.Now(),
-		tune: func(c *collect.Client) { c.PollStart, c.PollMax = 5*time.Millisecond, 50*time.Millisecond },
-	}
+	p := pipeline{conn: dev.conn, vsys: "vsys1", since: span, now: dev.sim.Now(), tune: fastPolls}
 	r, err := p.run(ctx, d)
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: %w", err)
 	}
-	return r, sim, nil
+	return r, dev.sim, nil
 }

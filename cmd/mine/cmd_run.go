@@ -1,9 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/history"
 )
 
 type runOptions struct {
@@ -14,6 +19,8 @@ type runOptions struct {
 	catchAll []string
 	out      string
 	json     string
+	config   string
+	db       string
 }
 
 func newRunCmd(d *deps) *cobra.Command {
@@ -34,12 +41,42 @@ func newRunCmd(d *deps) *cobra.Command {
 
 The window ends at the start of the current hour (or --until) and reaches
 back --since; log queries are rendered in the
-device's own time zone, everything reported is UTC.`,
+device's own time zone, everything reported is UTC.
+
+With --db, the run is also kept in the history database (one run per host
+and window; see docs/history.md), and the readiness verdict follows the
+week-over-week trend kept there.
+
+With --config, run is the weekly job: for each target of the YAML file it
+collects, stores the run in the history, analyses it against the target's
+history, writes the workbook (its name carries the ISO week) and judges
+readiness, then prints a one-screen summary. The window ends at the start
+of the current ISO week (day, hour; see align), so a rerun in the same week
+replaces that week's run. A lock file keeps two jobs from overlapping.
+API keys come from the environment or a key file the configuration names;
+they are never stored. See docs/scheduling.md.`,
 		Example: `  export PANOS_API_KEY=...
   mine run --host fw.example.net --since 7d --out report.xlsx
-  mine run --host fw.example.net --catch-all Allow-Web-Ports --json - > report.json`,
+  mine run --host fw.example.net --catch-all Allow-Web-Ports --json - > report.json
+  mine run --config /etc/mine/mine.yaml`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.config != "" {
+				var clash []string
+				for _, f := range []string{"host", "port", "vsys", "username", "api-key-file", "ca-file", "insecure-skip-verify", "since", "until", "catch-all", "out", "json"} {
+					if cmd.Flags().Changed(f) {
+						clash = append(clash, "--"+f)
+					}
+				}
+				if len(clash) > 0 {
+					return usagef("--config sets the targets, window and outputs: drop %s", strings.Join(clash, ", "))
+				}
+				tune, err := o.collect.apply(d)
+				if err != nil {
+					return err
+				}
+				return runWeekly(cmd.Context(), d, o.config, o.db, tune)
+			}
 			since, err := mine.ParseSince(o.since)
 			if err != nil {
 				return usagef("--since: %v", err)
@@ -60,11 +97,40 @@ device's own time zone, everything reported is UTC.`,
 				return err
 			}
 			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), since: since, catchAll: o.catchAll, now: end, tune: tune}
+			if o.db == "" {
+				r, err := p.run(cmd.Context(), d)
+				if err != nil {
+					return err
+				}
+				return outputs{xlsx: o.out, json: o.json}.write(d, r)
+			}
+			lock, err := acquireLock(o.db+".lock", d.now())
+			if err != nil {
+				return err
+			}
+			defer lock.release()
+			store, err := history.Open(cmd.Context(), o.db)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			rc := &recorder{store: store, target: cfg.Host, collected: d.now().UTC().Truncate(time.Second),
+				conn: mine.Target{Host: cfg.Host, Port: cfg.Port, Vsys: o.conn.vsysOrDefault()}}
+			rc.attach(&p)
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {
 				return err
 			}
-			return outputs{xlsx: o.out, json: o.json}.write(d, r)
+			saved, err := rc.save(cmd.Context(), r)
+			if err != nil {
+				return err
+			}
+			d.logger.Info("run stored", "history", o.db, "run", saved.RunID, "replaced", saved.Replaced,
+				"catch_all_hits", hitsText(saved.Point))
+			if err := (outputs{xlsx: o.out, json: o.json}).write(d, r); err != nil {
+				return fmt.Errorf("run stored in the history, but: %w", err)
+			}
+			return nil
 		},
 	}
 	o.conn.register(cmd.Flags())
@@ -75,5 +141,7 @@ device's own time zone, everything reported is UTC.`,
 	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); detected when absent")
 	f.StringVarP(&o.out, "out", "o", "mine-report.xlsx", "workbook to write (empty for none)")
 	f.StringVar(&o.json, "json", "", "also write the JSON document to FILE, or - for stdout")
+	f.StringVar(&o.config, "config", "", "run the weekly job of this YAML file (targets, window, outputs, history)")
+	f.StringVar(&o.db, "db", "", "history database (env MINE_DB; with --config default the file's db, then $XDG_STATE_HOME/mine/history.db)")
 	return cmd
 }

@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/panos-mine/mine/signatures"
 )
@@ -16,31 +18,87 @@ import (
 func newSignaturesCmd(d *deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "signatures",
-		Short: "List and deploy the HTTP status code signatures",
-		Long: `The signatures are 60 custom vulnerability signatures, one per HTTP
-status code (threat IDs 41000-41059, context http-rsp-code, severity
-informational, action alert), the set of the public "HTTP Response Codes"
-skillet. Once committed, and with a vulnerability profile that logs
+		Short: "List, export, deploy, verify and remove the HTTP status code signatures",
+		Long: `The signatures are custom vulnerability signatures, one per HTTP status
+code (by default the 60 codes of the public "HTTP Response Codes" skillet,
+threat IDs 41000-41059, context http-rsp-code, severity informational,
+action alert). Once committed, and with a vulnerability profile that logs
 informational alerts attached to the rule carrying the traffic, every HTTP
-response the firewall inspects is written to its threat log.`,
+response the firewall inspects is written to its threat log.
+
+mine marks every entry it writes (a comment naming the catalog version and a
+content hash), so it only ever updates or removes its own entries.`,
 	}
-	cmd.AddCommand(newSignaturesListCmd(d), newSignaturesDeployCmd(d))
+	cmd.AddCommand(newSignaturesListCmd(d), newSignaturesExportCmd(d), newSignaturesDeployCmd(d),
+		newSignaturesVerifyCmd(d), newSignaturesRemoveCmd(d))
 	return cmd
+}
+
+// catalogFlags select and place the signatures.
+type catalogFlags struct {
+	codes  string
+	baseID int
+	scope  string
+	other  bool
+}
+
+func (o *catalogFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.codes, "codes", "", "subset of the catalog: codes, classes and ranges, e.g. 2xx,404,5xx (default all)")
+	fs.IntVar(&o.baseID, "base-id", signatures.MinID, fmt.Sprintf("first threat ID of the block (%d-%d, or %d-%d on PAN-OS 10.0+); a code keeps its offset",
+		signatures.MinID, signatures.MaxID, signatures.MinID10, signatures.MaxID10))
+	fs.StringVar(&o.scope, "scope", "session", "signature scope: session or transaction")
+	fs.BoolVar(&o.other, "other-codes", false, "add one signature, HTTP-other, for every status code 100-599 outside the catalog")
+}
+
+func (o *catalogFlags) catalog() (signatures.Catalog, error) {
+	c, err := signatures.Build(signatures.Options{Codes: o.codes, BaseID: o.baseID, Scope: o.scope, Other: o.other})
+	if err != nil {
+		return c, usageError{err}
+	}
+	return c, nil
+}
+
+// outputFormat resolves --format: table on a terminal, TSV when piped.
+func outputFormat(d *deps, format string, allowed ...string) (string, error) {
+	if format == "" {
+		if isTerminal(d.io.out) {
+			return "table", nil
+		}
+		return "tsv", nil
+	}
+	for _, a := range allowed {
+		if format == a {
+			return format, nil
+		}
+	}
+	return "", usagef("--format %q: want %s", format, strings.Join(allowed, ", "))
+}
+
+func parseLocation(s string) (signatures.Location, error) {
+	loc, err := signatures.ParseLocation(s)
+	if err != nil {
+		return loc, usagef("--location: %v", err)
+	}
+	return loc, nil
 }
 
 func newSignaturesListCmd(d *deps) *cobra.Command {
 	var format string
+	var cat catalogFlags
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "Print the signature catalog",
 		Args:  argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := signatures.Default()
+			c, err := cat.catalog()
+			if err != nil {
+				return err
+			}
 			switch format {
 			case "json":
 				type row struct {
 					ID   int    `json:"id"`
-					Code int    `json:"code"`
+					Code int    `json:"code,omitempty"`
 					Name string `json:"name"`
 				}
 				rows := make([]row, len(c.Signatures))
@@ -58,7 +116,11 @@ func newSignaturesListCmd(d *deps) *cobra.Command {
 				}
 				fmt.Fprintln(out, "ID\tCODE\tNAME\tSTATUS")
 				for _, s := range c.Signatures {
-					fmt.Fprintf(out, "%d\t%d\t%s\t%s\n", s.ID, s.Code, s.Name, http.StatusText(s.Code))
+					code, text := fmt.Sprint(s.Code), http.StatusText(s.Code)
+					if s.Code == 0 {
+						code, text = "-", "codes 100-599 outside the catalog"
+					}
+					fmt.Fprintf(out, "%d\t%s\t%s\t%s\n", s.ID, code, s.Name, text)
 				}
 				return tw.Flush()
 			}
@@ -66,62 +128,592 @@ func newSignaturesListCmd(d *deps) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, tsv or json")
+	cat.register(cmd.Flags())
 	return cmd
 }
 
+func newSignaturesExportCmd(d *deps) *cobra.Command {
+	var (
+		cat              catalogFlags
+		format, out, loc string
+	)
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write the signatures' configuration for an offline or change-managed install",
+		Long: `Export writes the configuration of the selected signatures, marked as mine's
+(a later deploy recognises them), without contacting a device:
+
+  xml      the <entry> elements that go under …/threats/vulnerability,
+           one per line (concatenated, they are the element of a config set)
+  set      PAN-OS configure-mode set commands
+  skillet  a PAN-OS skillet (.meta-cnc.yaml) with one snippet
+
+--location sets the xpath (xml/skillet) or command prefix (set; vsys:NAME
+gives the 'set vsys NAME' form of multi-vsys firewalls).`,
+		Example: `  mine signatures export --format set > signatures.txt
+  mine signatures export --format skillet --location device-group:Branches --out .meta-cnc.yaml`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cat.catalog()
+			if err != nil {
+				return err
+			}
+			l, err := parseLocation(loc)
+			if err != nil {
+				return err
+			}
+			switch format {
+			case signatures.FormatXML, signatures.FormatSet, signatures.FormatSkillet:
+			default:
+				return usagef("--format %q: want xml, set or skillet", format)
+			}
+			if out == "" || out == "-" {
+				return signatures.Export(d.io.out, c, l, format)
+			}
+			if err := writeFileAtomic(out, func(w io.Writer) error { return signatures.Export(w, c, l, format) }); err != nil {
+				return fmt.Errorf("export signatures: %w", err)
+			}
+			d.logger.Info("signatures exported", "path", out, "format", format, "count", len(c.Signatures))
+			return nil
+		},
+	}
+	cat.register(cmd.Flags())
+	cmd.Flags().StringVar(&format, "format", "xml", "xml, set or skillet")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default stdout)")
+	cmd.Flags().StringVar(&loc, "location", "shared", "where the signatures go: shared, vsys:NAME or device-group:NAME")
+	return cmd
+}
+
+// changeFlags are the flags of the commands that change a device.
+type changeFlags struct {
+	conn          connOptions
+	dryRun        bool
+	format        string
+	commitTimeout time.Duration
+}
+
+func (o *changeFlags) register(fs *pflag.FlagSet) {
+	o.conn.register(fs)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and the exact requests; change nothing")
+	fs.StringVar(&o.format, "format", "", "output: table, tsv or json (default table on a terminal, tsv otherwise)")
+	fs.DurationVar(&o.commitTimeout, "commit-timeout", 15*time.Minute, "how long to wait for each commit or push job")
+}
+
+func (o *changeFlags) connect(cmd *cobra.Command, d *deps) (*signatures.Deployer, string, error) {
+	format, err := outputFormat(d, o.format, "table", "tsv", "json")
+	if err != nil {
+		return nil, "", err
+	}
+	if o.commitTimeout <= 0 {
+		return nil, "", usagef("--commit-timeout must be positive")
+	}
+	cfg, err := o.conn.config(d)
+	if err != nil {
+		return nil, "", err
+	}
+	dep, err := signatures.Connect(cmd.Context(), cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	dep.CommitDeadline = o.commitTimeout
+	d.logger.Info("connected", "device", dep.Device().String())
+	return dep, format, nil
+}
+
 func newSignaturesDeployCmd(d *deps) *cobra.Command {
-	var conn connOptions
-	var location string
+	var (
+		o           changeFlags
+		cat         catalogFlags
+		location    string
+		adopt, push bool
+	)
 	cmd := &cobra.Command{
 		Use:   "deploy",
-		Short: "Write the signatures to a firewall, commit and wait",
-		Long: `Deploy writes the 60 signatures into the candidate configuration at the
-chosen location in one request, commits and waits for the commit job.
-Running it again when nothing changed commits nothing.
+		Short: "Install the signatures safely on a firewall or Panorama, commit and wait",
+		Long: `Deploy first reads every custom vulnerability signature on the device: shared
+and every vsys (firewall) or device group (Panorama), and on a firewall
+managed by Panorama the pushed configuration too. Each wanted threat ID is
+then free (add), mine's and identical (skip), mine's and different (update),
+or taken by an entry mine did not write (conflict). Any conflict stops the
+deploy before anything is written, with the clashing IDs and a free block
+for --base-id.
 
-The signatures log only through a vulnerability profile that covers severity
-informational, attached to the rule that carries the traffic (usually the
-catch-all).`,
-		Example: `  export PANOS_API_KEY=...
-  mine signatures deploy --host fw.example.net
-  mine signatures deploy --host fw.example.net --location vsys:vsys2`,
+Otherwise it writes what is needed and commits: only the API user's changes
+(partial commit; give PANOS_USERNAME with an API key), and only when
+something changed, so a second run does nothing. On Panorama it then pushes
+the device group (or, for shared, every device group) and reports every
+firewall's result; one failed firewall fails the command. A config or
+commit lock held by another administrator stops it before any change.
+
+The signatures log only through a vulnerability profile that alerts on
+informational client threats, on the rule that carries the traffic: see
+'mine signatures verify'.`,
+		Example: `  export PANOS_API_KEY=... PANOS_USERNAME=api-admin
+  mine signatures deploy --host fw.example.net --dry-run
+  mine signatures deploy --host fw.example.net --location vsys:vsys2 --codes 2xx,4xx,5xx
+  mine signatures deploy --host panorama.example.net --location device-group:Branches`,
 		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cat.catalog()
+			if err != nil {
+				return err
+			}
+			loc, err := parseLocation(location)
+			if err != nil {
+				return err
+			}
+			dep, format, err := o.connect(cmd, d)
+			if err != nil {
+				return err
+			}
+			dep.Adopt, dep.ForcePush = adopt, push
+			if o.dryRun {
+				p, err := dep.Plan(cmd.Context(), c, loc)
+				if err != nil {
+					return err
+				}
+				if err := writeSigPlan(d.io.out, format, p, nil, true); err != nil {
+					return err
+				}
+				return p.Err()
+			}
+			res, err := dep.Deploy(cmd.Context(), c, loc)
+			if res.Plan != nil {
+				if werr := writeSigPlan(d.io.out, format, res.Plan, &res, false); werr != nil && err == nil {
+					err = werr
+				}
+			}
+			return err
+		},
+	}
+	o.register(cmd.Flags())
+	cat.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&location, "location", "shared", "where the signatures go: shared, vsys:NAME (firewall) or device-group:NAME (Panorama)")
+	f.BoolVar(&adopt, "adopt", false, "take over entries with exactly mine's content but no marker (installed by the skillet) instead of refusing")
+	f.BoolVar(&push, "push", false, "Panorama: push the device groups even when there was nothing to commit (repairs an earlier failed push)")
+	return cmd
+}
+
+func newSignaturesRemoveCmd(d *deps) *cobra.Command {
+	var (
+		o        changeFlags
+		location string
+	)
+	cmd := &cobra.Command{
+		Use:   "remove",
+		Short: "Delete mine's signatures (and the profile rule mine added), commit and wait",
+		Long: `Remove deletes, at --location, only the entries that carry mine's marker,
+the alert rule mine added to vulnerability profiles, and threat exceptions
+for the deleted IDs (a device refuses to commit an exception for a threat
+that no longer exists). Entries mine did not write are left alone. Commit,
+push, locks and --dry-run work as for deploy.`,
+		Example: `  mine signatures remove --host fw.example.net --dry-run`,
+		Args:    argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			loc, err := parseLocation(location)
 			if err != nil {
 				return err
 			}
-			cfg, err := conn.config(d)
+			dep, format, err := o.connect(cmd, d)
 			if err != nil {
 				return err
 			}
-			dep, err := signatures.Connect(cmd.Context(), cfg)
-			if err != nil {
-				return err
+			if o.dryRun {
+				p, err := dep.PlanRemove(cmd.Context(), loc)
+				if err != nil {
+					return err
+				}
+				return writeSigPlan(d.io.out, format, p, nil, true)
 			}
-			res, err := dep.Deploy(cmd.Context(), signatures.Default(), loc)
-			if err != nil {
-				return err
+			res, err := dep.Remove(cmd.Context(), loc)
+			if res.Plan != nil {
+				if werr := writeSigPlan(d.io.out, format, res.Plan, &res, false); werr != nil && err == nil {
+					err = werr
+				}
 			}
-			state := "already committed, nothing to commit"
-			if res.Committed {
-				state = fmt.Sprintf("committed (job %d)", res.JobID)
-			}
-			_, err = fmt.Fprintf(d.io.out, "%d signatures at %s: %s\n", res.Set, res.Location, state)
 			return err
 		},
 	}
-	conn.register(cmd.Flags())
-	cmd.Flags().StringVar(&location, "location", "shared", "where the signatures go: shared or vsys:NAME")
+	o.register(cmd.Flags())
+	cmd.Flags().StringVar(&location, "location", "shared", "where the signatures are: shared, vsys:NAME or device-group:NAME")
 	return cmd
 }
 
-func parseLocation(s string) (signatures.Location, error) {
-	switch {
-	case s == "shared":
-		return signatures.Location{}, nil
-	case strings.HasPrefix(s, "vsys:") && len(s) > len("vsys:"):
-		return signatures.Location{Vsys: strings.TrimPrefix(s, "vsys:")}, nil
+func newSignaturesVerifyCmd(d *deps) *cobra.Command {
+	var (
+		o      changeFlags
+		cat    catalogFlags
+		rules  []string
+		dg     string
+		attach bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check that the signatures would log on the catch-all (or named) rules; --attach-profile fixes it",
+		Long: `Verify reads the running configuration and reports, for each rule checked
+(the catch-all by default: the lowest enabled allow rule with application
+any), whether the signatures would be logged on its traffic:
+
+  - a vulnerability profile is reached, directly or through a profile group;
+  - its first rule matching informational client threats alerts (action
+    default or alert), rather than allowing (silent) or blocking them;
+  - no threat exception silences (or blocks) one of the IDs;
+  - the rule is enabled, allows, and does not set
+    disable-server-response-inspection;
+  - the signatures are in the running configuration.
+
+It exits 1 when any check fails.
+
+--attach-profile makes it true without weakening protection: the rule's
+current profile (or the predefined default one) is cloned into
+mine-http-status with every rule and exception kept and an informational
+alert rule appended (exceptions for the signatures' IDs where an earlier
+rule would still decide), and attached to the rule; a profile group is
+replaced by its profiles, so only the vulnerability profile changes. It
+commits (and pushes) like deploy; --dry-run prints the diff instead.`,
+		Example: `  mine signatures verify --host fw.example.net
+  mine signatures verify --host fw.example.net --rule Allow-Web-Ports --attach-profile --dry-run
+  mine signatures verify --host panorama.example.net --device-group Branches --attach-profile`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := cat.catalog()
+			if err != nil {
+				return err
+			}
+			dep, format, err := o.connect(cmd, d)
+			if err != nil {
+				return err
+			}
+			scope := signatures.PolicyScope{Vsys: o.conn.vsys, DeviceGroup: dg}
+			ctx := cmd.Context()
+			if attach {
+				if o.dryRun {
+					att, err := dep.PlanAttach(ctx, c, scope, rules)
+					if err != nil {
+						return err
+					}
+					return writeAttach(d.io.out, format, att, nil)
+				}
+				att, res, err := dep.Attach(ctx, c, scope, rules)
+				if att != nil {
+					if werr := writeAttach(d.io.out, format, att, &res); werr != nil && err == nil {
+						err = werr
+					}
+				}
+				if err != nil {
+					return err
+				}
+			}
+			v, err := dep.Verify(ctx, c, scope, rules)
+			if err != nil {
+				return err
+			}
+			if err := writeVerification(d.io.out, format, v); err != nil {
+				return err
+			}
+			if !v.OK() {
+				bad := 0
+				for _, r := range v.Rules {
+					if !r.Logs {
+						bad++
+					}
+				}
+				if len(v.Missing) > 0 {
+					return fmt.Errorf("%d of %d signatures are not in the running configuration, and %d of %d rules would not log them", len(v.Missing), len(c.Signatures), bad, len(v.Rules))
+				}
+				return fmt.Errorf("the signatures would not be logged on %d of %d rules (--attach-profile fixes the profile)", bad, len(v.Rules))
+			}
+			return nil
+		},
 	}
-	return signatures.Location{}, usagef("--location %q: want shared or vsys:NAME", s)
+	o.register(cmd.Flags())
+	cat.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringSliceVar(&rules, "rule", nil, "rule to check (repeat or comma-separate); default: the catch-all")
+	f.StringVar(&dg, "device-group", "", "Panorama: the device group whose rules to check")
+	f.BoolVar(&attach, "attach-profile", false, "clone the rule's profile into mine-http-status with an informational alert rule and attach it")
+	return cmd
+}
+
+// sigPlanJSON is the JSON form of a plan and, after it ran, its result.
+type sigPlanJSON struct {
+	Device   string          `json:"device"`
+	Location string          `json:"location,omitempty"`
+	DryRun   bool            `json:"dry_run"`
+	Items    []sigItemJSON   `json:"items"`
+	Requests []sigChangeJSON `json:"requests,omitempty"`
+	Notes    []string        `json:"notes,omitempty"`
+	Commit   bool            `json:"commit_needed"`
+	Base     int             `json:"suggested_base_id,omitempty"`
+	Result   *sigResultJSON  `json:"result,omitempty"`
+}
+
+type sigItemJSON struct {
+	ID     int    `json:"id"`
+	Name   string `json:"name"`
+	Action string `json:"action"`
+	Detail string `json:"detail,omitempty"`
+}
+
+type sigChangeJSON struct {
+	Type    string `json:"type"`
+	Action  string `json:"action"`
+	Xpath   string `json:"xpath"`
+	Element string `json:"element,omitempty"`
+}
+
+type sigResultJSON struct {
+	Written   int           `json:"written"`
+	Deleted   int           `json:"deleted"`
+	Committed bool          `json:"committed"`
+	JobID     uint          `json:"job_id,omitempty"`
+	Pushes    []sigPushJSON `json:"pushes,omitempty"`
+}
+
+type sigPushJSON struct {
+	DeviceGroup string              `json:"device_group"`
+	JobID       uint                `json:"job_id"`
+	Devices     []sigPushDeviceJSON `json:"devices"`
+}
+
+type sigPushDeviceJSON struct {
+	Serial   string   `json:"serial"`
+	Name     string   `json:"name"`
+	Result   string   `json:"result"`
+	Messages []string `json:"messages,omitempty"`
+}
+
+func planJSON(p *signatures.Plan, res *signatures.Result, dryRun bool) sigPlanJSON {
+	j := sigPlanJSON{Device: p.Device.String(), DryRun: dryRun, Items: []sigItemJSON{}, Notes: p.Notes, Commit: p.Commit, Base: p.SuggestedBase}
+	if p.Location != (signatures.Location{}) || len(p.Items) > 0 {
+		j.Location = p.Location.String()
+	}
+	for _, it := range p.Items {
+		j.Items = append(j.Items, sigItemJSON{it.ID, it.Name, string(it.Action), it.Detail})
+	}
+	if dryRun {
+		for _, c := range p.Changes {
+			j.Requests = append(j.Requests, sigChangeJSON{"config", c.Op, c.Xpath, c.Element})
+		}
+	}
+	if res != nil {
+		r := &sigResultJSON{Written: res.Set, Deleted: res.Deleted, Committed: res.Committed, JobID: res.JobID}
+		for _, ps := range res.Pushes {
+			pj := sigPushJSON{DeviceGroup: ps.DeviceGroup, JobID: ps.JobID}
+			for _, dv := range ps.Devices {
+				pj.Devices = append(pj.Devices, sigPushDeviceJSON{dv.Serial, dv.Name, dv.Result, dv.Messages})
+			}
+			r.Pushes = append(r.Pushes, pj)
+		}
+		j.Result = r
+	}
+	return j
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeSigPlan prints a plan: the table of IDs, the requests (dry run) and,
+// once applied, the commit and every firewall's push result.
+func writeSigPlan(w io.Writer, format string, p *signatures.Plan, res *signatures.Result, dryRun bool) error {
+	if format == "json" {
+		return encodeJSON(w, planJSON(p, res, dryRun))
+	}
+	var out io.Writer = w
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if format == "table" {
+		out = tw
+		fmt.Fprintf(tw, "# %s, location %s\n", clean(p.Device.String()), p.Location)
+	}
+	if len(p.Items) > 0 {
+		fmt.Fprintln(out, "ID\tNAME\tACTION\tDETAIL")
+		for _, it := range p.Items {
+			fmt.Fprintf(out, "%d\t%s\t%s\t%s\n", it.ID, clean(it.Name), it.Action, clean(it.Detail))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if format != "table" {
+		return nil
+	}
+	var counts []string
+	for _, a := range []signatures.Action{signatures.ActionAdd, signatures.ActionUpdate, signatures.ActionSkip, signatures.ActionKeep, signatures.ActionDelete, signatures.ActionConflict} {
+		if n := p.Count(a); n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, a))
+		}
+	}
+	if len(counts) > 0 {
+		fmt.Fprintf(w, "# %s\n", strings.Join(counts, ", "))
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "# note: %s\n", clean(n))
+	}
+	if p.SuggestedBase != 0 {
+		fmt.Fprintf(w, "# the IDs conflict; a free block starts at %d: --base-id %d\n", p.SuggestedBase, p.SuggestedBase)
+	}
+	if dryRun {
+		writeRequests(w, p)
+		return nil
+	}
+	if res != nil && p.Err() == nil {
+		writeOutcome(w, res)
+	}
+	return nil
+}
+
+// writeRequests prints the exact requests a plan would send. An element of
+// several entries is printed one entry per line; the lines are sent
+// concatenated.
+func writeRequests(w io.Writer, p *signatures.Plan) {
+	if len(p.Changes) == 0 {
+		if p.Commit {
+			fmt.Fprintln(w, "# dry run: no change, but a commit of pending changes is needed")
+		} else {
+			fmt.Fprintln(w, "# dry run: nothing to change, nothing to commit")
+		}
+		return
+	}
+	fmt.Fprintf(w, "# dry run: %d request(s) would be sent, then a commit", len(p.Changes))
+	if p.Device.Panorama && len(p.PushGroups) > 0 {
+		fmt.Fprintf(w, " and a push to %s", strings.Join(p.PushGroups, ", "))
+	}
+	fmt.Fprintln(w)
+	for i, c := range p.Changes {
+		fmt.Fprintf(w, "\n# %d. %s\ntype=config action=%s\nxpath=%s\n", i+1, c.Summary, c.Op, c.Xpath)
+		if c.Element != "" {
+			fmt.Fprintln(w, "element=")
+			parts := c.Parts
+			if len(parts) == 0 {
+				parts = []string{c.Element}
+			}
+			for _, p := range parts {
+				fmt.Fprintln(w, p)
+			}
+		}
+	}
+}
+
+func writeOutcome(w io.Writer, res *signatures.Result) {
+	switch {
+	case res.Committed:
+		fmt.Fprintf(w, "# committed: job %d\n", res.JobID)
+	case res.Set+res.Deleted > 0:
+		fmt.Fprintln(w, "# changed, nothing to commit")
+	default:
+		fmt.Fprintln(w, "# nothing changed, nothing committed")
+	}
+	for _, ps := range res.Pushes {
+		fmt.Fprintf(w, "# pushed device group %s: job %d\n", ps.DeviceGroup, ps.JobID)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERIAL\tFIREWALL\tRESULT\tMESSAGES")
+		for _, dv := range ps.Devices {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(dv.Serial), clean(dv.Name), dv.Result, clean(strings.Join(dv.Messages, "; ")))
+		}
+		tw.Flush()
+	}
+}
+
+// writeAttach prints what --attach-profile changes: the diffs, the
+// requests, and once applied the outcome.
+func writeAttach(w io.Writer, format string, att *signatures.Attachment, res *signatures.Result) error {
+	if format == "json" {
+		type diffJSON struct {
+			Title  string `json:"title"`
+			Before string `json:"before"`
+			After  string `json:"after"`
+		}
+		j := struct {
+			Plan  sigPlanJSON `json:"plan"`
+			Diffs []diffJSON  `json:"diffs"`
+		}{Plan: planJSON(att.Plan, res, res == nil), Diffs: []diffJSON{}}
+		for _, df := range att.Diffs {
+			j.Diffs = append(j.Diffs, diffJSON{df.Title, df.Before, df.After})
+		}
+		return encodeJSON(w, j)
+	}
+	for _, df := range att.Diffs {
+		for _, l := range df.Lines() {
+			fmt.Fprintln(w, l)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, n := range att.Plan.Notes {
+		fmt.Fprintf(w, "# note: %s\n", clean(n))
+	}
+	if res == nil {
+		writeRequests(w, att.Plan)
+		return nil
+	}
+	writeOutcome(w, res)
+	return nil
+}
+
+// writeVerification prints one line per problem of each rule.
+func writeVerification(w io.Writer, format string, v *signatures.Verification) error {
+	if format == "json" {
+		type ruleJSON struct {
+			Rule     string   `json:"rule"`
+			Where    string   `json:"where"`
+			Profile  string   `json:"profile,omitempty"`
+			Group    string   `json:"profile_group,omitempty"`
+			Logs     bool     `json:"logs"`
+			Problems []string `json:"problems"`
+			Silent   []int    `json:"silent_ids,omitempty"`
+		}
+		j := struct {
+			Scope   string     `json:"scope"`
+			OK      bool       `json:"ok"`
+			Missing []int      `json:"missing_ids,omitempty"`
+			Rules   []ruleJSON `json:"rules"`
+		}{Scope: v.Scope.String(), OK: v.OK(), Missing: v.Missing}
+		for _, r := range v.Rules {
+			probs := r.Problems
+			if probs == nil {
+				probs = []string{}
+			}
+			j.Rules = append(j.Rules, ruleJSON{r.Rule, r.Where, r.Profile, r.Group, r.Logs, probs, r.Silent})
+		}
+		return encodeJSON(w, j)
+	}
+	var out io.Writer = w
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if format == "table" {
+		out = tw
+	}
+	fmt.Fprintln(out, "RULE\tWHERE\tPROFILE\tLOGS\tPROBLEM")
+	for _, r := range v.Rules {
+		profile := r.Profile
+		if r.Group != "" {
+			profile += " (group " + r.Group + ")"
+		}
+		logs := "yes"
+		if !r.Logs {
+			logs = "no"
+		}
+		problems := r.Problems
+		if len(problems) == 0 {
+			problems = []string{""}
+		}
+		for i, pr := range problems {
+			if i == 0 {
+				fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", clean(r.Rule), clean(r.Where), clean(profile), logs, clean(pr))
+			} else {
+				fmt.Fprintf(out, "\t\t\t\t%s\n", clean(pr))
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(v.Missing) > 0 && format == "table" {
+		fmt.Fprintf(w, "# %d signature(s) are not in the running configuration (%d-%d): deploy and commit them\n",
+			len(v.Missing), v.Missing[0], v.Missing[len(v.Missing)-1])
+	}
+	return nil
 }

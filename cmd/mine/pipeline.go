@@ -26,6 +26,13 @@ type pipeline struct {
 	now      time.Time
 	// tune adjusts the collector (the demo polls its simulator faster).
 	tune func(*collect.Client)
+	// window, when set, is the window instead of since before now.
+	window mine.Window
+	// onTraffic sees every catch-all traffic log; prepare may add to the
+	// analysis input (history, owners, thresholds) before the report. The
+	// history uses both (recorder.go).
+	onTraffic func(*mine.TrafficLog)
+	prepare   func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error
 }
 
 // outputs says where the report goes.
@@ -68,6 +75,9 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	log.Info("catch-all", "rules", names)
 
 	w := mine.NewWindow(p.now, p.since)
+	if !p.window.From.IsZero() {
+		w = p.window
+	}
 	agg := correlate.NewAggregator(names)
 	lo, hi := signatures.Default().IDRange()
 	start := time.Now()
@@ -80,15 +90,27 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
 	}
 	start = time.Now()
-	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error { agg.AddTraffic(l); return nil })
+	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error {
+		agg.AddTraffic(l)
+		if p.onTraffic != nil {
+			p.onTraffic(l)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("collect traffic logs: %w", err)
 	}
 	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "took", time.Since(start).Round(time.Millisecond))
 
-	return agg.Report(correlate.Input{
+	in := correlate.Input{
 		Device: dev, Window: w, Rules: rules, Hits: hits, CatchAll: catchAll, Generated: p.now,
-	}), nil
+	}
+	if p.prepare != nil {
+		if err := p.prepare(ctx, &in, agg); err != nil {
+			return nil, err
+		}
+	}
+	return agg.Report(in), nil
 }
 
 // write renders the report to the requested outputs and the terminal

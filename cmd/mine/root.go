@@ -65,6 +65,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 func exitCode(ctx context.Context, err error) int {
 	var ue usageError
+	var ve verdictError
 	switch {
 	case err == nil:
 		return exitOK
@@ -72,6 +73,8 @@ func exitCode(ctx context.Context, err error) int {
 		return exitInterrupted
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &ve):
+		return ve.ExitCode()
 	case errors.Is(err, collect.ErrUnauthorized), errors.Is(err, collect.ErrUnreachable):
 		return exitDevice
 	}
@@ -145,6 +148,9 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newSignaturesCmd(d),
 		newSimCmd(d),
 		newVersionCmd(d),
+		newSuggestCmd(d),
+		newReadinessCmd(d),
+		newHistoryCmd(d),
 	)
 	return root
 }
