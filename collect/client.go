@@ -36,6 +36,7 @@ type Client struct {
 	s      *xapi.Session
 	dev    mine.Device
 	vsys   string
+	dg     string // Panorama device group
 	logger *slog.Logger
 
 	// PageSize is nlogs per log query (at most 5000, the device's limit).
@@ -138,7 +139,11 @@ func (c *Client) timeZone(ctx context.Context) (*time.Location, error) {
 // It needs PAN-OS 8.1 or later on a firewall.
 func (c *Client) HitCounts(ctx context.Context) ([]mine.RuleHits, error) {
 	if c.dev.Panorama {
-		return nil, fmt.Errorf("rule hit counts from Panorama: %w yet; connect to the firewall", ErrUnsupported)
+		per, err := c.DeviceHitCounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return AggregateHits(per), nil
 	}
 	if !versionAtLeast(c.dev.SWVersion, 8, 1) {
 		return nil, fmt.Errorf("rule hit counts need PAN-OS 8.1 or later, %s runs %s: %w", c.dev.Hostname, c.dev.SWVersion, ErrUnsupported)
@@ -161,7 +166,7 @@ func (c *Client) HitCounts(ctx context.Context) ([]mine.RuleHits, error) {
 // evaluation order.
 func (c *Client) Rules(ctx context.Context) ([]mine.Rule, error) {
 	if c.dev.Panorama {
-		return nil, fmt.Errorf("rulebase from Panorama: %w yet; connect to the firewall", ErrUnsupported)
+		return c.panoramaRules(ctx)
 	}
 	xpath := fmt.Sprintf("/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='%s']/rulebase/security/rules", c.vsys)
 	body, err := c.s.Show(ctx, xpath)

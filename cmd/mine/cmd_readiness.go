@@ -107,7 +107,7 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			if since < ropts.MinWindow {
 				d.logger.Warn("the window is shorter than --min-window: the verdict cannot be ready", "since", o.since, "min_window", o.minWindow)
 			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), since: since, catchAll: o.catchAll, now: end, tune: tune,
+			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), deviceGroup: o.conn.devGroup, device: o.conn.device, since: since, catchAll: o.catchAll, now: end, tune: tune,
 				prepare: func(_ context.Context, in *correlate.Input, _ *correlate.Aggregator) error {
 					in.Readiness = ropts
 					return nil

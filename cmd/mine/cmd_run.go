@@ -96,7 +96,7 @@ they are never stored. See docs/scheduling.md.`,
 			if err != nil {
 				return err
 			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), since: since, catchAll: o.catchAll, now: end, tune: tune}
+			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), deviceGroup: o.conn.devGroup, device: o.conn.device, since: since, catchAll: o.catchAll, now: end, tune: tune}
 			if o.db == "" {
 				r, err := p.run(cmd.Context(), d)
 				if err != nil {

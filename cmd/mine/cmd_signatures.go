@@ -345,7 +345,6 @@ func newSignaturesVerifyCmd(d *deps) *cobra.Command {
 		o      changeFlags
 		cat    catalogFlags
 		rules  []string
-		dg     string
 		attach bool
 	)
 	cmd := &cobra.Command{
@@ -385,7 +384,7 @@ commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 			if err != nil {
 				return err
 			}
-			scope := signatures.PolicyScope{Vsys: o.conn.vsys, DeviceGroup: dg}
+			scope := signatures.PolicyScope{Vsys: o.conn.vsys, DeviceGroup: o.conn.devGroup}
 			ctx := cmd.Context()
 			if attach {
 				if o.dryRun {
@@ -431,7 +430,6 @@ commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 	cat.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringSliceVar(&rules, "rule", nil, "rule to check (repeat or comma-separate); default: the catch-all")
-	f.StringVar(&dg, "device-group", "", "Panorama: the device group whose rules to check")
 	f.BoolVar(&attach, "attach-profile", false, "clone the rule's profile into mine-http-status with an informational alert rule and attach it")
 	return cmd
 }

@@ -84,7 +84,7 @@ in real time while it runs. Stop it with Ctrl-C.`,
 			}
 			if !bare {
 				dep, err := signatures.Connect(ctx, collect.Config{
-					Host: host.host, Port: host.port, APIKey: sim.APIKey(), RootCAs: host.pool, Logger: d.logger,
+					Host: host.host, Port: host.port, APIKey: sim.APIKey(), Username: "admin", RootCAs: host.pool, Logger: d.logger,
 				})
 				if err != nil {
 					return err

@@ -92,7 +92,7 @@ on the device by name are left alone. Enable them after review.`,
 					return fmt.Errorf("--apply: %w", err)
 				}
 			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), since: since, catchAll: o.catchAll, now: end, tune: tune}
+			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), deviceGroup: o.conn.devGroup, device: o.conn.device, since: since, catchAll: o.catchAll, now: end, tune: tune}
 			r, err := p.run(ctx, d)
 			if err != nil {
 				return err

@@ -19,11 +19,15 @@ import (
 // `mine run` and `mine demo` share, so the demo exercises the production
 // path.
 type pipeline struct {
-	conn     collect.Config
-	vsys     string
-	since    time.Duration
-	catchAll []string
-	now      time.Time
+	conn collect.Config
+	vsys string
+	// deviceGroup and device scope a Panorama: the group whose rules and
+	// hit counts are read, and optionally the one firewall whose logs are.
+	deviceGroup string
+	device      string
+	since       time.Duration
+	catchAll    []string
+	now         time.Time
 	// tune adjusts the collector (the demo polls its simulator faster).
 	tune func(*collect.Client)
 	// window, when set, is the window instead of since before now.
@@ -43,7 +47,7 @@ type outputs struct {
 
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	log := d.logger
-	c, err := collect.Connect(ctx, p.conn, p.vsys)
+	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,9 @@ func (s *Session) FinishLog(ctx context.Context, id uint) error {
 }
 
 func (s *Session) rawPost(ctx context.Context, what string, form url.Values) ([]byte, error) {
-	if s.fw.Target != "" {
+	if s.logTarget != "" {
+		form.Set("target", s.logTarget)
+	} else if s.fw.Target != "" {
 		form.Set("target", s.fw.Target)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.apiURL, strings.NewReader(form.Encode()))
@@ -185,6 +187,10 @@ func clip(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// SetLogTarget sends log queries (only) to the managed firewall with this
+// serial, through Panorama.
+func (s *Session) SetLogTarget(serial string) { s.logTarget = serial }
 
 // IsTransient reports whether an error is worth retrying after a pause: a
 // connection that failed or was reset, a timeout, an HTTP 5xx page, or a

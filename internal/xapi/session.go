@@ -42,9 +42,10 @@ type Config struct {
 type Session struct {
 	fw *pango.Firewall
 	// raw fetches log pages without pango (see GetLog).
-	raw    *http.Client
-	apiURL string
-	logger *slog.Logger
+	raw       *http.Client
+	apiURL    string
+	logTarget string // serial that log queries go to through Panorama
+	logger    *slog.Logger
 	// Sleep waits between polls; tests and the demo may shorten it.
 	sleep func(ctx context.Context, d time.Duration) error
 }
