@@ -37,7 +37,42 @@ type dataSheet struct {
 	// and the class column right after it, are coloured by status class;
 	// -1 for none.
 	statusCol int
+	// resultCol is the 0-based index of a readiness result column (pass,
+	// fail, unknown) coloured by result; 0 for none (no sheet starts with
+	// one).
+	resultCol int
+	// limit is the most items the sheet holds before it continues on the
+	// next; 0 is maxDataRows. Tests lower it.
+	limit int
 }
+
+// parts splits ds into sheets of at most limit items: the first keeps the
+// name, the next are "Name (2)", "Name (3)"... with their own tables.
+func (ds *dataSheet) parts() []*dataSheet {
+	limit := ds.limit
+	if limit <= 0 {
+		limit = maxDataRows
+	}
+	if ds.n <= limit {
+		return []*dataSheet{ds}
+	}
+	var out []*dataSheet
+	for off, k := 0, 1; off < ds.n; off, k = off+limit, k+1 {
+		p := *ds
+		p.n = min(limit, ds.n-off)
+		if k > 1 {
+			p.name = fmt.Sprintf("%s (%d)", ds.name, k)
+			p.table = fmt.Sprintf("%s_%d", ds.table, k)
+		}
+		row, base := ds.row, off
+		p.row = func(i int) []any { return row(base + i) }
+		out = append(out, &p)
+	}
+	return out
+}
+
+// widthSample is how many rows size the columns.
+const widthSample = 1000
 
 // maxDataRows is the number of items a sheet can hold under its header.
 const maxDataRows = excelize.TotalRows - 1
@@ -51,6 +86,8 @@ type styles struct {
 	date                   int
 	// class holds the conditional formats for 2xx, 3xx, 4xx and 5xx.
 	class [4]int
+	// result holds the conditional formats for pass, fail and unknown.
+	result [3]int
 }
 
 // dateFormat shows a UTC date to the second and sorts as text does.
@@ -101,6 +138,17 @@ func newStyles(f *excelize.File) (*styles, error) {
 		}
 		st.class[i] = id
 	}
+	results := [3][2]string{classes[0], classes[3], classes[2]} // pass, fail, unknown
+	for i, c := range results {
+		id, err := f.NewConditionalStyle(&excelize.Style{
+			Font: &excelize.Font{Color: c[1]},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[0]}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create conditional style: %w", err)
+		}
+		st.result[i] = id
+	}
 	return &st, nil
 }
 
@@ -122,20 +170,20 @@ func (st *styles) of(k kind) int {
 }
 
 // write renders ds into its sheet, which must exist and be empty, through a
-// stream writer. It returns how many items it wrote: all of them, unless
-// they do not fit in a sheet.
-func (ds *dataSheet) write(f *excelize.File, st *styles) (int, error) {
-	n := min(ds.n, maxDataRows)
+// stream writer, so memory stays flat however many rows there are. ds must
+// fit in a sheet (see parts).
+func (ds *dataSheet) write(f *excelize.File, st *styles) error {
+	n := ds.n
 	sw, err := f.NewStreamWriter(ds.name)
 	if err != nil {
-		return 0, fmt.Errorf("write sheet %q: %w", ds.name, err)
+		return fmt.Errorf("write sheet %q: %w", ds.name, err)
 	}
 	// Excel wants the column definitions in ascending order; the stream
 	// writer puts each new one first, so they go in from the last.
 	widths := ds.widths(n)
 	for i := len(widths) - 1; i >= 0; i-- {
 		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
-			return 0, fmt.Errorf("write sheet %q: %w", ds.name, err)
+			return fmt.Errorf("write sheet %q: %w", ds.name, err)
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{
@@ -145,7 +193,7 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) (int, error) {
 		ActivePane:  "bottomLeft",
 		Selection:   []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
 	}); err != nil {
-		return 0, fmt.Errorf("write sheet %q: freeze header: %w", ds.name, err)
+		return fmt.Errorf("write sheet %q: freeze header: %w", ds.name, err)
 	}
 
 	header := make([]any, len(ds.cols))
@@ -153,16 +201,21 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) (int, error) {
 		header[i] = excelize.Cell{StyleID: st.header, Value: c.header}
 	}
 	if err := sw.SetRow("A1", header); err != nil {
-		return 0, fmt.Errorf("write sheet %q: header: %w", ds.name, err)
+		return fmt.Errorf("write sheet %q: header: %w", ds.name, err)
 	}
 	cells := make([]any, len(ds.cols))
 	for i := range n {
 		for j, v := range ds.row(i) {
-			cells[j] = cellValue(v, st.of(ds.cols[j].kind))
+			style := st.of(ds.cols[j].kind)
+			switch v.(type) {
+			case time.Time, *time.Time:
+				style = st.date // a date in a column of mixed values
+			}
+			cells[j] = cellValue(v, style)
 		}
 		ref, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(ref, cells); err != nil {
-			return 0, fmt.Errorf("write sheet %q: row %d: %w", ds.name, i+2, err)
+			return fmt.Errorf("write sheet %q: row %d: %w", ds.name, i+2, err)
 		}
 	}
 
@@ -176,17 +229,41 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) (int, error) {
 		StyleName:      "TableStyleMedium2",
 		ShowRowStripes: &stripes,
 	}); err != nil {
-		return 0, fmt.Errorf("write sheet %q: add table: %w", ds.name, err)
+		return fmt.Errorf("write sheet %q: add table: %w", ds.name, err)
 	}
 	if ds.statusCol >= 0 && n > 0 {
 		if err := ds.colourClasses(f, st, n); err != nil {
-			return 0, fmt.Errorf("write sheet %q: colour status classes: %w", ds.name, err)
+			return fmt.Errorf("write sheet %q: colour status classes: %w", ds.name, err)
+		}
+	}
+	if ds.resultCol > 0 && n > 0 {
+		if err := ds.colourResults(f, st, n); err != nil {
+			return fmt.Errorf("write sheet %q: colour results: %w", ds.name, err)
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		return 0, fmt.Errorf("write sheet %q: %w", ds.name, err)
+		return fmt.Errorf("write sheet %q: %w", ds.name, err)
 	}
-	return n, nil
+	return nil
+}
+
+// colourResults colours the readiness result cells of n rows.
+func (ds *dataSheet) colourResults(f *excelize.File, st *styles, n int) error {
+	col, err := excelize.ColumnNumberToName(ds.resultCol + 1)
+	if err != nil {
+		return err
+	}
+	values := [3]string{"pass", "fail", "unknown"}
+	opts := make([]excelize.ConditionalFormatOptions, len(values))
+	for i, v := range values {
+		opts[i] = excelize.ConditionalFormatOptions{
+			Type:     "cell",
+			Criteria: "==",
+			Value:    `"` + v + `"`,
+			Format:   &st.result[i],
+		}
+	}
+	return f.SetConditionalFormat(ds.name, fmt.Sprintf("%s2:%s%d", col, col, n+1), opts)
 }
 
 // colourClasses colours the status and class cells of n rows by status
@@ -261,7 +338,9 @@ func (ds *dataSheet) widths(n int) []float64 {
 			w[j] = max(w[j], len("100.00%")+2)
 		}
 	}
-	for i := range n {
+	// The first rows are enough to size a column; reading a million would
+	// double the work of a big sheet.
+	for i := range min(n, widthSample) {
 		for j, v := range ds.row(i) {
 			var s int
 			switch v := v.(type) {

@@ -77,6 +77,11 @@ func testReport() *mine.Report {
 				FirstSeen:       at(16, 7).In(pst),
 				LastSeen:        at(22, 23),
 				CatchAllRule:    "legacy-allow-tcp-any",
+				URLTemplates: []mine.URLTemplate{
+					{Host: "portal.corp.example", Path: "/api/v1/users/{id}", Count: 300, Examples: []string{"portal.corp.example/api/v1/users/7?x=1"}},
+					{Host: "10.1.2.11", Path: injections[3], Count: 5, Examples: []string{injections[3]}},
+				},
+				SetCommands: []string{"set rulebase security rules allow-intranet-web from trust", injections[1]},
 			},
 			{
 				Name:        "allow-ldap-dc",
@@ -107,6 +112,51 @@ func testReport() *mine.Report {
 		Scanners: []mine.Scanner{
 			{Source: "192.0.2.66", Targets: []string{"10.1.2.11"}, DistinctPaths: 900, Responses: 300, NotFound: 290, FirstSeen: at(18, 2), LastSeen: at(18, 3)},
 		},
+		Coverage: mine.Coverage{
+			Basis: "sessions", Total: 7700, Covered: 7000, CoveredShare: 7000.0 / 7700, ResidualShare: 700.0 / 7700,
+			ByRule: []mine.RuleCoverage{
+				{Rule: "allow-intranet-web", Count: 4500, Share: 4500.0 / 7700},
+				{Rule: "allow-ldap-dc", Count: 2500, Share: 2500.0 / 7700, Existing: true},
+			},
+			Residual: []mine.Residual{
+				{CatchAllRule: "legacy-allow-tcp-any", Application: "unknown-tcp", Destination: injections[3], Port: 9000,
+					Count: 600, Share: 600.0 / 7700, Sources: 4, Reason: "not an App-ID", FirstSeen: at(16, 9), LastSeen: at(22, 9)},
+				{CatchAllRule: "legacy-allow-tcp-any", Application: "web-browsing", Destination: "10.1.2.11", Port: 80,
+					Count: 100, Share: 100.0 / 7700, Sources: 1, Reason: "scanner", Rare: true, FirstSeen: at(18, 2), LastSeen: at(18, 3)},
+			},
+		},
+		CustomAppCandidates: []mine.CustomAppCandidate{{
+			Name: "intranet-portal", Application: "web-browsing", Destination: []string{"10.1.2.10"}, Ports: []int{80},
+			Host: "portal.corp.example", HostShare: 0.98, PathPrefix: "/api/", PathShare: 0.75, Responses: 600, DistinctSources: 42,
+			URLTemplates: []mine.URLTemplate{{Host: "portal.corp.example", Path: "/api/v1/users/{id}", Count: 300}},
+			HostPattern:  `portal\.corp\.example`, PathPatterns: []string{"/api/"},
+			SetCommands:  []string{injections[0], "set application intranet-portal category business-systems"},
+			CatchAllRule: "legacy-allow-tcp-any",
+		}},
+		ScannerTargets: []mine.ScannerTarget{
+			{Destination: "10.1.2.11", Scanners: []string{"192.0.2.66"}, ErrorResponses: 290, Statuses: []int{403, 404},
+				Rules: []string{"legacy-allow-tcp-any"}, Recommendation: "block the scanner; " + injections[1]},
+			{Destination: "10.9.9.9", Scanners: []string{"192.0.2.66"}, ErrorResponses: 10, Statuses: []int{404},
+				Rules: []string{"legacy-allow-tcp-any"}, Recommendation: "nothing to fix"},
+		},
+		Findings: []mine.Finding{
+			{Kind: mine.FindingBrokenLink, Team: "web", Destination: "10.1.2.10", Host: "portal.corp.example", Port: 80,
+				Path: "/img/{id}.png", Status: 404, Count: 40, Sources: 12, Examples: []string{"/img/1.png", injections[2]},
+				Rules: []string{"legacy-allow-tcp-any"}, FirstSeen: at(16, 8), LastSeen: at(22, 8)},
+			{Kind: mine.FindingServerError, Team: "", Destination: injections[3], Host: injections[0], Port: 8080,
+				Path: injections[1], Status: 503, Count: 100, Sources: 5, Examples: []string{injections[1]},
+				Rules: []string{"legacy-allow-tcp-any"}, FirstSeen: at(19, 4), LastSeen: at(20, 4)},
+			{Kind: mine.FindingAuth, Team: "identity", Destination: "10.1.2.20", Host: "sso.corp.example", Port: 443,
+				Path: "/login", Status: 401, Count: 7, Sources: 2, FirstSeen: at(17, 9), LastSeen: at(17, 10)},
+		},
+		Readiness: []mine.Readiness{{
+			Rule: "legacy-allow-tcp-any", Verdict: mine.VerdictNotReady,
+			Criteria: []mine.Criterion{
+				{Name: "residual below 1%", Result: mine.ResultFail, Evidence: "9.09% of sessions stay on the catch-all"},
+				{Name: "four weeks of history", Result: mine.ResultUnknown, Evidence: "1 week"},
+				{Name: "suggestions applied", Result: mine.ResultPass, Evidence: injections[0]},
+			},
+		}},
 		HitCounts: []mine.HitCount{
 			{Rule: "allow-dns", Position: 0, Action: "allow", HitCount: 18446744073709, FirstHit: ptr(at(1, 0)), LastHit: ptr(at(23, 5)), LastReset: ptr(at(1, 0).In(pst))},
 			{Rule: "block-old-app", Position: 1, Action: "deny", HitCount: 0},

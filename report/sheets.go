@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/panos-mine/mine"
 )
@@ -18,14 +19,49 @@ const (
 	sheetHitCounts    = "Rule Hit Counts"
 )
 
-// dataSheets returns the data sheets of r, in workbook order.
-func dataSheets(r *mine.Report) []*dataSheet {
-	return []*dataSheet{
+// dataSheets returns the data sheets of r that opt's layout has, in
+// workbook order.
+func dataSheets(r *mine.Report, opt Options) []*dataSheet {
+	switch opt.Layout {
+	case LayoutClassic:
+		return []*dataSheet{
+			suggestionSheet(r.Suggestions),
+			urlSheet(r.CatchAllURLs),
+			statusSheet(r.StatusCounts, r.CatchAllStatusCounts),
+			hitCountSheet(r.HitCounts, r.Generated, nil, false),
+		}
+	case LayoutHandoff:
+		sheets := []*dataSheet{
+			urlSheet(r.CatchAllURLs),
+			handoffSheet(r.Findings),
+			scannerTargetSheet(r.ScannerTargets),
+			urlTemplateSheet(r.Suggestions),
+		}
+		return append(sheets, aboutSheet(r, describe(sheets)))
+	}
+	sheets := []*dataSheet{
 		suggestionSheet(r.Suggestions),
 		urlSheet(r.CatchAllURLs),
 		statusSheet(r.StatusCounts, r.CatchAllStatusCounts),
-		hitCountSheet(r.HitCounts),
+		hitCountSheet(r.HitCounts, r.Generated, opt.Deltas, true),
+		coverageSheet(r.Coverage),
+		handoffSheet(r.Findings),
+		scannerSheet(r.Scanners),
+		scannerTargetSheet(r.ScannerTargets),
+		urlTemplateSheet(r.Suggestions),
+		readinessSheet(r.Readiness),
+		customAppSheet(r.CustomAppCandidates),
 	}
+	return append(sheets, aboutSheet(r, describe(sheets)))
+}
+
+// describe returns the Summary and the given sheets with what they show.
+func describe(sheets []*dataSheet) []sheetLink {
+	links := []sheetLink{{sheetSummary, "the verdict in words, key figures and links to every sheet"}}
+	for _, ds := range sheets {
+		links = append(links, sheetLink{ds.name, describeSheet(ds.name)})
+	}
+	return append(links, sheetLink{sheetAbout, describeSheet(sheetAbout)})
 }
 
 func suggestionSheet(ss []mine.Suggestion) *dataSheet {
@@ -50,6 +86,10 @@ func suggestionSheet(ss []mine.Suggestion) *dataSheet {
 			{"Last Seen (UTC)", kindDate},
 			{"Top URLs", kindLines},
 			{"Catch-all Rule", kindText},
+			{"Share of Catch-all", kindPercent},
+			{"Redirects (3xx)", kindCount},
+			{"Existing Disabled Rule", kindText},
+			{"Set Commands", kindLines},
 		},
 		n: len(ss),
 		row: func(i int) []any {
@@ -72,6 +112,10 @@ func suggestionSheet(ss []mine.Suggestion) *dataSheet {
 				s.LastSeen,
 				topURLs(s.TopURLs),
 				s.CatchAllRule,
+				s.Share,
+				s.Redirects,
+				s.ExistingRule,
+				strings.Join(s.SetCommands, "\n"),
 			}
 		},
 		statusCol: -1,
@@ -169,24 +213,43 @@ func statusSheet(all, catchAll map[int]int64) *dataSheet {
 	}
 }
 
-func hitCountSheet(hs []mine.HitCount) *dataSheet {
+// hitCountSheet lists the rule hit counters. With extra, it adds the
+// week's hits from deltas (the sum of a rule's known deltas over its
+// devices; blank without history) and the days from the last hit to the
+// report's generation, with 30- and 90-day flags.
+func hitCountSheet(hs []mine.HitCount, generated time.Time, deltas []mine.HitDelta, extra bool) *dataSheet {
+	cols := []column{
+		{"Position", kindNumber},
+		{"Rule", kindText},
+		{"Action", kindText},
+		{"Catch-all", kindText},
+		{"Hit Count", kindCount},
+		{"First Hit (UTC)", kindDate},
+		{"Last Hit (UTC)", kindDate},
+		{"Last Reset (UTC)", kindDate},
+	}
+	weekly := map[string]int64{}
+	for _, d := range deltas {
+		if d.Known() {
+			weekly[d.Rule] += d.Hits
+		}
+	}
+	if extra {
+		cols = append(cols,
+			column{"Hits Since Last Run", kindCount},
+			column{"Days Since Last Hit", kindCount},
+			column{"Unused 30 Days", kindText},
+			column{"Unused 90 Days", kindText},
+		)
+	}
 	return &dataSheet{
 		name:  sheetHitCounts,
 		table: "RuleHitCounts",
-		cols: []column{
-			{"Position", kindNumber},
-			{"Rule", kindText},
-			{"Action", kindText},
-			{"Catch-all", kindText},
-			{"Hit Count", kindCount},
-			{"First Hit (UTC)", kindDate},
-			{"Last Hit (UTC)", kindDate},
-			{"Last Reset (UTC)", kindDate},
-		},
-		n: len(hs),
+		cols:  cols,
+		n:     len(hs),
 		row: func(i int) []any {
 			h := &hs[i]
-			return []any{
+			row := []any{
 				h.Position,
 				h.Rule,
 				h.Action,
@@ -196,6 +259,22 @@ func hitCountSheet(hs []mine.HitCount) *dataSheet {
 				h.LastHit,
 				h.LastReset,
 			}
+			if !extra {
+				return row
+			}
+			var week, days, u30, u90 any
+			if n, ok := weekly[h.Rule]; ok {
+				week = n
+			}
+			switch {
+			case generated.IsZero():
+			case h.LastHit != nil && !h.LastHit.IsZero():
+				d := int64(generated.Sub(*h.LastHit) / (24 * time.Hour))
+				days, u30, u90 = d, yesNo(d >= 30), yesNo(d >= 90)
+			case h.HitCount == 0:
+				u30, u90 = "never hit", "never hit"
+			}
+			return append(row, week, days, u30, u90)
 		},
 		statusCol: -1,
 	}

@@ -14,16 +14,56 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// WriteWorkbook writes the analysis as an .xlsx workbook to w. The workbook
-// has the sheets Summary, Suggested Rules, Catch-all URLs, Status Codes and
-// Rule Hit Counts, in that order; each data sheet is one Excel table with a
-// frozen header row. Strings from the report are stored as text, never as
-// formulas, and cut to Excel's cell limit with a visible marker; times are
-// date cells in UTC.
+// Layout chooses the sheets of a workbook.
+type Layout int
+
+const (
+	// LayoutFull is every sheet: Summary, Suggested Rules, Catch-all URLs,
+	// Status Codes, Rule Hit Counts, Coverage, App Team Handoff, Scanners,
+	// Scanner Targets, URL Templates, Readiness, Custom App-ID Candidates
+	// and About, in that order.
+	LayoutFull Layout = iota
+	// LayoutClassic is the first five sheets of LayoutFull, the layout
+	// WriteWorkbook has always written.
+	LayoutClassic
+	// LayoutHandoff is the workbook an application team gets: Summary,
+	// Catch-all URLs, App Team Handoff, Scanner Targets, URL Templates and
+	// About.
+	LayoutHandoff
+)
+
+// Options say what a workbook holds beyond the report.
+type Options struct {
+	Layout Layout
+	// Title replaces the Summary's title; a handoff workbook names its
+	// team.
+	Title string
+	// Deltas are the rule hit deltas of the run against the previous
+	// snapshot, from the history; they fill the Weekly Hits column of Rule
+	// Hit Counts, which stays blank without them.
+	Deltas []mine.HitDelta
+
+	// rowLimit, when above 0, replaces Excel's row limit so tests can
+	// make a sheet continue without writing a million rows.
+	rowLimit int
+}
+
+// WriteWorkbook writes the analysis as an .xlsx workbook to w, in
+// LayoutClassic. It is WriteWorkbookWith with that layout.
+func WriteWorkbook(w io.Writer, r *mine.Report) error {
+	return WriteWorkbookWith(w, r, Options{Layout: LayoutClassic})
+}
+
+// WriteWorkbookWith writes the analysis as an .xlsx workbook to w, with the
+// sheets opt.Layout names. Each data sheet is one Excel table with filters
+// and a frozen header row; a sheet with more rows than Excel allows
+// continues on "Name (2)". Strings from the report are stored as text,
+// never as formulas, and cut to Excel's cell limit with a visible marker;
+// times are date cells in UTC.
 //
 // It returns an error when r is nil, when the workbook cannot be built, or
 // the error of w.
-func WriteWorkbook(w io.Writer, r *mine.Report) (err error) {
+func WriteWorkbookWith(w io.Writer, r *mine.Report, opt Options) (err error) {
 	if r == nil {
 		return errors.New("write workbook: nil report")
 	}
@@ -34,7 +74,7 @@ func WriteWorkbook(w io.Writer, r *mine.Report) (err error) {
 			err = fmt.Errorf("write workbook: %w", cerr)
 		}
 	}()
-	if err := build(f, r); err != nil {
+	if err := build(f, r, opt); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	if _, err := f.WriteTo(w); err != nil {
@@ -51,7 +91,13 @@ func WriteWorkbook(w io.Writer, r *mine.Report) (err error) {
 //
 // It returns an error when the workbook cannot be built, or the file cannot
 // be written or renamed; the temporary file is removed in every case.
-func WriteWorkbookFile(path string, r *mine.Report) (err error) {
+func WriteWorkbookFile(path string, r *mine.Report) error {
+	return WriteWorkbookFileWith(path, r, Options{Layout: LayoutClassic})
+}
+
+// WriteWorkbookFileWith is WriteWorkbookFile with the sheets and extras of
+// opt, as WriteWorkbookWith has them.
+func WriteWorkbookFileWith(path string, r *mine.Report, opt Options) (err error) {
 	mode := fs.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.Mode().IsRegular() {
@@ -73,7 +119,7 @@ func WriteWorkbookFile(path string, r *mine.Report) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err := WriteWorkbook(tmp, r); err != nil {
+	if err := WriteWorkbookWith(tmp, r, opt); err != nil {
 		return fmt.Errorf("%w (to %s)", err, path)
 	}
 	if err := tmp.Chmod(mode); err != nil {
@@ -92,7 +138,7 @@ func WriteWorkbookFile(path string, r *mine.Report) (err error) {
 }
 
 // build fills the new file f with the sheets of r.
-func build(f *excelize.File, r *mine.Report) error {
+func build(f *excelize.File, r *mine.Report, opt Options) error {
 	props := &excelize.DocProperties{
 		Title:   "mine catch-all report",
 		Creator: "mine",
@@ -114,43 +160,66 @@ func build(f *excelize.File, r *mine.Report) error {
 	if err != nil {
 		return err
 	}
-	sheets := dataSheets(r)
-	var cut []string
-	for _, ds := range sheets {
-		if _, err := f.NewSheet(ds.name); err != nil {
-			return fmt.Errorf("add sheet %q: %w", ds.name, err)
-		}
-		n, err := ds.write(f, st)
-		if err != nil {
-			return err
-		}
-		if n < ds.n {
-			cut = append(cut, fmt.Sprintf("%s: first %d of %d rows", ds.name, n, ds.n))
+	var links []sheetLink
+	var continued []string
+	for _, ds := range dataSheets(r, opt) {
+		ds.limit = opt.rowLimit
+		parts := ds.parts()
+		for i, p := range parts {
+			if _, err := f.NewSheet(p.name); err != nil {
+				return fmt.Errorf("add sheet %q: %w", p.name, err)
+			}
+			if err := p.write(f, st); err != nil {
+				return err
+			}
+			about := describeSheet(ds.name)
+			if i > 0 {
+				about = fmt.Sprintf("continuation %d of %s", i+1, ds.name)
+				continued = append(continued, p.name)
+			}
+			links = append(links, sheetLink{p.name, about})
 		}
 	}
-	if err := writeSummarySheet(f, st, r, cut); err != nil {
+	if err := writeSummarySheet(f, st, r, opt, links, continued); err != nil {
 		return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
 	}
 	f.SetActiveSheet(0)
 	return nil
 }
 
-// sheetLinks describes the data sheets on the Summary sheet.
-var sheetLinks = []struct{ sheet, about string }{
-	{sheetSuggestions, "App-ID rules that would carry, above the catch-all, traffic only the catch-all allows today"},
-	{sheetCatchAllURLs, "URLs answered through the catch-all, per status code"},
-	{sheetStatusCodes, "HTTP responses per status code, all rules and catch-all"},
-	{sheetHitCounts, "security rule hit counters, in rulebase order"},
+// sheetLink is a sheet the Summary links to, with what it shows.
+type sheetLink struct{ sheet, about string }
+
+// sheetDescriptions say what each sheet shows and how to read it.
+var sheetDescriptions = map[string]string{
+	sheetSuggestions:    "App-ID rules that would carry, above the catch-all, traffic only the catch-all allows today; Set Commands create them disabled",
+	sheetCatchAllURLs:   "URLs answered through the catch-all, per status code; filter Class for 4xx/5xx, Scanner for probes",
+	sheetStatusCodes:    "HTTP responses per status code, all rules and catch-all",
+	sheetHitCounts:      "security rule hit counters, in rulebase order, with the week's hits (from history) and days since the last hit",
+	sheetCoverage:       "what-if replay: what each rule would carry (carried) and what would stay on the catch-all (residual), with why",
+	sheetHandoff:        "items for application teams: URL templates answering errors to ordinary clients; filter Team",
+	sheetScanners:       "sources that swept servers for paths that do not exist, and why they were called scanners",
+	sheetScannerTargets: "destinations scanners probed, with what to do about each",
+	sheetURLTemplates:   "the routes behind each suggested rule: URL paths with variable parts as placeholders",
+	sheetReadiness:      "the verdict on retiring each catch-all rule: every criterion with its result and evidence",
+	sheetCustomApps:     "internal applications seen as generic web traffic that a custom App-ID could name",
+	sheetAbout:          "where the report comes from and how to read each sheet",
 }
+
+func describeSheet(name string) string { return sheetDescriptions[name] }
 
 // writeSummarySheet writes the key/value block of the Summary sheet. It is
 // small, so it uses the cell API, which also allows hyperlinks.
-func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, cut []string) error {
+func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, opt Options, links []sheetLink, continued []string) error {
 	const sh = sheetSummary
 	row := 1
 	cell := func(col string) string { return fmt.Sprintf("%s%d", col, row) }
 
-	if err := f.SetCellStr(sh, cell("A"), "mine catch-all report"); err != nil {
+	title := "mine catch-all report"
+	if opt.Title != "" {
+		title = opt.Title
+	}
+	if err := f.SetCellStr(sh, cell("A"), cellText(title)); err != nil {
 		return err
 	}
 	if err := f.SetCellStyle(sh, cell("A"), cell("A"), st.title); err != nil {
@@ -174,7 +243,11 @@ func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, cut []strin
 		if err := f.SetCellStr(sh, c, cellText(v)); err != nil {
 			return err
 		}
-		return f.SetCellStyle(sh, c, c, st.text)
+		style := st.text
+		if strings.Contains(v, "\n") {
+			style = st.lines
+		}
+		return f.SetCellStyle(sh, c, c, style)
 	}
 	count := func(k string, v int64) error {
 		c, err := key(k)
@@ -220,9 +293,40 @@ func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, cut []strin
 		func() error { return count("Suggested rules", int64(len(r.Suggestions))) },
 		func() error { return count("Scanners", int64(len(r.Scanners))) },
 	}
-	if len(cut) > 0 {
+	percent := func(k string, v float64) error {
+		c, err := key(k)
+		if err != nil {
+			return err
+		}
+		if err := f.SetCellFloat(sh, c, v, -1, 64); err != nil {
+			return err
+		}
+		return f.SetCellStyle(sh, c, c, st.percent)
+	}
+	if opt.Layout == LayoutHandoff {
+		// Whole-device totals would mislead a team: its workbook has its
+		// own rows only.
+		steps = steps[:10]
+		steps = append(steps,
+			func() error { return count("Findings", int64(len(r.Findings))) },
+			func() error { return count("Scanner targets", int64(len(r.ScannerTargets))) },
+		)
+	} else {
+		steps = append([]func() error{func() error { return text("Verdict", verdict(r.Readiness)) }}, steps...)
+		cov := r.Coverage
+		steps = append(steps,
+			func() error { return text("Coverage basis", basis(cov.Basis)) },
+			func() error { return count("Coverage total", cov.Total) },
+			func() error { return count("Covered by rules", cov.Covered) },
+			func() error { return percent("Covered share", cov.CoveredShare) },
+			func() error { return percent("Residual share (stays on catch-all)", cov.ResidualShare) },
+			func() error { return count("App team findings", int64(len(r.Findings))) },
+			func() error { return count("Custom App-ID candidates", int64(len(r.CustomAppCandidates))) },
+		)
+	}
+	if len(continued) > 0 {
 		steps = append(steps, func() error {
-			return text("Rows left out (sheet full)", strings.Join(cut, "; "))
+			return text("Sheets continued (over 1,048,576 rows)", strings.Join(continued, ", "))
 		})
 	}
 	for _, step := range steps {
@@ -235,7 +339,7 @@ func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, cut []strin
 	if _, err := key("Sheets"); err != nil {
 		return err
 	}
-	for _, l := range sheetLinks {
+	for _, l := range links {
 		if err := f.SetCellStr(sh, cell("A"), l.sheet); err != nil {
 			return err
 		}
@@ -249,11 +353,39 @@ func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, cut []strin
 		if err := f.SetCellStr(sh, cell("B"), l.about); err != nil {
 			return err
 		}
+		if err := f.SetCellStyle(sh, cell("B"), cell("B"), st.lines); err != nil {
+			return err
+		}
 		row++
 	}
 
 	if err := f.SetColWidth(sh, "A", "A", 32); err != nil {
 		return err
 	}
-	return f.SetColWidth(sh, "B", "B", 60)
+	return f.SetColWidth(sh, "B", "B", 80)
+}
+
+// verdict puts the readiness verdicts in words: one line per catch-all rule
+// with the criteria that did not pass.
+func verdict(rs []mine.Readiness) string {
+	if len(rs) == 0 {
+		return "no readiness verdict in this report"
+	}
+	lines := make([]string, len(rs))
+	for i, r := range rs {
+		var open []string
+		for _, c := range r.Criteria {
+			if c.Result != mine.ResultPass {
+				open = append(open, c.Name+" ("+c.Result+")")
+			}
+		}
+		lines[i] = r.Rule + ": " + r.Verdict
+		switch {
+		case r.Verdict == mine.VerdictReady:
+			lines[i] += ", every criterion passes"
+		case len(open) > 0:
+			lines[i] += "; open: " + strings.Join(open, ", ")
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -62,7 +62,8 @@ func TestWorkbookSheets(t *testing.T) {
 var wantHeaders = map[string][]string{
 	"Suggested Rules": {"Name", "From", "To", "Source", "Destination", "Application", "Service", "Ports",
 		"Sessions", "Responses (HTTP 200)", "Bytes", "Distinct URLs", "Distinct Sources",
-		"First Seen (UTC)", "Last Seen (UTC)", "Top URLs", "Catch-all Rule"},
+		"First Seen (UTC)", "Last Seen (UTC)", "Top URLs", "Catch-all Rule",
+		"Share of Catch-all", "Redirects (3xx)", "Existing Disabled Rule", "Set Commands"},
 	"Catch-all URLs": {"URL", "Status", "Class", "Destination", "Application", "Port", "Count", "Sources",
 		"First Seen (UTC)", "Last Seen (UTC)", "Scanner"},
 	"Status Codes":    {"Status", "Class", "Name", "All Rules", "Catch-all", "Share of Catch-all"},
@@ -339,7 +340,7 @@ func TestWorkbookTablesAndPanes(t *testing.T) {
 		sheet, table, fullRange, emptyRange string
 		colours                             bool
 	}{
-		{"Suggested Rules", "SuggestedRules", "A1:Q3", "A1:Q2", false},
+		{"Suggested Rules", "SuggestedRules", "A1:U3", "A1:U2", false},
 		{"Catch-all URLs", "CatchAllURLs", "A1:K8", "A1:K2", true},
 		{"Status Codes", "StatusCodes", "A1:F6", "A1:F2", true},
 		{"Rule Hit Counts", "RuleHitCounts", "A1:H4", "A1:H2", false},

@@ -151,6 +151,7 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newSuggestCmd(d),
 		newReadinessCmd(d),
 		newHistoryCmd(d),
+		newReportCmd(d),
 	)
 	return root
 }
