@@ -92,26 +92,17 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			default:
 				return usagef("--format %q: want table, tsv or json", o.format)
 			}
-			cfg, err := o.conn.config(d)
-			if err != nil {
-				return err
-			}
-			end, err := windowEnd(o.until, d.now())
-			if err != nil {
-				return err
-			}
-			tune, err := o.collect.apply(d)
+			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
 				return err
 			}
 			if since < ropts.MinWindow {
 				d.logger.Warn("the window is shorter than --min-window: the verdict cannot be ready", "since", o.since, "min_window", o.minWindow)
 			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), deviceGroup: o.conn.devGroup, device: o.conn.device, since: since, catchAll: o.catchAll, now: end, tune: tune,
-				prepare: func(_ context.Context, in *correlate.Input, _ *correlate.Aggregator) error {
-					in.Readiness = ropts
-					return nil
-				}}
+			p.prepare = func(_ context.Context, in *correlate.Input, _ *correlate.Aggregator) error {
+				in.Readiness = ropts
+				return nil
+			}
 			db := o.db
 			if db == "" {
 				db = d.getenv("MINE_DB")
@@ -124,8 +115,8 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 					return err
 				}
 				defer store.Close()
-				rc := &recorder{store: store, target: cfg.Host, collected: d.now().UTC().Truncate(time.Second), readiness: ropts,
-					conn: mine.Target{Host: cfg.Host, Port: cfg.Port, Vsys: o.conn.vsysOrDefault()}}
+				rc := &recorder{store: store, target: p.conn.Host, collected: d.now().UTC().Truncate(time.Second), readiness: ropts,
+					conn: mine.Target{Host: p.conn.Host, Port: p.conn.Port, Vsys: o.conn.vsysOrDefault()}}
 				rc.attach(&p)
 			}
 			prepare := p.prepare

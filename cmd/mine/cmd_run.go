@@ -84,19 +84,10 @@ they are never stored. See docs/scheduling.md.`,
 			if o.out == "" && o.json == "" {
 				return usagef("nothing to write: give --out FILE.xlsx and/or --json FILE|-")
 			}
-			cfg, err := o.conn.config(d)
+			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
 				return err
 			}
-			end, err := windowEnd(o.until, d.now())
-			if err != nil {
-				return err
-			}
-			tune, err := o.collect.apply(d)
-			if err != nil {
-				return err
-			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), deviceGroup: o.conn.devGroup, device: o.conn.device, since: since, catchAll: o.catchAll, now: end, tune: tune}
 			if o.db == "" {
 				r, err := p.run(cmd.Context(), d)
 				if err != nil {
@@ -114,8 +105,8 @@ they are never stored. See docs/scheduling.md.`,
 				return err
 			}
 			defer store.Close()
-			rc := &recorder{store: store, target: cfg.Host, collected: d.now().UTC().Truncate(time.Second),
-				conn: mine.Target{Host: cfg.Host, Port: cfg.Port, Vsys: o.conn.vsysOrDefault()}}
+			rc := &recorder{store: store, target: p.conn.Host, collected: d.now().UTC().Truncate(time.Second),
+				conn: mine.Target{Host: p.conn.Host, Port: p.conn.Port, Vsys: o.conn.vsysOrDefault()}}
 			rc.attach(&p)
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {

@@ -70,29 +70,20 @@ on the device by name are left alone. Enable them after review.`,
 			default:
 				return usagef("--format %q: want table, tsv, set, xml or json", o.format)
 			}
-			cfg, err := o.conn.config(d)
-			if err != nil {
-				return err
-			}
-			end, err := windowEnd(o.until, d.now())
-			if err != nil {
-				return err
-			}
-			tune, err := o.collect.apply(d)
+			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
 				return err
 			}
 			var c *collect.Client
 			if o.apply {
 				// Fail before the collection when the rules could not be placed.
-				if c, err = collect.Connect(ctx, cfg, o.conn.vsysOrDefault()); err != nil {
+				if c, err = collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup}); err != nil {
 					return err
 				}
 				if err := c.CanApply(); err != nil {
 					return fmt.Errorf("--apply: %w", err)
 				}
 			}
-			p := pipeline{conn: cfg, vsys: o.conn.vsysOrDefault(), deviceGroup: o.conn.devGroup, device: o.conn.device, since: since, catchAll: o.catchAll, now: end, tune: tune}
 			r, err := p.run(ctx, d)
 			if err != nil {
 				return err
@@ -116,9 +107,9 @@ on the device by name are left alone. Enable them after review.`,
 				fmt.Fprintln(d.io.err, "mine: nothing to apply")
 				return nil
 			}
-			writePlan(d.io.err, cfg.Host, cfg.Username, todo)
+			writePlan(d.io.err, p.conn.Host, p.conn.Username, todo)
 			if !o.yes {
-				ok, err := confirm(d.io.in, d.io.err, fmt.Sprintf("Create these %d rules on %s? [y/N] ", len(todo), cfg.Host))
+				ok, err := confirm(d.io.in, d.io.err, fmt.Sprintf("Create these %d rules on %s? [y/N] ", len(todo), p.conn.Host))
 				if err != nil {
 					return err
 				}

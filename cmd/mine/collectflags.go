@@ -155,3 +155,23 @@ func windowEnd(until string, now time.Time) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
+
+// newPipeline resolves what run, suggest and readiness share: the
+// connection flags and environment, the window (since, ending at until or
+// the start of the hour) and the collection flags.
+func newPipeline(d *deps, conn *connOptions, coll *collectOptions, since time.Duration, until string, catchAll []string) (pipeline, error) {
+	cfg, err := conn.config(d)
+	if err != nil {
+		return pipeline{}, err
+	}
+	end, err := windowEnd(until, d.now())
+	if err != nil {
+		return pipeline{}, err
+	}
+	tune, err := coll.apply(d)
+	if err != nil {
+		return pipeline{}, err
+	}
+	return pipeline{conn: cfg, vsys: conn.vsysOrDefault(), deviceGroup: conn.devGroup, device: conn.device,
+		since: since, catchAll: catchAll, now: end, tune: tune}, nil
+}
