@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/panos-mine/mine"
@@ -147,15 +148,26 @@ func (o outputs) write(d *deps, r *mine.Report) error {
 }
 
 // writeFileAtomic writes through a temporary file in the same directory and
-// renames it into place, so a failure never leaves a half-written file.
+// renames it into place, so a failure never leaves a half-written file. A
+// path that exists and is not a regular file (/dev/stdout, a named pipe) is
+// written to directly: renaming over it would replace the device or pipe
+// itself.
 func writeFileAtomic(path string, fill func(io.Writer) error) error {
-	dir := "."
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			dir = path[:i+1]
-			break
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
 		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if err := fill(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
 	}
+	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".mine-*.tmp")
 	if err != nil {
 		return err
