@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -205,7 +207,11 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) error {
 	}
 	cells := make([]any, len(ds.cols))
 	for i := range n {
+		lines := 1
 		for j, v := range ds.row(i) {
+			if s, ok := v.(string); ok && ds.cols[j].kind == kindLines {
+				lines = max(lines, wrappedLines(s, widths[j]))
+			}
 			style := st.of(ds.cols[j].kind)
 			switch v.(type) {
 			case time.Time, *time.Time:
@@ -214,7 +220,14 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) error {
 			cells[j] = cellValue(v, style)
 		}
 		ref, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(ref, cells); err != nil {
+		var opts []excelize.RowOpts
+		if lines > 1 {
+			// The stream writer leaves row heights to the reader, and
+			// neither Excel nor LibreOffice grows a row for wrapped text
+			// on opening.
+			opts = append(opts, excelize.RowOpts{Height: min(float64(lines)*lineHeight, excelize.MaxRowHeight)})
+		}
+		if err := sw.SetRow(ref, cells, opts...); err != nil {
 			return fmt.Errorf("write sheet %q: row %d: %w", ds.name, i+2, err)
 		}
 	}
@@ -357,4 +370,18 @@ func (ds *dataSheet) widths(n int) []float64 {
 		out[j] = float64(min(max(w[j], minWidth), maxWidth))
 	}
 	return out
+}
+
+// lineHeight is the height in points of one line of the default font.
+const lineHeight = 15
+
+// wrappedLines estimates how many lines s takes in a wrapped cell of the
+// given width in characters.
+func wrappedLines(s string, width float64) int {
+	w := max(int(width)-1, 1)
+	n := 0
+	for line := range strings.SplitSeq(cellText(s), "\n") {
+		n += max(1, (utf8.RuneCountInString(line)+w-1)/w)
+	}
+	return n
 }

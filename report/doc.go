@@ -2,6 +2,14 @@
 // programs: an Excel workbook that a security team reads weekly and hands to
 // app teams, a compact summary for the terminal, and the JSON document.
 //
+// A workbook comes in three layouts (Layout): the classic five sheets, the
+// full workbook (every sheet, with the history's trend and weekly hits when
+// Options carry them), and the handoff workbook of one app team. Every data
+// sheet is an Excel table with filters and a frozen header, written through
+// excelize's stream writer so memory stays flat; a sheet with more rows than
+// Excel allows continues on "Name (2)". Which items belong to which team is
+// decided by the caller (cmd/mine), which hands in one report per team.
+//
 // The package only renders. Every number it writes comes from the
 // *mine.Report it is given; it counts, ranks and judges nothing itself (a
 // share is at most the quotient of two numbers of the report, and a status

@@ -51,6 +51,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 		urlTemplateSheet(r.Suggestions),
 		readinessSheet(r.Readiness),
 		customAppSheet(r.CustomAppCandidates),
+		trendSheet(opt.Trend),
 	}
 	return append(sheets, aboutSheet(r, describe(sheets)))
 }

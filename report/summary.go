@@ -241,6 +241,20 @@ func writeOverview(s *stickyWriter, r *mine.Report) {
 		{"Suggested rules", count(int64(len(r.Suggestions)))},
 		{"Scanners", count(int64(len(r.Scanners)))},
 	}
+	if c := r.Coverage; c.Total > 0 {
+		rows = append(rows, []string{"Coverage (" + term(basis(c.Basis)) + ")",
+			fmt.Sprintf("%.1f%% carried by rules, %.1f%% stays on the catch-all", c.CoveredShare*100, c.ResidualShare*100)})
+	}
+	if len(r.Findings) > 0 {
+		rows = append(rows, []string{"App team findings", count(int64(len(r.Findings)))})
+	}
+	if len(r.Readiness) > 0 {
+		lines := strings.Split(verdict(r.Readiness), "\n")
+		for i, l := range lines {
+			lines[i] = term(l)
+		}
+		rows = append(rows, []string{"Verdict", strings.Join(lines, "\n")})
+	}
 	s.title("Catch-all analysis")
 	s.table(nil, rows, nil)
 }

@@ -32,6 +32,9 @@ func TestWriteSummaryContents(t *testing.T) {
 		"2xx", "4xx", "5xx", "63.6%",
 		"allow-intranet-web", "allow-ldap-dc", "dc01.example.net", "80, 443", "5,000",
 		"Scanners",
+		"90.9% carried by rules, 9.1% stays on the catch-all",
+		"App team findings",
+		"legacy-allow-tcp-any: not-ready; open: residual below 1% (fail)",
 	}
 	for _, s := range want {
 		if !strings.Contains(out, s) {

@@ -20,8 +20,8 @@ type Layout int
 const (
 	// LayoutFull is every sheet: Summary, Suggested Rules, Catch-all URLs,
 	// Status Codes, Rule Hit Counts, Coverage, App Team Handoff, Scanners,
-	// Scanner Targets, URL Templates, Readiness, Custom App-ID Candidates
-	// and About, in that order.
+	// Scanner Targets, URL Templates, Readiness, Custom App-ID Candidates,
+	// Catch-all Trend and About, in that order.
 	LayoutFull Layout = iota
 	// LayoutClassic is the first five sheets of LayoutFull, the layout
 	// WriteWorkbook has always written.
@@ -42,6 +42,10 @@ type Options struct {
 	// snapshot, from the history; they fill the Weekly Hits column of Rule
 	// Hit Counts, which stays blank without them.
 	Deltas []mine.HitDelta
+	// Trend is the target's runs from the history, oldest first: the
+	// Catch-all Trend sheet and the Summary's charts. Without it the sheet
+	// is empty and the Summary has no charts.
+	Trend []mine.TrendPoint
 
 	// rowLimit, when above 0, replaces Excel's row limit so tests can
 	// make a sheet continue without writing a million rows.
@@ -169,6 +173,11 @@ func build(f *excelize.File, r *mine.Report, opt Options) error {
 			if _, err := f.NewSheet(p.name); err != nil {
 				return fmt.Errorf("add sheet %q: %w", p.name, err)
 			}
+			// Before the stream writer, which writes out what the sheet
+			// holds when it starts.
+			if err := printSetup(f, p.name); err != nil {
+				return fmt.Errorf("page setup of %q: %w", p.name, err)
+			}
 			if err := p.write(f, st); err != nil {
 				return err
 			}
@@ -183,8 +192,28 @@ func build(f *excelize.File, r *mine.Report, opt Options) error {
 	if err := writeSummarySheet(f, st, r, opt, links, continued); err != nil {
 		return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
 	}
+	if opt.Layout == LayoutFull {
+		if err := addTrendCharts(f, min(len(opt.Trend), maxDataRows)); err != nil {
+			return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
+		}
+	}
+	if err := printSetup(f, sheetSummary); err != nil {
+		return fmt.Errorf("page setup of %q: %w", sheetSummary, err)
+	}
 	f.SetActiveSheet(0)
 	return nil
+}
+
+// printSetup prints a sheet landscape, as wide as one page, repeating
+// nothing: a PDF of the workbook (scripts/render-report.sh) then shows whole
+// rows instead of cutting the columns across pages.
+func printSetup(f *excelize.File, sheet string) error {
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	landscape, one, tall := "landscape", 1, 0
+	return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall})
 }
 
 // sheetLink is a sheet the Summary links to, with what it shows.
@@ -204,6 +233,7 @@ var sheetDescriptions = map[string]string{
 	sheetReadiness:      "the verdict on retiring each catch-all rule: every criterion with its result and evidence",
 	sheetCustomApps:     "internal applications seen as generic web traffic that a custom App-ID could name",
 	sheetAbout:          "where the report comes from and how to read each sheet",
+	sheetTrend:          "the catch-all's use per run from the history, oldest first: hits, client sessions, responses per status class, verdict",
 }
 
 func describeSheet(name string) string { return sheetDescriptions[name] }
@@ -244,8 +274,11 @@ func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, opt Options
 			return err
 		}
 		style := st.text
-		if strings.Contains(v, "\n") {
+		if n := strings.Count(v, "\n") + 1; n > 1 {
 			style = st.lines
+			if err := f.SetRowHeight(sh, row-1, min(float64(n)*lineHeight, excelize.MaxRowHeight)); err != nil {
+				return err
+			}
 		}
 		return f.SetCellStyle(sh, c, c, style)
 	}
@@ -353,7 +386,7 @@ func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, opt Options
 		if err := f.SetCellStr(sh, cell("B"), l.about); err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(sh, cell("B"), cell("B"), st.lines); err != nil {
+		if err := f.SetCellStyle(sh, cell("B"), cell("B"), st.text); err != nil {
 			return err
 		}
 		row++

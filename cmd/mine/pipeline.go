@@ -122,7 +122,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 // summary: on stdout, or on stderr when stdout carries the JSON.
 func (o outputs) write(d *deps, r *mine.Report) error {
 	if o.xlsx != "" {
-		if err := report.WriteWorkbookFile(o.xlsx, r); err != nil {
+		if err := report.WriteWorkbookFileWith(o.xlsx, r, report.Options{}); err != nil {
 			return fmt.Errorf("write workbook: %w", err)
 		}
 		d.logger.Info("workbook written", "path", o.xlsx)

@@ -116,7 +116,7 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 	}
 	base := filepath.Join(jc.outputDir, fmt.Sprintf("mine-%s-%s", t.name, isoWeek(window)))
 	row.workbook = base + ".xlsx"
-	if err := report.WriteWorkbookFile(row.workbook, r); err != nil {
+	if err := report.WriteWorkbookFileWith(row.workbook, r, report.Options{}); err != nil {
 		row.err = fmt.Errorf("write workbook: %w", err)
 		return row
 	}
