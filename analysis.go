@@ -202,3 +202,33 @@ type WeeklyHits struct {
 	// Reset is true when the counter went down during the week.
 	Reset bool `json:"reset"`
 }
+
+// AppStat is one application's traffic on the catch-all rules: sessions
+// and bytes from traffic logs, HTTP responses by status class from threat
+// logs; scanners' traffic is left out.
+type AppStat struct {
+	Application  string    `json:"application"`
+	Sessions     int64     `json:"sessions"`
+	Bytes        int64     `json:"bytes"`
+	Destinations int       `json:"destinations"`
+	Sources      int       `json:"sources"`
+	Ports        []int     `json:"ports"`
+	Success      int64     `json:"responses_2xx"`
+	Redirects    int64     `json:"responses_3xx"`
+	ClientErrors int64     `json:"responses_4xx"`
+	ServerErrors int64     `json:"responses_5xx"`
+	HTTPVisible  bool      `json:"http_visible"` // any HTTP response seen
+	Suggested    bool      `json:"suggested"`    // a suggestion names the application
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+}
+
+// DayStatus counts one UTC day's HTTP responses (all rules) per status
+// class.
+type DayStatus struct {
+	Day          time.Time `json:"day"`
+	Success      int64     `json:"responses_2xx"`
+	Redirects    int64     `json:"responses_3xx"`
+	ClientErrors int64     `json:"responses_4xx"`
+	ServerErrors int64     `json:"responses_5xx"`
+}

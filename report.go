@@ -20,6 +20,10 @@ type Report struct {
 	CatchAllURLs         []URLStat     `json:"catch_all_urls"`
 	Scanners             []Scanner     `json:"scanners"`
 	HitCounts            []HitCount    `json:"hit_counts"`
+	// CatchAllApps sums the catch-all's traffic per application;
+	// DailyStatus counts HTTP responses per UTC day and status class.
+	CatchAllApps []AppStat   `json:"catch_all_apps"`
+	DailyStatus  []DayStatus `json:"daily_status"`
 
 	// Coverage replays the catch-all's traffic against the suggestions.
 	Coverage            Coverage             `json:"coverage"`

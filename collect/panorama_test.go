@@ -179,4 +179,3 @@ func TestAggregateHits(t *testing.T) {
 		}
 	}
 }
-

@@ -43,6 +43,8 @@ type Aggregator struct {
 	sources map[string]*sourceAgg
 	// internal caches whether a destination is an internal address
 	internal map[string]bool
+	// responses per UTC day and status class (all rules)
+	daily map[int64]*[4]int64
 }
 
 // flowKey is a service as the catch-all sees it, from one client.
@@ -196,6 +198,7 @@ func NewAggregator(catchAll []string) *Aggregator {
 		errs:       map[errKey]*errAgg{},
 		sources:    map[string]*sourceAgg{},
 		internal:   map[string]bool{},
+		daily:      map[int64]*[4]int64{},
 	}
 	for _, n := range catchAll {
 		a.catchAll[n] = true
@@ -214,6 +217,15 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 	a.threatLogs++
 	a.responses += n
 	a.status[code] += n
+	if code >= 200 && code < 600 {
+		day := l.ReceiveTime.Unix() / 86400
+		c := a.daily[day]
+		if c == nil {
+			c = new([4]int64)
+			a.daily[day] = c
+		}
+		c[code/100-2] += n
+	}
 	a.threatSpan.add(l.ReceiveTime)
 	a.countSerial(l.Serial)
 	if l.App != a.lastApp {

@@ -180,6 +180,8 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	r.ScannerTargets = a.scannerTargets(scanners)
 	r.Findings = x.findings()
 	r.Readiness = x.readiness(groups)
+	r.CatchAllApps = x.catchAllApps(r.Suggestions)
+	r.DailyStatus = a.dailyStatus()
 	return r
 }
 

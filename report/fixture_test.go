@@ -157,6 +157,15 @@ func testReport() *mine.Report {
 				{Name: "suggestions applied", Result: mine.ResultPass, Evidence: injections[0]},
 			},
 		}},
+		CatchAllApps: []mine.AppStat{
+			{Application: "web-browsing", Sessions: 5200, Bytes: 9100000, Destinations: 3, Sources: 40, Ports: []int{80, 8080},
+				Success: 4100, Redirects: 300, ClientErrors: 44, ServerErrors: 100, HTTPVisible: true, Suggested: true, FirstSeen: at(16, 6), LastSeen: at(23, 5)},
+			{Application: injections[2], Sessions: 12, Bytes: 4000, Destinations: 1, Sources: 1, Ports: []int{22}, FirstSeen: at(18, 1), LastSeen: at(18, 2)},
+		},
+		DailyStatus: []mine.DayStatus{
+			{Day: time.Date(2026, time.November, 16, 0, 0, 0, 0, time.UTC), Success: 700, Redirects: 40, ClientErrors: 12, ServerErrors: 3},
+			{Day: time.Date(2026, time.November, 17, 0, 0, 0, 0, time.UTC), Success: 650, Redirects: 35, ClientErrors: 300, ServerErrors: 90},
+		},
 		HitCounts: []mine.HitCount{
 			{Rule: "allow-dns", Position: 0, Action: "allow", HitCount: 18446744073709, FirstHit: ptr(at(1, 0)), LastHit: ptr(at(23, 5)), LastReset: ptr(at(1, 0).In(pst))},
 			{Rule: "block-old-app", Position: 1, Action: "deny", HitCount: 0},

@@ -22,8 +22,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // wantFullSheets are the sheets of LayoutFull, the classic five first.
 var wantFullSheets = append(slices.Clone(wantSheets),
-	"Coverage", "App Team Handoff", "Scanners", "Scanner Targets", "URL Templates",
-	"Readiness", "Custom App-ID Candidates", "Catch-all Trend", "About")
+	"Coverage", "Catch-all Apps", "App Team Handoff", "Scanners", "Scanner Targets", "URL Templates",
+	"Readiness", "Custom App-ID Candidates", "Catch-all Trend", "Status per Day", "About")
 
 var wantHandoffSheets = []string{"Summary", "Catch-all URLs", "App Team Handoff", "Scanner Targets", "URL Templates", "About"}
 
@@ -174,7 +174,8 @@ func TestWorkbookNoFormulasAnyLayout(t *testing.T) {
 					charts++
 				}
 			}
-			if want := map[string]int{"full": 2}[l.name]; charts != want {
+			// two from the history trend, one of the responses per day
+			if want := map[string]int{"full": 3}[l.name]; charts != want {
 				t.Errorf("workbook has %d charts; want %d", charts, want)
 			}
 			if filters != len(l.sheets)-1 {

@@ -45,6 +45,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 		statusSheet(r.StatusCounts, r.CatchAllStatusCounts),
 		hitCountSheet(r.HitCounts, r.Generated, opt.Deltas, true),
 		coverageSheet(r.Coverage),
+		appSheet(r.CatchAllApps),
 		handoffSheet(r.Findings),
 		scannerSheet(r.Scanners),
 		scannerTargetSheet(r.ScannerTargets),
@@ -52,6 +53,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 		readinessSheet(r.Readiness),
 		customAppSheet(r.CustomAppCandidates),
 		trendSheet(opt.Trend),
+		dailySheet(r.DailyStatus),
 	}
 	return append(sheets, aboutSheet(r, describe(sheets)))
 }

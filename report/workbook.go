@@ -196,6 +196,13 @@ func build(f *excelize.File, r *mine.Report, opt Options) error {
 		if err := addTrendCharts(f, min(len(opt.Trend), maxDataRows)); err != nil {
 			return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
 		}
+		anchor := "D3" // below the trend charts when there are any
+		if len(opt.Trend) > 0 {
+			anchor = "D35"
+		}
+		if err := addDailyChart(f, min(len(r.DailyStatus), maxDataRows), anchor); err != nil {
+			return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
+		}
 	}
 	if err := printSetup(f, sheetSummary); err != nil {
 		return fmt.Errorf("page setup of %q: %w", sheetSummary, err)
@@ -233,6 +240,8 @@ var sheetDescriptions = map[string]string{
 	sheetReadiness:      "the verdict on retiring each catch-all rule: every criterion with its result and evidence",
 	sheetCustomApps:     "internal applications seen as generic web traffic that a custom App-ID could name",
 	sheetAbout:          "where the report comes from and how to read each sheet",
+	sheetApps:           "the catch-all's traffic per application (scanners left out): sessions and bytes from traffic logs, responses per status class; not HTTP-visible means no response was ever seen (ssl without decryption, ssh, databases)",
+	sheetDaily:          "HTTP responses per UTC day and status class, all rules; the Summary charts it",
 	sheetTrend:          "the catch-all's use per run from the history, oldest first: hits, client sessions, responses per status class, verdict",
 }
 
