@@ -14,6 +14,7 @@ import (
 	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/correlate"
 	"github.com/panos-mine/mine/history"
+	"github.com/panos-mine/mine/report"
 )
 
 type readinessOptions struct {
@@ -87,10 +88,8 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			if err != nil {
 				return err
 			}
-			switch o.format {
-			case "table", "tsv", "json":
-			default:
-				return usagef("--format %q: want table, tsv or json", o.format)
+			if o.format, err = listFormat(d, o.format); err != nil {
+				return err
 			}
 			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
@@ -145,7 +144,7 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 	f.StringVar(&o.freshness, "freshness", "48h", "how old the newest HTTP status log may be")
 	f.Int64Var(&o.maxWeekly, "max-weekly-sessions", 0, "sessions per week from non-scanners the catch-all may still carry")
 	f.StringSliceVar(&o.expect, "expect-serial", nil, "serial number of a firewall that must have reported, HA peers included (repeat; default the connected one)")
-	f.StringVar(&o.format, "format", "table", "output: table, tsv or json")
+	f.StringVar(&o.format, "format", "auto", "output: table, tsv, csv or json (auto: table on a terminal, tsv when piped)")
 	f.StringVar(&o.db, "db", "", "history database of earlier runs of this host (mine run --db) to read the weekly use from (env MINE_DB); none: the weeks inside the window")
 	return cmd
 }
@@ -220,16 +219,14 @@ func writeReadiness(w io.Writer, format string, rs []mine.Readiness) error {
 		return enc.Encode(struct {
 			Readiness []mine.Readiness `json:"readiness"`
 		}{rs})
-	case "tsv":
-		fmt.Fprintln(w, "rule\tverdict\tcriterion\tresult\tevidence")
+	case "tsv", "csv":
+		var rows [][]string
 		for _, r := range rs {
 			for _, c := range r.Criteria {
-				if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", clean(r.Rule), r.Verdict, c.Name, c.Result, clean(c.Evidence)); err != nil {
-					return err
-				}
+				rows = append(rows, []string{r.Rule, string(r.Verdict), c.Name, string(c.Result), c.Evidence})
 			}
 		}
-		return nil
+		return report.WriteList(w, report.Format(format), []string{"rule", "verdict", "criterion", "result", "evidence"}, rows)
 	}
 	for i, r := range rs {
 		if i > 0 {

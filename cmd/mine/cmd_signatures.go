@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/panos-mine/mine/report"
 	"github.com/panos-mine/mine/signatures"
 )
 
@@ -94,6 +95,10 @@ func newSignaturesListCmd(d *deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			format, err := listFormat(d, format)
+			if err != nil {
+				return err
+			}
 			switch format {
 			case "json":
 				type row struct {
@@ -108,26 +113,19 @@ func newSignaturesListCmd(d *deps) *cobra.Command {
 				enc := json.NewEncoder(d.io.out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(map[string]any{"version": c.Version, "signatures": rows})
-			case "table", "tsv":
-				var out io.Writer = d.io.out
-				tw := tabwriter.NewWriter(d.io.out, 0, 4, 2, ' ', 0)
-				if format == "table" {
-					out = tw
-				}
-				fmt.Fprintln(out, "ID\tCODE\tNAME\tSTATUS")
-				for _, s := range c.Signatures {
-					code, text := fmt.Sprint(s.Code), http.StatusText(s.Code)
-					if s.Code == 0 {
-						code, text = "-", "codes 100-599 outside the catalog"
-					}
-					fmt.Fprintf(out, "%d\t%s\t%s\t%s\n", s.ID, code, s.Name, text)
-				}
-				return tw.Flush()
 			}
-			return usagef("--format %q: want table, tsv or json", format)
+			rows := make([][]string, len(c.Signatures))
+			for i, s := range c.Signatures {
+				code, text := fmt.Sprint(s.Code), http.StatusText(s.Code)
+				if s.Code == 0 {
+					code, text = "-", "codes 100-599 outside the catalog"
+				}
+				rows[i] = []string{fmt.Sprint(s.ID), code, s.Name, text}
+			}
+			return report.WriteList(d.io.out, report.Format(format), []string{"ID", "CODE", "NAME", "STATUS"}, rows)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, tsv or json")
+	cmd.Flags().StringVar(&format, "format", "auto", "output format: table, tsv, csv or json (auto: table on a terminal, tsv when piped)")
 	cat.register(cmd.Flags())
 	return cmd
 }
