@@ -33,6 +33,7 @@ func newSimServeCmd(d *deps) *cobra.Command {
 		days          int
 		bare          bool
 		perDay        int
+		logsPerDay    int
 		latency       time.Duration
 		pageCost      time.Duration
 		faults        string
@@ -56,6 +57,15 @@ in real time while it runs. Stop it with Ctrl-C.`,
 			start := now.Add(-span)
 			if bare {
 				start = now // a bare device has no history: traffic starts now
+			}
+			if logsPerDay > 0 {
+				if cmd.Flags().Changed("sessions-per-day") {
+					return usagef("give --logs-per-day or --sessions-per-day, not both")
+				}
+				// about 1.11 HTTP status logs per ordinary session, measured
+				// on the default scenario (23,352 threat logs a week at 3000
+				// sessions a day)
+				perDay = max(1, logsPerDay*3000/3336)
 			}
 			if perDay < 1 {
 				return usagef("--sessions-per-day %d: want at least 1", perDay)
@@ -122,7 +132,8 @@ in real time while it runs. Stop it with Ctrl-C.`,
 	f.Int64Var(&seed, "seed", 1, "seed of the simulated traffic")
 	f.IntVar(&days, "days", 7, "days of traffic that have already flowed at start")
 	f.BoolVar(&bare, "bare", false, "start without signatures and without history: deploy them yourself")
-	f.IntVar(&perDay, "sessions-per-day", 3000, "volume of ordinary client sessions a day (about 3 threat logs each)")
+	f.IntVar(&perDay, "sessions-per-day", 3000, "volume of ordinary client sessions a day")
+	f.IntVar(&logsPerDay, "logs-per-day", 0, "volume as HTTP status threat logs a day, approximately (sets --sessions-per-day)")
 	f.DurationVar(&latency, "job-latency", 0, "keep every log query job running this long before it finishes")
 	f.DurationVar(&pageCost, "page-cost", 0, "delay each finished log page by this much per 1000 entries")
 	f.StringVar(&faults, "faults", "", "inject log-query faults: reset=N,503=N,timeout=N (every Nth log request), truncate=N (every Nth page)")
