@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/panos-mine/mine"
@@ -33,11 +34,13 @@ var (
 
 // Client reads from one connected device.
 type Client struct {
-	s      *xapi.Session
-	dev    mine.Device
-	vsys   string
-	dg     string // Panorama device group
-	logger *slog.Logger
+	s    *xapi.Session
+	dev  mine.Device
+	vsys string
+	dg   string // Panorama device group
+	// repeats counts requests repeated in place (see retryInPlace)
+	repeats atomic.Int64
+	logger  *slog.Logger
 
 	// PageSize is nlogs per log query (at most 5000, the device's limit).
 	PageSize int

@@ -159,8 +159,8 @@ func TestCollectThroughFaults(t *testing.T) {
 	}
 	checkComplete(t, got, threat)
 	fst := faulty.Stats()
-	if fst.Resets == 0 || fst.HTTP503 == 0 || fst.SessionTimeouts == 0 || fst.Truncated == 0 || st.Retries == 0 {
-		t.Errorf("faults injected %+v, retries %d; want every kind injected and retried", fst, st.Retries)
+	if fst.Resets == 0 || fst.HTTP503 == 0 || fst.SessionTimeouts == 0 || fst.Truncated == 0 || st.Retries == 0 || st.Repeats == 0 {
+		t.Errorf("faults injected %+v, jobs retried %d, requests repeated %d; want every kind injected, pages retried and requests repeated", fst, st.Retries, st.Repeats)
 	}
 }
 

@@ -18,7 +18,8 @@ type Stats struct {
 	Entries    int64 // entries handed to the caller
 	Duplicates int64 // entries seen twice (same serial and seqno) and dropped
 	Jobs       int   // log query jobs run
-	Retries    int   // jobs retried after a transient failure
+	Retries    int   // jobs run again after a transient failure
+	Repeats    int   // single requests repeated in place after a transient failure
 	Slices     int   // time slices of the window
 	Resumed    int   // slices replayed from a checkpoint instead of queried
 }
@@ -139,12 +140,14 @@ type collector[T any] struct {
 // and queries only the rest; the totals equal an uninterrupted run's.
 func collectLogs[T any](ctx context.Context, c *Client, logType, filter string, w mine.Window,
 	parse func(*entryDecoder, []byte, func(*T) error) (int, bool, error),
-	ident func(*T) (time.Time, string, uint64), fn func(*T) error) (Stats, error) {
+	ident func(*T) (time.Time, string, uint64), fn func(*T) error) (st Stats, err error) {
 	if err := w.Validate(); err != nil {
 		return Stats{}, fmt.Errorf("%s logs: %w", logType, err)
 	}
 	slices := planSlices(w, c.SliceLength)
 	col := &collector[T]{c: c, logType: logType, filter: filter, parse: parse, ident: ident, fn: fn}
+	repeats := c.repeats.Load()
+	defer func() { st.Repeats = int(c.repeats.Load() - repeats) }()
 	col.st.Slices = len(slices)
 
 	var cp *checkpoint
@@ -375,18 +378,32 @@ func (col *collector[T]) fetchPage(ctx context.Context, d *entryDecoder, q strin
 // the final answer. A job abandoned by cancellation, deadline or error is
 // closed with action=finish.
 func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int) ([]byte, error) {
-	id, err := c.s.SubmitLog(ctx, logType, q, "forward", nlogs, skip)
-	if err != nil {
-		return nil, err
-	}
 	jctx, cancel := context.WithTimeout(ctx, c.JobDeadline)
 	defer cancel()
+	var id uint
+	err := c.retryInPlace(jctx, func() error {
+		var err error
+		id, err = c.s.SubmitLog(jctx, logType, q, "forward", nlogs, skip)
+		return err
+	})
+	if err != nil {
+		return nil, c.jobError(ctx, jctx, logType, 0, q, err)
+	}
 	wait := c.PollStart
 	if wait <= 0 {
 		wait = 100 * time.Millisecond
 	}
 	for {
-		body, err := c.s.GetLog(jctx, id)
+		var body []byte
+		// A poll that fails in passing (a reset, a 5xx page, a session
+		// timeout) is repeated on the same job, which is still running on
+		// the device; only a job that is gone is submitted anew, by the
+		// caller.
+		err := c.retryInPlace(jctx, func() error {
+			var err error
+			body, err = c.s.GetLog(jctx, id)
+			return err
+		})
 		if err == nil {
 			var status string
 			status, err = jobStatus(body)
@@ -403,10 +420,37 @@ func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int)
 		}
 		if err != nil {
 			c.abandon(id)
-			if ctx.Err() == nil && jctx.Err() != nil {
-				return nil, fmt.Errorf("%s log job %d (%s) after %s: %w", logType, id, q, c.JobDeadline, ErrLogJobTimeout)
-			}
-			return nil, fmt.Errorf("%s log job %d: %w", logType, id, err)
+			return nil, c.jobError(ctx, jctx, logType, id, q, err)
+		}
+	}
+}
+
+// jobError names a failed job, telling a deadline from other failures.
+func (c *Client) jobError(ctx, jctx context.Context, logType string, id uint, q string, err error) error {
+	if ctx.Err() == nil && jctx.Err() != nil {
+		return fmt.Errorf("%s log job %d (%s) after %s: %w", logType, id, q, c.JobDeadline, ErrLogJobTimeout)
+	}
+	return fmt.Errorf("%s log job %d: %w", logType, id, err)
+}
+
+// retryInPlace runs one request, repeating it after a short backoff with
+// jitter while it fails transiently, at most Retries times.
+func (c *Client) retryInPlace(ctx context.Context, f func() error) error {
+	base := c.RetryBase
+	if base <= 0 {
+		base = 500 * time.Millisecond
+	}
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if err == nil || attempt >= c.Retries || ctx.Err() != nil || !xapi.IsTransient(err) {
+			return err
+		}
+		wait := min(base<<attempt, 10*time.Second)
+		wait = wait/2 + time.Duration(rand.Int64N(int64(wait)))
+		c.repeats.Add(1)
+		c.logger.Debug("request failed in passing; repeating it", "attempt", attempt+1, "wait", wait.Round(time.Millisecond), "err", err)
+		if err := c.s.Sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 }

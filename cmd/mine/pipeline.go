@@ -90,7 +90,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collect threat logs: %w", err)
 	}
-	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "took", time.Since(start).Round(time.Millisecond))
+	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
 	if ts.Entries == 0 {
 		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
 	}
@@ -105,7 +105,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collect traffic logs: %w", err)
 	}
-	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "took", time.Since(start).Round(time.Millisecond))
+	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
 
 	in := correlate.Input{
 		Device: dev, Window: w, Rules: rules, Hits: hits, CatchAll: catchAll, Generated: p.now,
