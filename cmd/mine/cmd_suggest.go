@@ -13,6 +13,7 @@ import (
 
 	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/collect"
+	"github.com/panos-mine/mine/report"
 )
 
 type suggestOptions struct {
@@ -65,10 +66,8 @@ on the device by name are left alone. Enable them after review.`,
 			if err != nil {
 				return usagef("--since: %v", err)
 			}
-			switch o.format {
-			case "table", "tsv", "set", "xml", "json":
-			default:
-				return usagef("--format %q: want table, tsv, set, xml or json", o.format)
+			if o.format, err = listFormat(d, o.format, "set", "xml"); err != nil {
+				return usagef("--format %q: want table, tsv, csv, set, xml or json", o.format)
 			}
 			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
@@ -137,7 +136,7 @@ on the device by name are left alone. Enable them after review.`,
 	f.StringVar(&o.since, "since", "7d", "window length: 7d, 2w, 36h")
 	f.StringVar(&o.until, "until", "", "window end, RFC 3339 (default: the start of the current hour)")
 	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); detected when absent")
-	f.StringVar(&o.format, "format", "table", "output: table, tsv, set (PAN-OS commands), xml or json")
+	f.StringVar(&o.format, "format", "auto", "output: table, tsv, csv, set (PAN-OS commands), xml or json (auto: table on a terminal, tsv when piped)")
 	f.BoolVar(&o.apply, "apply", false, "create the rules on the device, disabled and tagged mine-suggested, above the catch-all, after confirmation")
 	f.BoolVarP(&o.yes, "yes", "y", false, "with --apply: do not ask for confirmation")
 	return cmd
@@ -222,15 +221,17 @@ func writeSuggestions(w io.Writer, format string, r *mine.Report) error {
 				s.Name, s.XPath, s.CatchAllRule, s.XML)
 		}
 		return nil
-	case "tsv":
-		fmt.Fprintln(w, "name\tfrom\tto\tsource\tdestination\tapplication\tservice\tsessions\tshare\tresponses\tsources\tfirst_seen\tlast_seen\texisting_rule")
-		for _, s := range r.Suggestions {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%.4f\t%d\t%d\t%s\t%s\t%s\n", s.Name,
+	case "tsv", "csv":
+		header := []string{"name", "from", "to", "source", "destination", "application", "service", "sessions", "share", "responses", "sources", "first_seen", "last_seen", "existing_rule"}
+		rows := make([][]string, len(r.Suggestions))
+		for i, s := range r.Suggestions {
+			rows[i] = []string{s.Name,
 				strings.Join(s.From, ","), strings.Join(s.To, ","), strings.Join(s.Source, ","), strings.Join(s.Destination, ","),
-				strings.Join(s.Application, ","), strings.Join(s.Service, ","), s.Sessions, s.Share, s.Responses, s.DistinctSources,
-				s.FirstSeen.UTC().Format(time.RFC3339), s.LastSeen.UTC().Format(time.RFC3339), s.ExistingRule)
+				strings.Join(s.Application, ","), strings.Join(s.Service, ","), fmt.Sprint(s.Sessions), fmt.Sprintf("%.4f", s.Share),
+				fmt.Sprint(s.Responses), fmt.Sprint(s.DistinctSources),
+				s.FirstSeen.UTC().Format(time.RFC3339), s.LastSeen.UTC().Format(time.RFC3339), s.ExistingRule}
 		}
-		return nil
+		return report.WriteList(w, report.Format(format), header, rows)
 	}
 	return writeSuggestionTable(w, r)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -274,7 +275,7 @@ func TestAnalysisRecoversPlantedTruth(t *testing.T) {
 func TestSuggestCommand(t *testing.T) {
 	dev := newSimDevice(t, 2, 1500, 1, false)
 	tr := plantedTruthOf(t, 2)
-	for _, format := range []string{"table", "tsv", "set", "xml", "json"} {
+	for _, format := range []string{"table", "tsv", "csv", "set", "xml", "json"} {
 		code, out, errs := runCLI(t, dev.env, dev.args("suggest", "--since", "1d", "--format", format)...)
 		if code != 0 {
 			t.Fatalf("mine suggest --format %s = %d: %s", format, code, errs)
@@ -292,6 +293,11 @@ func TestSuggestCommand(t *testing.T) {
 		case "set":
 			if !strings.Contains(out, "move rulebase security rules") || !strings.Contains(out, "disabled yes") {
 				t.Errorf("set commands lack the move or the disabled flag:\n%s", out)
+			}
+		case "csv":
+			recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(recs) != len(tr.CatchAllServices)+1 || recs[0][0] != "name" {
+				t.Errorf("suggest CSV = %v, %d records; want a header and one per planted service", err, len(recs))
 			}
 		case "json":
 			var doc analysisDoc
