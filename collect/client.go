@@ -114,8 +114,7 @@ const tzXpath = "/config/devices/entry[@name='localhost.localdomain']/deviceconf
 func (c *Client) timeZone(ctx context.Context) (*time.Location, error) {
 	body, err := c.s.Show(ctx, tzXpath)
 	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) && (ae.Code == 7 || strings.Contains(ae.Msg, "No such node")) {
+		if xapi.IsNotFound(err) {
 			c.logger.Warn("device has no time zone configured; assuming UTC")
 			return time.UTC, nil
 		}

@@ -3,13 +3,13 @@ package collect
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/internal/xapi"
 )
 
 // Scope says what a client reads: on a firewall a vsys; on Panorama a
@@ -65,8 +65,7 @@ func (c *Client) panoramaRules(ctx context.Context) ([]mine.Rule, error) {
 	for _, p := range parts {
 		body, err := c.s.Show(ctx, p.xpath)
 		if err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && (ae.Code == 7 || strings.Contains(ae.Msg, "No such node")) {
+			if xapi.IsNotFound(err) {
 				continue // an empty rulebase
 			}
 			return nil, fmt.Errorf("read %s rules: %w", p.loc, err)

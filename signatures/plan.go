@@ -322,9 +322,8 @@ func (d *Deployer) readRunning(ctx context.Context, loc Location) (map[int]*xnod
 	out := map[int]*xnode{}
 	body, err := d.s.Show(ctx, loc.Xpath())
 	if err != nil {
-		var ae *xapi.APIError
-		if errors.As(err, &ae) {
-			return out, nil // No such node: nothing committed there yet
+		if xapi.IsNotFound(err) {
+			return out, nil // nothing committed there yet
 		}
 		return nil, fmt.Errorf("read running signatures at %s: %w", loc, err)
 	}

@@ -2,7 +2,6 @@ package signatures
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,9 +18,8 @@ func (d *Deployer) read(ctx context.Context, xpath string, candidate bool) (*xno
 		body, err = d.s.Get(ctx, xpath)
 	} else {
 		body, err = d.s.Show(ctx, xpath)
-		var ae *xapi.APIError
-		if errors.As(err, &ae) {
-			return nil, nil // No such node
+		if xapi.IsNotFound(err) {
+			return nil, nil // no such node
 		}
 	}
 	if err != nil || body == nil {

@@ -102,3 +102,12 @@ func isCertError(err error) bool {
 	var tv *tls.CertificateVerificationError
 	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &tv)
 }
+
+// IsNotFound reports whether err is PAN-OS saying that a configuration node
+// does not exist: code 7 (a get), or an error answer whose message is "No
+// such node" (a show). Other errors, such as a session timeout, are not a
+// missing node and must not be read as one.
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Code == 7 || strings.Contains(ae.Msg, "No such node"))
+}

@@ -1,6 +1,7 @@
 package xapi
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -90,6 +91,28 @@ func TestSuccessEnvelope(t *testing.T) {
 		ok, known := successEnvelope([]byte(tc.body))
 		if ok != tc.ok || known != tc.known {
 			t.Errorf("successEnvelope(%q) = %v, %v; want %v, %v", tc.body, ok, known, tc.ok, tc.known)
+		}
+	}
+}
+
+// Only a missing node is a missing node: a session timeout or a bad xpath
+// read as "nothing there" would let a preflight miss foreign signatures.
+func TestIsNotFound(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&APIError{Code: 7, Msg: "Object not found"}, true},
+		{&APIError{Code: 0, Msg: "No such node"}, true},
+		{fmt.Errorf("read running config x: %w", &APIError{Code: 7}), true},
+		{&APIError{Code: 22, Msg: "Session timed out"}, false},
+		{&APIError{Code: 6, Msg: "Bad Xpath"}, false},
+		{ErrUnauthorized, false},
+		{nil, false},
+	}
+	for _, tc := range tests {
+		if got := IsNotFound(tc.err); got != tc.want {
+			t.Errorf("IsNotFound(%v) = %v; want %v", tc.err, got, tc.want)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -181,9 +180,8 @@ func (s *Session) Get(ctx context.Context, xpath string) ([]byte, error) {
 	}
 	b, err := s.fw.Get(xpath, nil, nil)
 	if err != nil {
-		var ae *APIError
 		terr := translate("read candidate config "+xpath, err)
-		if asAPIError(terr, &ae) && ae.Code == 7 {
+		if IsNotFound(terr) {
 			return nil, nil
 		}
 		return b, terr
@@ -239,5 +237,3 @@ func EscapeText(s string) string {
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
-
-func asAPIError(err error, target **APIError) bool { return errors.As(err, target) }
