@@ -43,8 +43,8 @@ type Aggregator struct {
 	sources map[string]*sourceAgg
 	// internal caches whether a destination is an internal address
 	internal map[string]bool
-	// responses per UTC day and status class (all rules)
-	daily map[int64]*[4]int64
+	// responses per UTC day, one series per status class 2xx..5xx (all rules)
+	daily [4]days
 }
 
 // flowKey is a service as the catch-all sees it, from one client.
@@ -198,7 +198,6 @@ func NewAggregator(catchAll []string) *Aggregator {
 		errs:       map[errKey]*errAgg{},
 		sources:    map[string]*sourceAgg{},
 		internal:   map[string]bool{},
-		daily:      map[int64]*[4]int64{},
 	}
 	for _, n := range catchAll {
 		a.catchAll[n] = true
@@ -218,13 +217,7 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 	a.responses += n
 	a.status[code] += n
 	if code >= 200 && code < 600 {
-		day := l.ReceiveTime.Unix() / 86400
-		c := a.daily[day]
-		if c == nil {
-			c = new([4]int64)
-			a.daily[day] = c
-		}
-		c[code/100-2] += n
+		a.daily[code/100-2].add(l.ReceiveTime, n)
 	}
 	a.threatSpan.add(l.ReceiveTime)
 	a.countSerial(l.Serial)

@@ -14,6 +14,7 @@ import (
 func (x *analysis) catchAllApps(sugs []mine.Suggestion) []mine.AppStat {
 	type agg struct {
 		st         mine.AppStat
+		seen       span
 		dsts, srcs map[string]bool
 		ports      map[int]bool
 	}
@@ -26,14 +27,6 @@ func (x *analysis) catchAllApps(sugs []mine.Suggestion) []mine.AppStat {
 		}
 		return g
 	}
-	seen := func(g *agg, first, last time.Time) {
-		if !first.IsZero() && (g.st.FirstSeen.IsZero() || first.Before(g.st.FirstSeen)) {
-			g.st.FirstSeen = first
-		}
-		if last.After(g.st.LastSeen) {
-			g.st.LastSeen = last
-		}
-	}
 	for k, s := range x.a.sessions {
 		if x.isScanner[k.src] {
 			continue
@@ -42,7 +35,8 @@ func (x *analysis) catchAllApps(sugs []mine.Suggestion) []mine.AppStat {
 		g.st.Sessions += s.sessions
 		g.st.Bytes += s.bytes
 		g.dsts[k.dst], g.srcs[k.src], g.ports[k.port] = true, true, true
-		seen(g, s.first, s.last)
+		g.seen.add(s.first)
+		g.seen.add(s.last)
 	}
 	for k, f := range x.a.resp {
 		if x.isScanner[k.src] {
@@ -54,7 +48,8 @@ func (x *analysis) catchAllApps(sugs []mine.Suggestion) []mine.AppStat {
 		g.st.ClientErrors += f.errs4
 		g.st.ServerErrors += f.errs5
 		g.dsts[k.dst], g.srcs[k.src], g.ports[k.port] = true, true, true
-		seen(g, f.first, f.last)
+		g.seen.add(f.first)
+		g.seen.add(f.last)
 	}
 	suggested := map[string]bool{}
 	for _, s := range sugs {
@@ -66,6 +61,7 @@ func (x *analysis) catchAllApps(sugs []mine.Suggestion) []mine.AppStat {
 	for app, g := range apps {
 		st := g.st
 		st.Destinations, st.Sources = len(g.dsts), len(g.srcs)
+		st.FirstSeen, st.LastSeen = g.seen.first, g.seen.last
 		for p := range g.ports {
 			st.Ports = append(st.Ports, p)
 		}
@@ -86,10 +82,29 @@ func (x *analysis) catchAllApps(sugs []mine.Suggestion) []mine.AppStat {
 // dailyStatus lists the responses per UTC day and status class, oldest day
 // first.
 func (a *Aggregator) dailyStatus() []mine.DayStatus {
-	out := make([]mine.DayStatus, 0, len(a.daily))
-	for day, c := range a.daily {
-		out = append(out, mine.DayStatus{Day: time.Unix(day*86400, 0).UTC(),
-			Success: c[0], Redirects: c[1], ClientErrors: c[2], ServerErrors: c[3]})
+	byDay := map[int32]*mine.DayStatus{}
+	for class, series := range a.daily {
+		for _, dc := range series {
+			ds := byDay[dc.day]
+			if ds == nil {
+				ds = &mine.DayStatus{Day: time.Unix(int64(dc.day)*86400, 0).UTC()}
+				byDay[dc.day] = ds
+			}
+			switch class {
+			case 0:
+				ds.Success += dc.n
+			case 1:
+				ds.Redirects += dc.n
+			case 2:
+				ds.ClientErrors += dc.n
+			case 3:
+				ds.ServerErrors += dc.n
+			}
+		}
+	}
+	out := make([]mine.DayStatus, 0, len(byDay))
+	for _, ds := range byDay {
+		out = append(out, *ds)
 	}
 	slices.SortFunc(out, func(x, y mine.DayStatus) int { return x.Day.Compare(y.Day) })
 	return out
