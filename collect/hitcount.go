@@ -15,13 +15,8 @@ import (
 // Timestamps are epoch seconds; 0 means never and becomes the zero time.
 func ParseHitCounts(body []byte) ([]mine.RuleHits, error) {
 	type rule struct {
-		Name      string `xml:"name,attr"`
-		HitCount  string `xml:"hit-count"`
-		LastHit   string `xml:"last-hit-timestamp"`
-		LastReset string `xml:"last-reset-timestamp"`
-		FirstHit  string `xml:"first-hit-timestamp"`
-		Created   string `xml:"rule-creation-timestamp"`
-		Modified  string `xml:"rule-modification-timestamp"`
+		Name string `xml:"name,attr"`
+		hitCounters
 	}
 	var doc struct {
 		Status string `xml:"status,attr"`
@@ -47,30 +42,50 @@ func ParseHitCounts(body []byte) ([]mine.RuleHits, error) {
 			}
 			for _, r := range rb.Rules {
 				h := mine.RuleHits{Rule: r.Name, Vsys: v.Name}
-				var err error
-				if h.HitCount, err = parseCounter(r.HitCount); err != nil {
-					return nil, fmt.Errorf("parse rule hit counts: rule %q hit-count: %w", r.Name, err)
-				}
-				for _, f := range []struct {
-					dst  *time.Time
-					raw  string
-					name string
-				}{
-					{&h.FirstHit, r.FirstHit, "first-hit-timestamp"},
-					{&h.LastHit, r.LastHit, "last-hit-timestamp"},
-					{&h.LastReset, r.LastReset, "last-reset-timestamp"},
-					{&h.Created, r.Created, "rule-creation-timestamp"},
-					{&h.Modified, r.Modified, "rule-modification-timestamp"},
-				} {
-					if *f.dst, err = epoch(f.raw); err != nil {
-						return nil, fmt.Errorf("parse rule hit counts: rule %q %s: %w", r.Name, f.name, err)
-					}
+				if err := r.fill(&h); err != nil {
+					return nil, fmt.Errorf("parse rule hit counts: rule %q %w", r.Name, err)
 				}
 				out = append(out, h)
 			}
 		}
 	}
 	return out, nil
+}
+
+// hitCounters are the counter fields of one rule's entry, as a firewall
+// answers them for a vsys and Panorama for each device-vsys.
+type hitCounters struct {
+	HitCount  string `xml:"hit-count"`
+	LastHit   string `xml:"last-hit-timestamp"`
+	LastReset string `xml:"last-reset-timestamp"`
+	FirstHit  string `xml:"first-hit-timestamp"`
+	Created   string `xml:"rule-creation-timestamp"`
+	Modified  string `xml:"rule-modification-timestamp"`
+}
+
+// fill parses the counters into h. Timestamps are epoch seconds; 0 means
+// never and becomes the zero time.
+func (c *hitCounters) fill(h *mine.RuleHits) error {
+	var err error
+	if h.HitCount, err = parseCounter(c.HitCount); err != nil {
+		return fmt.Errorf("hit-count: %w", err)
+	}
+	for _, f := range []struct {
+		dst  *time.Time
+		raw  string
+		name string
+	}{
+		{&h.FirstHit, c.FirstHit, "first-hit-timestamp"},
+		{&h.LastHit, c.LastHit, "last-hit-timestamp"},
+		{&h.LastReset, c.LastReset, "last-reset-timestamp"},
+		{&h.Created, c.Created, "rule-creation-timestamp"},
+		{&h.Modified, c.Modified, "rule-modification-timestamp"},
+	} {
+		if *f.dst, err = epoch(f.raw); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return nil
 }
 
 func parseCounter(s string) (uint64, error) {

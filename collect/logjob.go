@@ -340,10 +340,6 @@ var errMalformedPage = errors.New("malformed log page")
 // Nothing is delivered until a page parsed whole.
 func (col *collector[T]) fetchPage(ctx context.Context, d *entryDecoder, q string, nlogs, skip int, buf []T) ([]T, error) {
 	c := col.c
-	base := c.RetryBase
-	if base <= 0 {
-		base = 500 * time.Millisecond
-	}
 	for attempt := 0; ; attempt++ {
 		col.count(func(st *Stats) { st.Jobs++ })
 		page := buf[:0]
@@ -365,8 +361,7 @@ func (col *collector[T]) fetchPage(ctx context.Context, d *entryDecoder, q strin
 			return nil, err
 		}
 		col.count(func(st *Stats) { st.Retries++ })
-		wait := min(base<<attempt, 30*time.Second)
-		wait = wait/2 + time.Duration(rand.Int64N(int64(wait)))
+		wait := c.backoff(attempt, 30*time.Second)
 		c.logger.Warn("log query failed; retrying", "type", col.logType, "attempt", attempt+1, "wait", wait.Round(time.Millisecond), "err", err)
 		if err := c.s.Sleep(ctx, wait); err != nil {
 			return nil, err
@@ -433,20 +428,29 @@ func (c *Client) jobError(ctx, jctx context.Context, logType string, id uint, q 
 	return fmt.Errorf("%s log job %d: %w", logType, id, err)
 }
 
-// retryInPlace runs one request, repeating it after a short backoff with
-// jitter while it fails transiently, at most Retries times.
-func (c *Client) retryInPlace(ctx context.Context, f func() error) error {
+// backoff is the wait before retry attempt+1: RetryBase doubled per
+// attempt up to ceiling, then spread by jitter over [w/2, 3w/2).
+func (c *Client) backoff(attempt int, ceiling time.Duration) time.Duration {
 	base := c.RetryBase
 	if base <= 0 {
 		base = 500 * time.Millisecond
 	}
+	w := ceiling
+	if attempt < 20 { // base<<attempt would overflow sooner or later
+		w = min(base<<attempt, ceiling)
+	}
+	return w/2 + time.Duration(rand.Int64N(int64(w)))
+}
+
+// retryInPlace runs one request, repeating it after a short backoff with
+// jitter while it fails transiently, at most Retries times.
+func (c *Client) retryInPlace(ctx context.Context, f func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := f()
 		if err == nil || attempt >= c.Retries || ctx.Err() != nil || !xapi.IsTransient(err) {
 			return err
 		}
-		wait := min(base<<attempt, 10*time.Second)
-		wait = wait/2 + time.Duration(rand.Int64N(int64(wait)))
+		wait := c.backoff(attempt, 10*time.Second)
 		c.repeats.Add(1)
 		c.logger.Debug("request failed in passing; repeating it", "attempt", attempt+1, "wait", wait.Round(time.Millisecond), "err", err)
 		if err := c.s.Sleep(ctx, wait); err != nil {

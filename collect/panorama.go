@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -113,13 +112,8 @@ func (c *Client) DeviceHitCounts(ctx context.Context) ([]mine.RuleHits, error) {
 // device-vsys entry ("DG/serial/vsys").
 func ParsePanoramaHitCounts(body []byte) ([]mine.RuleHits, error) {
 	type counters struct {
-		Name      string `xml:"name,attr"`
-		HitCount  string `xml:"hit-count"`
-		LastHit   string `xml:"last-hit-timestamp"`
-		LastReset string `xml:"last-reset-timestamp"`
-		FirstHit  string `xml:"first-hit-timestamp"`
-		Created   string `xml:"rule-creation-timestamp"`
-		Modified  string `xml:"rule-modification-timestamp"`
+		Name string `xml:"name,attr"`
+		hitCounters
 	}
 	type rule struct {
 		Name    string     `xml:"name,attr"`
@@ -152,17 +146,8 @@ func ParsePanoramaHitCounts(body []byte) ([]mine.RuleHits, error) {
 					return nil, fmt.Errorf("parse Panorama rule hit counts: rule %q: device-vsys %q is not DG/serial/vsys", r.Name, d.Name)
 				}
 				h := mine.RuleHits{Rule: r.Name, Serial: parts[len(parts)-2], Vsys: parts[len(parts)-1]}
-				var err error
-				if h.HitCount, err = parseCounter(d.HitCount); err != nil {
+				if err := d.fill(&h); err != nil {
 					return nil, fmt.Errorf("parse Panorama rule hit counts: rule %q on %s: %w", r.Name, d.Name, err)
-				}
-				for _, f := range []struct {
-					dst *time.Time
-					raw string
-				}{{&h.FirstHit, d.FirstHit}, {&h.LastHit, d.LastHit}, {&h.LastReset, d.LastReset}, {&h.Created, d.Created}, {&h.Modified, d.Modified}} {
-					if *f.dst, err = epoch(f.raw); err != nil {
-						return nil, fmt.Errorf("parse Panorama rule hit counts: rule %q on %s: %w", r.Name, d.Name, err)
-					}
 				}
 				out = append(out, h)
 			}
@@ -197,13 +182,10 @@ func AggregateHits(per []mine.RuleHits) []mine.RuleHits {
 
 // earliest is the earlier of two times, zero meaning never.
 func earliest(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
 		return b
-	case b.IsZero():
-		return a
 	}
-	return slices.MinFunc([]time.Time{a, b}, func(x, y time.Time) int { return x.Compare(y) })
+	return a
 }
 
 func latest(a, b time.Time) time.Time {

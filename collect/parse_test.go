@@ -116,3 +116,20 @@ func TestVersionAtLeast(t *testing.T) {
 		}
 	}
 }
+
+// The backoff doubles from RetryBase, is capped, carries jitter within
+// [w/2, 3w/2), and stays sane for any attempt number.
+func TestBackoff(t *testing.T) {
+	c := &Client{RetryBase: 100 * time.Millisecond}
+	for _, tc := range []struct {
+		attempt int
+		w       time.Duration
+	}{{0, 100 * time.Millisecond}, {1, 200 * time.Millisecond}, {3, 800 * time.Millisecond}, {10, 10 * time.Second}, {70, 10 * time.Second}} {
+		for range 50 {
+			got := c.backoff(tc.attempt, 10*time.Second)
+			if got < tc.w/2 || got >= tc.w*3/2 {
+				t.Fatalf("backoff(%d) = %v; want within [%v, %v)", tc.attempt, got, tc.w/2, tc.w*3/2)
+			}
+		}
+	}
+}
