@@ -80,9 +80,7 @@ func TestRunAgainstPanorama(t *testing.T) {
 	os.WriteFile(fcert, fh.pem, 0o644)
 	code, _, errs = runCLI(t, map[string]string{"PANOS_API_KEY": fw.APIKey()}, "run", "--host", fh.host, "--port", strconv.Itoa(fh.port),
 		"--ca-file", fcert, "--device-group", "branch", "--out", "", "--json", "-", "--no-resume")
-	if code == 0 || !contains(errs, "Panorama only") {
+	if code == 0 || !strings.Contains(errs, "Panorama only") {
 		t.Errorf("mine run --device-group on a firewall = %d, %q; want a clear error", code, errs)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
