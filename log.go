@@ -22,6 +22,7 @@ type ThreatLog struct {
 	ToZone   string
 	Src      string
 	Dst      string
+	SrcUser  string // the source user as User-ID mapped it ("" when none)
 	SrcPort  int
 	DstPort  int
 	Proto    string
@@ -63,6 +64,7 @@ type TrafficLog struct {
 	ToZone   string
 	Src      string
 	Dst      string
+	SrcUser  string // the source user as User-ID mapped it ("" when none)
 	SrcPort  int
 	DstPort  int
 	Proto    string

@@ -9,23 +9,42 @@ import (
 // hold the member values as configured ("any" is kept as the single member
 // "any").
 type Rule struct {
-	Name        string
-	UUID        string
-	Position    int    // 0-based position in evaluation order
-	Location    string // "vsys1", or "DG/pre-rulebase" and the like on Panorama
+	Name     string
+	UUID     string
+	Position int // 0-based position in evaluation order
+	// Location says where the rule lives: "vsys1"; on Panorama
+	// "shared/pre", "DG-Berlin/pre", "DG-Berlin/post", "shared/post"; on a
+	// managed firewall what Panorama pushed, "panorama/pre" and
+	// "panorama/post"; "default" for the two default rules.
+	Location string
+	// Scope is the object scope the rule's names resolve in first (see
+	// Policy.Scopes).
+	Scope       string
 	Description string
 	Tags        []string
 
+	// RuleType is universal (the default), intrazone or interzone.
+	RuleType          string
 	From              []string
 	To                []string
 	Source            []string
 	Destination       []string
 	NegateSource      bool
 	NegateDestination bool
-	Application       []string
-	Service           []string
-	Action            string // allow, deny, drop, reset-client, reset-server, reset-both
-	Disabled          bool
+	SourceUser        []string
+	// Category is the URL category list.
+	Category       []string
+	SourceHIP      []string
+	DestinationHIP []string
+	Application    []string
+	Service        []string
+	Schedule       string
+	Action         string // allow, deny, drop, reset-client, reset-server, reset-both
+	Disabled       bool
+	// Target limits a Panorama rule to some firewalls (serials); with
+	// NegateTarget to all but those. Empty means every firewall.
+	Target       []string
+	NegateTarget bool
 
 	ProfileGroup          []string
 	VulnerabilityProfiles []string
@@ -45,6 +64,13 @@ func IsAny(members []string) bool {
 func (r *Rule) AllowsAnyApplication() bool {
 	return !r.Disabled && r.Action == "allow" && IsAny(r.Application)
 }
+
+// IsDefault reports whether the rule is one of the two default rules
+// (intrazone-default, interzone-default).
+func (r *Rule) IsDefault() bool { return r.Location == LocationDefault }
+
+// LocationDefault is the Location of the default rules.
+const LocationDefault = "default"
 
 // HasTag reports whether the rule carries tag.
 func (r *Rule) HasTag(tag string) bool { return slices.Contains(r.Tags, tag) }

@@ -306,6 +306,8 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 		l.Src, err = d.str(raw, escaped)
 	case "dst":
 		l.Dst, err = d.str(raw, escaped)
+	case "srcuser":
+		l.SrcUser, err = d.str(raw, escaped)
 	case "sport":
 		var n uint64
 		n, err = parseUint(name, raw)
@@ -388,6 +390,8 @@ func (d *entryDecoder) trafficField(l *mine.TrafficLog, name, raw []byte, escape
 		l.Src, err = d.str(raw, escaped)
 	case "dst":
 		l.Dst, err = d.str(raw, escaped)
+	case "srcuser":
+		l.SrcUser, err = d.str(raw, escaped)
 	case "sport":
 		n, err = parseUint(name, raw)
 		l.SrcPort = int(min(n, 65535))
