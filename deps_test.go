@@ -61,7 +61,8 @@ func TestImportMatrix(t *testing.T) {
 	// Every non-standard package each package may reach, directly or not.
 	reach := map[string][]string{
 		mod:                    {},
-		mod + "/correlate":     {mod},
+		mod + "/correlate":     {mod, mod + "/policy"},
+		mod + "/policy":        {mod},
 		mod + "/panosim":       {mod},
 		mod + "/report":        excelizeDeps,
 		mod + "/collect":       {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
@@ -75,6 +76,7 @@ func TestImportMatrix(t *testing.T) {
 	noStd := map[string][]string{
 		mod:                {"os", "net/http", "io/fs", "log", "log/slog"},
 		mod + "/correlate": {"os", "net/http", "io/fs", "context", "log", "log/slog", "sync", "time/tzdata"},
+		mod + "/policy":    {"os", "net/http", "io/fs", "context", "log", "log/slog", "time", "time/tzdata"},
 		mod + "/panosim":   {"testing"},
 		mod + "/report":    {"net/http/httptest", "testing"},
 	}
