@@ -23,12 +23,11 @@ type xmlConfig struct {
 		System       struct {
 			Hostname string `xml:"hostname"`
 			Timezone string `xml:"timezone"`
-			// a firewall managed by Panorama names it
+			// a firewall managed by Panorama names it: directly before
+			// PAN-OS 9.1, under panorama/local-panorama since
 			PanoramaServer string `xml:"panorama-server"`
+			LocalPanorama  string `xml:"panorama>local-panorama>panorama-server"`
 		} `xml:"deviceconfig>system"`
-		Panorama *struct {
-			Server string `xml:"local-panorama>panorama-server"`
-		} `xml:"deviceconfig>system>panorama"`
 	} `xml:"devices>entry"`
 	Readonly struct {
 		DeviceGroups []xmlDGInfo `xml:"devices>entry>device-group>entry"`
@@ -165,8 +164,8 @@ func (cfg *xmlConfig) info() ConfigInfo {
 		if s := strings.TrimSpace(d.System.PanoramaServer); s != "" {
 			info.ManagedBy = s
 		}
-		if d.Panorama != nil && strings.TrimSpace(d.Panorama.Server) != "" {
-			info.ManagedBy = strings.TrimSpace(d.Panorama.Server)
+		if s := strings.TrimSpace(d.System.LocalPanorama); s != "" {
+			info.ManagedBy = s
 		}
 	}
 	info.Panorama = cfg.MgtDevices != nil || len(info.DeviceGroups) > 0 || len(cfg.Readonly.DeviceGroups) > 0
@@ -175,16 +174,46 @@ func (cfg *xmlConfig) info() ConfigInfo {
 
 func (cfg *xmlConfig) vsys(name string) (*xmlVsys, []string) {
 	var names []string
+	var found *xmlVsys
 	for di := range cfg.Devices {
 		for vi := range cfg.Devices[di].Vsys {
-			v := &cfg.Devices[di].Vsys[vi]
-			if v.Name == name {
-				return v, nil
+			v := cfg.Devices[di].Vsys[vi]
+			switch {
+			case v.Name != name:
+				names = append(names, v.Name)
+			case found == nil:
+				found = &v
+			default:
+				found.merge(&v.xmlObjects)
 			}
-			names = append(names, v.Name)
 		}
 	}
+	if found != nil {
+		return found, nil
+	}
 	return nil, names
+}
+
+// merge adds o's objects and rules to x, as PAN-OS reads two sibling
+// entries of one name.
+func (x *xmlObjects) merge(o *xmlObjects) {
+	x.Address = append(x.Address, o.Address...)
+	x.AddressGroup = append(x.AddressGroup, o.AddressGroup...)
+	x.Service = append(x.Service, o.Service...)
+	x.ServiceGroup = append(x.ServiceGroup, o.ServiceGroup...)
+	x.AppGroup = append(x.AppGroup, o.AppGroup...)
+	x.AppFilter = append(x.AppFilter, o.AppFilter...)
+	x.Application = append(x.Application, o.Application...)
+	x.ExternalList = append(x.ExternalList, o.ExternalList...)
+	x.Schedule = append(x.Schedule, o.Schedule...)
+	x.Tag = append(x.Tag, o.Tag...)
+	x.Region = append(x.Region, o.Region...)
+	x.Zone = append(x.Zone, o.Zone...)
+	x.ProfileGroups = append(x.ProfileGroups, o.ProfileGroups...)
+	for _, rb := range []struct{ to, from *xmlRulebase }{{&x.Rulebase, &o.Rulebase}, {&x.PreRulebase, &o.PreRulebase}, {&x.PostRulebase, &o.PostRulebase}} {
+		rb.to.Security = append(rb.to.Security, rb.from.Security...)
+		rb.to.Defaults = append(rb.to.Defaults, rb.from.Defaults...)
+	}
 }
 
 // firewallPolicy builds a vsys's policy: pushed pre-rules, local rules,
@@ -314,13 +343,28 @@ func (cfg *xmlConfig) parents() map[string]string {
 
 func (cfg *xmlConfig) panoramaPolicy(dg string) (*mine.Policy, error) {
 	groups := map[string]*xmlDeviceGroup{}
+	var twice []string
 	for di := range cfg.Devices {
 		for gi := range cfg.Devices[di].DeviceGroups {
-			g := &cfg.Devices[di].DeviceGroups[gi]
-			groups[g.Name] = g
+			g := cfg.Devices[di].DeviceGroups[gi]
+			if have := groups[g.Name]; have != nil {
+				// The same entry written twice (seen in a rendered
+				// template): PAN-OS merges siblings of one name.
+				have.merge(&g.xmlObjects)
+				have.Devices = append(have.Devices, g.Devices...)
+				twice = append(twice, g.Name)
+				continue
+			}
+			groups[g.Name] = &g
 		}
 	}
-	return panoramaPolicy(&cfg.Shared, groups, cfg.parents(), dg)
+	p, err := panoramaPolicy(&cfg.Shared, groups, cfg.parents(), dg)
+	if err == nil {
+		for _, n := range twice {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("device group %q is written twice in the configuration; its two entries were merged", n))
+		}
+	}
+	return p, err
 }
 
 // panoramaPolicy assembles a device group's policy as its firewalls
