@@ -44,7 +44,7 @@ func newCatalog(p *mine.Policy) (*catalog, []string) {
 	for _, a := range p.Applications {
 		add(a, c.device)
 	}
-	for _, a := range builtinApps {
+	for _, a := range builtinOnce() {
 		if a.Container != "" {
 			c.containers[a.Container] = true
 		}
@@ -66,7 +66,7 @@ func (c *catalog) lookup(app string, chain []*mine.ObjectScope) (appInfo, bool) 
 			return info, true
 		}
 	}
-	if a, ok := builtinApps[app]; ok {
+	if a, ok := builtinApp(app); ok {
 		p, err := parseDefaultPorts(a.DefaultPorts)
 		if err != nil {
 			panic("policy: built-in application table: " + err.Error())

@@ -251,6 +251,8 @@ func (m *Model) addresses(r *mine.Rule, chain []*mine.ObjectScope, members []str
 			spec.opaque = append(spec.opaque, "address "+name+" (malformed)")
 		case isRegionCode(name):
 			spec.opaque = append(spec.opaque, "region "+name)
+		case predefinedEDL(name):
+			spec.opaque = append(spec.opaque, "external dynamic list "+name)
 		default:
 			m.warn(r, "address %q is not defined in %s", name, scopeNames(chain))
 			spec.opaque = append(spec.opaque, "unresolved address "+name)
@@ -315,6 +317,14 @@ func addLiteral(ranges *[]ipRange, spec *addrSpec, lit literal) {
 		return
 	}
 	*ranges = append(*ranges, lit.set...)
+}
+
+// predefinedEDL reports whether name is one of Palo Alto Networks'
+// predefined external dynamic lists (panw-highrisk-ip-list,
+// panw-known-ip-list, panw-bulletproof-ip-list, panw-torexit-ip-list...),
+// which no configuration defines.
+func predefinedEDL(name string) bool {
+	return strings.HasPrefix(name, "panw-") && strings.HasSuffix(name, "-list")
 }
 
 // isRegionCode reports whether s looks like a predefined region: a
@@ -446,13 +456,13 @@ func (m *Model) services(r *mine.Rule, chain []*mine.ObjectScope) svcSpec {
 	return spec
 }
 
-// With returns a model of the same policy with rules inserted before rule
-// index before (len(Rules) appends), as suggested rules would sit above
-// the catch-all. Their names resolve first in scope when it is not nil
-// (its Parent names the scope to continue in).
-func (m *Model) With(before int, rules []mine.Rule, scope *mine.ObjectScope) *Model {
+// With returns a model of the same policy with rules in place of its
+// rules, in that order (for example with suggested rules above the
+// catch-all). Names of rules whose Scope is scope.Name resolve first in
+// scope, when it is not nil; its Parent names the scope to continue in.
+func (m *Model) With(rules []mine.Rule, scope *mine.ObjectScope) *Model {
 	p := *m.policy
-	p.Rules = slices.Concat(p.Rules[:before], rules, p.Rules[before:])
+	p.Rules = slices.Clone(rules)
 	for i := range p.Rules {
 		p.Rules[i].Position = i
 	}
@@ -461,4 +471,25 @@ func (m *Model) With(before int, rules []mine.Rule, scope *mine.ObjectScope) *Mo
 		p.Scopes[scope.Name] = scope
 	}
 	return Compile(&p)
+}
+
+// Service returns the service object a name means to a rule resolving in
+// scope: the nearest scope's object of that name.
+func (m *Model) Service(scope, name string) (mine.Service, bool) {
+	for _, s := range m.chain(scope) {
+		if svc, ok := s.Services[name]; ok {
+			return svc, true
+		}
+	}
+	return mine.Service{}, false
+}
+
+// IsDefaultPort reports whether port is one of app's default ports;
+// known is false when mine does not know them.
+func (m *Model) IsDefaultPort(scope, app, proto string, port int) (isDefault, known bool) {
+	info, ok := m.cat.lookup(app, m.chain(scope))
+	if !ok || info.ports == nil {
+		return false, false
+	}
+	return info.ports.contains(strings.ToLower(proto), port), true
 }

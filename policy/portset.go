@@ -138,9 +138,9 @@ func (p protoPorts) count() int { return p["tcp"].count() + p["udp"].count() }
 
 // parseDefaultPorts parses an application's default ports as App-ID
 // content lists them ("tcp/80,8080", "udp/53", "tcp/dynamic",
-// "tcp/any"). dynamic and any both allow every port of the protocol
-// (dynamic ones are negotiated, so App-ID accepts them wherever they
-// fall).
+// "tcp/80,443,dynamic", "tcp/any"). dynamic and any, alone or in a list,
+// allow every port of the protocol (dynamic ones are negotiated, so
+// App-ID accepts them wherever they fall).
 func parseDefaultPorts(members []string) (protoPorts, error) {
 	out := protoPorts{}
 	for _, m := range members {
@@ -153,7 +153,7 @@ func parseDefaultPorts(members []string) (protoPorts, error) {
 		default:
 			continue // icmp, ip protocol numbers: no ports
 		}
-		if list == "dynamic" || list == "any" {
+		if slices.ContainsFunc(strings.Split(list, ","), func(p string) bool { p = strings.TrimSpace(p); return p == "dynamic" || p == "any" }) {
 			out.add(proto, allPorts)
 			continue
 		}

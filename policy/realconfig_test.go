@@ -137,3 +137,32 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// TestRealConfigurationsNoFalseWarnings: the hand-worked answers found no
+// reference that resolves nowhere in these files (predefined EDLs and
+// applications count as resolved), so mine must warn of none.
+func TestRealConfigurationsNoFalseWarnings(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		sc   collect.Scope
+	}{
+		{"panos-php-stage00.xml", collect.Scope{}},
+		{"iron-skillet-8.0-panos.xml", collect.Scope{}},
+		{"iron-skillet-8.0-panorama.xml", collect.Scope{DeviceGroup: "sample_devicegroup"}},
+		{"panos-php-panorama-8.1.xml", collect.Scope{DeviceGroup: "DE-Berlin Office"}},
+		{"saute-panorama-10.2.xml", collect.Scope{DeviceGroup: "austin"}},
+	} {
+		f, err := os.Open(filepath.Join(realConfigs, tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := collect.ReadConfigFile(f, tt.sc)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if w := policy.Compile(p).Warnings(); len(w) > 0 {
+			t.Errorf("%s: warnings %q; want none", tt.file, w)
+		}
+	}
+}
