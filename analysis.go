@@ -53,6 +53,13 @@ type Coverage struct {
 	Covered       int64   `json:"covered"`
 	CoveredShare  float64 `json:"covered_share"`
 	ResidualShare float64 `json:"residual_share"`
+	// Depends counts what a rule above might carry or deny depending on
+	// what mine cannot know (a user's groups, a URL category, an FQDN's
+	// addresses...): never counted as covered. DependsOn says per line
+	// what it depends on.
+	Depends      int64              `json:"depends"`
+	DependsShare float64            `json:"depends_share"`
+	DependsOn    []DependentTraffic `json:"depends_on"`
 	// ByRule counts what each rule would carry, in evaluation order.
 	ByRule []RuleCoverage `json:"by_rule"`
 	// Residual is what no rule would carry and stays on the catch-all, per
@@ -88,6 +95,23 @@ type Residual struct {
 	// "only redirects", "sources outside the suggested rule".
 	Reason    string    `json:"reason"`
 	Rare      bool      `json:"rare"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// DependentTraffic is catch-all traffic whose rule, without the catch-all,
+// depends on what mine cannot tell from logs and configuration.
+type DependentTraffic struct {
+	CatchAllRule string  `json:"catch_all_rule"`
+	Application  string  `json:"application"`
+	Destination  string  `json:"destination"`
+	Port         int     `json:"port"`
+	Count        int64   `json:"count"`
+	Share        float64 `json:"share"`
+	Sources      int     `json:"sources"`
+	// Rule is the first rule whose match depends; Reasons what on.
+	Rule      string    `json:"rule"`
+	Reasons   []string  `json:"reasons"`
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
 }

@@ -1,5 +1,7 @@
 package mine
 
+import "time"
+
 // Policy is one security policy context as PAN-OS evaluates it: a firewall
 // vsys (with what Panorama pushed to it), or a Panorama device group with
 // its ancestors and shared. It is read from a device or from a saved
@@ -147,4 +149,33 @@ type Application struct {
 	// Container is the application container the application belongs to
 	// ("" when none): a rule naming the container allows its members.
 	Container string
+}
+
+// RulebaseReport is every rule of a policy context as PAN-OS evaluates
+// it, and the catch-all choice: what `mine rules` prints. Its JSON keys
+// are a public interface.
+type RulebaseReport struct {
+	Context        string     `json:"context"`
+	CatchAll       []string   `json:"catch_all"`
+	CatchAllReason string     `json:"catch_all_reason"`
+	Rules          []RuleInfo `json:"rules"`
+	// Warnings are the references that resolve nowhere and what else
+	// reading the policy could not resolve.
+	Warnings []string `json:"warnings"`
+}
+
+// RuleInfo is one rule of a RulebaseReport.
+type RuleInfo struct {
+	Name       string   `json:"name"`
+	Position   int      `json:"position"` // 1-based, in evaluation order
+	Location   string   `json:"location"`
+	Action     string   `json:"action"`
+	Disabled   bool     `json:"disabled"`
+	PortBased  bool     `json:"port_based"`
+	ShadowedBy []string `json:"shadowed_by"`
+	CatchAll   bool     `json:"catch_all"`
+	Reason     string   `json:"reason"`
+	// HitCount is nil when the device's counters are not known.
+	HitCount *uint64    `json:"hit_count"`
+	LastHit  *time.Time `json:"last_hit"`
 }

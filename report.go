@@ -9,9 +9,14 @@ type Report struct {
 	Generated time.Time    `json:"generated"`
 	Device    DeviceReport `json:"device"`
 	Window    Window       `json:"window"`
-	// CatchAll names the catch-all rules the analysis used, in rulebase order.
-	CatchAll []string `json:"catch_all"`
-	Totals   Totals   `json:"totals"`
+	// CatchAll names the catch-all rules the analysis used, in rulebase
+	// order, and CatchAllReason says why they were chosen.
+	CatchAll       []string `json:"catch_all"`
+	CatchAllReason string   `json:"catch_all_reason"`
+	// PolicyWarnings are what the policy model could not resolve (a
+	// reference that exists in no scope...), each naming the rule.
+	PolicyWarnings []string `json:"policy_warnings"`
+	Totals         Totals   `json:"totals"`
 	// StatusCounts counts HTTP responses per status code over the whole
 	// window (all rules); CatchAllStatusCounts only those on the catch-all.
 	StatusCounts         map[int]int64 `json:"status_counts"`
@@ -148,12 +153,18 @@ type Scanner struct {
 // HitCount is a rule's hit counter with its place in the rulebase. FirstHit
 // and LastHit are nil when the device reports "never".
 type HitCount struct {
-	Rule      string     `json:"rule"`
-	Position  int        `json:"position"`
-	Action    string     `json:"action"`
-	CatchAll  bool       `json:"catch_all"`
-	HitCount  uint64     `json:"hit_count"`
-	FirstHit  *time.Time `json:"first_hit"`
-	LastHit   *time.Time `json:"last_hit"`
-	LastReset *time.Time `json:"last_reset"`
+	Rule     string `json:"rule"`
+	Position int    `json:"position"`
+	// Location is where the rule lives (vsys1, DG/pre, default...).
+	Location string `json:"location"`
+	Action   string `json:"action"`
+	// PortBased is true for an enabled allow rule for any application;
+	// ShadowedBy names the rules above that leave it nothing to match.
+	PortBased  bool       `json:"port_based"`
+	ShadowedBy []string   `json:"shadowed_by"`
+	CatchAll   bool       `json:"catch_all"`
+	HitCount   uint64     `json:"hit_count"`
+	FirstHit   *time.Time `json:"first_hit"`
+	LastHit    *time.Time `json:"last_hit"`
+	LastReset  *time.Time `json:"last_reset"`
 }

@@ -2,8 +2,10 @@ package correlate
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // compareAddr orders IP addresses numerically and anything else after them
@@ -23,3 +25,28 @@ func compareAddr(a, b string) int {
 }
 
 func sortAddrs(s []string) { slices.SortFunc(s, compareAddr) }
+
+// parseAddr parses a log's address field; the zero Addr when it is none.
+func parseAddr(s string) netip.Addr {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// protoOr is a log's protocol in lower case, tcp when it is not given.
+func protoOr(p string) string {
+	if p == "" {
+		return "tcp"
+	}
+	return strings.ToLower(p)
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

@@ -6,21 +6,25 @@ import (
 	"time"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/policy"
 )
 
 // Input is what the analysis needs besides the aggregates.
 type Input struct {
-	Device    mine.Device
-	Window    mine.Window
-	Rules     []mine.Rule
-	Hits      []mine.RuleHits
-	CatchAll  []mine.Rule
-	Generated time.Time // when the report is made; the caller's clock
+	Device mine.Device
+	Window mine.Window
+	// Policy is the policy context the catch-all lives in: its rules in
+	// evaluation order with every object they use. When it is nil, Rules
+	// alone stand for it (a rulebase without objects).
+	Policy *mine.Policy
+	Rules  []mine.Rule
+	Hits   []mine.RuleHits
+	// CatchAll are the catch-all rules (ChooseCatchAll), CatchAllReason
+	// why they were chosen.
+	CatchAll       []mine.Rule
+	CatchAllReason string
+	Generated      time.Time // when the report is made; the caller's clock
 
-	// AppDefaults adds to or overrides the built-in table of application
-	// default ports (application -> "tcp/8080" members), which decides
-	// whether a suggestion can use service application-default.
-	AppDefaults map[string][]string
 	// Owners maps servers to teams for the findings; the first match wins.
 	Owners []mine.Owner
 	// History is the weekly use of the catch-all rules over past runs, when
@@ -86,46 +90,74 @@ type analysis struct {
 	opts      ReadinessOptions
 	isScanner map[string]bool
 	tp        *templater
-	defaults  appDefaults
+	// model is the policy compiled; caIndex the catch-all rules' indexes
+	// in it.
+	model   *policy.Model
+	caIndex map[string]int
 	// catch-all rules by name, the rules above each, and hit counts by rule
 	caRule map[string]*mine.Rule
 	above  map[string][]*mine.Rule
 	byName map[string]*mine.Rule
 	hits   map[string]mine.RuleHits
+	// svcObjects are the service objects the suggestions use, by name.
+	svcObjects map[string]portKey
 }
 
 func newAnalysis(a *Aggregator, in Input, scanners []mine.Scanner) *analysis {
+	p := in.Policy
+	if p == nil {
+		p = policyOf(in.Rules)
+	}
+	in.Rules = p.Rules
 	x := &analysis{
 		a: a, in: in, opts: in.Readiness.withDefaults(),
-		isScanner: make(map[string]bool, len(scanners)),
-		tp:        newTemplater(),
-		defaults:  newAppDefaults(in.AppDefaults),
-		caRule:    map[string]*mine.Rule{},
-		above:     map[string][]*mine.Rule{},
-		byName:    map[string]*mine.Rule{},
-		hits:      map[string]mine.RuleHits{},
+		isScanner:  make(map[string]bool, len(scanners)),
+		tp:         newTemplater(),
+		model:      policy.Compile(p),
+		caIndex:    map[string]int{},
+		caRule:     map[string]*mine.Rule{},
+		above:      map[string][]*mine.Rule{},
+		byName:     map[string]*mine.Rule{},
+		hits:       map[string]mine.RuleHits{},
+		svcObjects: map[string]portKey{},
 	}
+	x.in.CatchAll = slices.Clone(in.CatchAll)
 	for _, s := range scanners {
 		x.isScanner[s.Source] = true
 	}
 	for i := range in.Rules {
 		x.byName[in.Rules[i].Name] = &in.Rules[i]
 	}
-	for i := range in.CatchAll {
-		ca := &in.CatchAll[i]
-		x.caRule[ca.Name] = ca
-		for j := range in.Rules {
-			r := &in.Rules[j]
-			if r.Position < ca.Position && r.Name != ca.Name {
-				x.above[ca.Name] = append(x.above[ca.Name], r)
-			}
+	for i := range x.in.CatchAll {
+		ci := x.model.Index(x.in.CatchAll[i].Name)
+		if ci >= 0 {
+			// the rule as the policy has it (scope, location)
+			x.in.CatchAll[i] = in.Rules[ci]
 		}
-		slices.SortStableFunc(x.above[ca.Name], func(p, q *mine.Rule) int { return cmp.Compare(p.Position, q.Position) })
+		ca := &x.in.CatchAll[i]
+		x.caRule[ca.Name] = ca
+		x.caIndex[ca.Name] = ci
+		for j := 0; j < ci; j++ {
+			x.above[ca.Name] = append(x.above[ca.Name], &in.Rules[j])
+		}
 	}
 	for _, h := range in.Hits {
 		x.hits[h.Rule] = h
 	}
 	return x
+}
+
+// policyOf makes a policy context of rules that use no objects.
+func policyOf(rules []mine.Rule) *mine.Policy {
+	p := &mine.Policy{Rules: slices.Clone(rules), Scopes: map[string]*mine.ObjectScope{"shared": mine.NewObjectScope("shared", "")}}
+	slices.SortStableFunc(p.Rules, func(a, b mine.Rule) int { return cmp.Compare(a.Position, b.Position) })
+	for i := range p.Rules {
+		p.Rules[i].Position = i
+		if p.Rules[i].Scope == "" {
+			p.Rules[i].Scope = "shared"
+		}
+	}
+	return p
 }
 
 // Report turns the aggregates into the report.
@@ -146,8 +178,13 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	for _, c := range in.CatchAll {
 		r.CatchAll = append(r.CatchAll, c.Name)
 	}
+	r.CatchAllReason = in.CatchAllReason
 	scanners := a.scanners()
 	x := newAnalysis(a, in, scanners)
+	r.PolicyWarnings = x.model.Warnings()
+	if r.PolicyWarnings == nil {
+		r.PolicyWarnings = []string{}
+	}
 	r.Scanners = scanners
 
 	r.Totals = mine.Totals{
@@ -174,7 +211,7 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	groups := x.serviceGroups()
 	r.Suggestions = x.suggestions(groups, r.Totals)
 	r.CatchAllURLs = a.catchAllURLs(x.isScanner)
-	r.HitCounts = hitCounts(in.Rules, in.Hits, in.CatchAll)
+	r.HitCounts = x.hitCounts()
 	r.Coverage = x.coverage(r.Suggestions)
 	r.CustomAppCandidates = x.customApps(groups)
 	r.ScannerTargets = a.scannerTargets(scanners)
@@ -247,22 +284,24 @@ func (a *Aggregator) catchAllURLs(isScanner map[string]bool) []mine.URLStat {
 	return out
 }
 
-// hitCounts joins the counters with the rulebase: rules in order, then
-// counters for rules the rulebase does not list (the default rules).
-func hitCounts(rules []mine.Rule, hits []mine.RuleHits, catchAll []mine.Rule) []mine.HitCount {
-	isCA := map[string]bool{}
-	for _, c := range catchAll {
-		isCA[c.Name] = true
-	}
+// hitCounts joins the counters with the rulebase: rules in evaluation
+// order with where they live, whether they are port-based and what shadows
+// them, then counters for rules the rulebase does not list.
+func (x *analysis) hitCounts() []mine.HitCount {
+	rules, hits := x.model.Rules(), x.in.Hits
 	byRule := map[string]mine.RuleHits{}
 	for _, h := range hits {
 		byRule[h.Rule] = h
 	}
 	out := make([]mine.HitCount, 0, len(hits))
 	listed := map[string]bool{}
-	for _, r := range rules {
+	for i, r := range rules {
 		listed[r.Name] = true
-		hc := mine.HitCount{Rule: r.Name, Position: r.Position + 1, Action: r.Action, CatchAll: isCA[r.Name]}
+		hc := mine.HitCount{Rule: r.Name, Position: i + 1, Location: r.Location, Action: r.Action,
+			CatchAll: x.caRule[r.Name] != nil, PortBased: x.model.PortBased(i), ShadowedBy: []string{}}
+		for _, j := range x.model.ShadowedBy(i) {
+			hc.ShadowedBy = append(hc.ShadowedBy, rules[j].Name)
+		}
 		if h, ok := byRule[r.Name]; ok {
 			fillHits(&hc, h)
 		}
@@ -274,7 +313,7 @@ func hitCounts(rules []mine.Rule, hits []mine.RuleHits, catchAll []mine.Rule) []
 			continue
 		}
 		pos++
-		hc := mine.HitCount{Rule: h.Rule, Position: pos, Action: defaultRuleAction(h.Rule)}
+		hc := mine.HitCount{Rule: h.Rule, Position: pos, Action: defaultRuleAction(h.Rule), ShadowedBy: []string{}}
 		fillHits(&hc, h)
 		out = append(out, hc)
 	}
@@ -313,4 +352,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// RulesInOrder returns the rules of the input's policy context (Policy
+// when set, otherwise Rules), in evaluation order.
+func (in *Input) RulesInOrder() []mine.Rule {
+	if in.Policy != nil {
+		return in.Policy.Rules
+	}
+	return in.Rules
 }

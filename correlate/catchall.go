@@ -1,55 +1,136 @@
 package correlate
 
 import (
-	"cmp"
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/policy"
 )
 
-// FindCatchAll returns the catch-all rules of a rulebase. With names given,
-// those rules (each must exist); otherwise the lowest enabled allow rule
-// whose application is any, which is the shape of a port-based catch-all.
-func FindCatchAll(rules []mine.Rule, names []string) ([]mine.Rule, error) {
+// CatchAllChoice is which rules are the catch-all and why.
+type CatchAllChoice struct {
+	Rules  []mine.Rule
+	Reason string
+}
+
+// Names returns the chosen rules' names.
+func (c CatchAllChoice) Names() []string {
+	out := make([]string, len(c.Rules))
+	for i, r := range c.Rules {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// ChooseCatchAll returns the catch-all rules of a policy context: those
+// named (each must be a reachable, enabled allow rule), or the one
+// policy.Criterion picks among the reachable port-based rules, hits
+// breaking ties between equally broad ones.
+func ChooseCatchAll(p *mine.Policy, hits []mine.RuleHits, names []string) (CatchAllChoice, error) {
+	m := policy.Compile(p)
+	var ca policy.CatchAll
+	var err error
 	if len(names) > 0 {
-		byName := make(map[string]mine.Rule, len(rules))
-		for _, r := range rules {
-			byName[r.Name] = r
-		}
-		var out []mine.Rule
-		var missing []string
-		for _, n := range names {
-			r, ok := byName[n]
-			if !ok {
-				missing = append(missing, n)
-				continue
+		ca, err = m.NamedCatchAll(names)
+	} else {
+		ca, err = m.ChooseCatchAll(hitMap(hits))
+	}
+	if err != nil {
+		return CatchAllChoice{}, err
+	}
+	out := CatchAllChoice{Reason: ca.Reason}
+	for _, i := range ca.Rules {
+		out.Rules = append(out.Rules, m.Rules()[i])
+	}
+	return out, nil
+}
+
+// hitMap sums the hit counts per rule name; nil when there are none.
+func hitMap(hits []mine.RuleHits) map[string]uint64 {
+	if len(hits) == 0 {
+		return nil
+	}
+	out := map[string]uint64{}
+	for _, h := range hits {
+		out[h.Rule] += h.HitCount
+	}
+	return out
+}
+
+// Rulebase describes every rule of a policy context as PAN-OS evaluates
+// it, with its hit counter where known, and the catch-all choice.
+func Rulebase(p *mine.Policy, hits []mine.RuleHits, choice CatchAllChoice) mine.RulebaseReport {
+	m := policy.Compile(p)
+	isCA := map[string]bool{}
+	for _, r := range choice.Rules {
+		isCA[r.Name] = true
+	}
+	// One counter per rule (hits of HA peers or of several firewalls
+	// add up; the latest last hit counts).
+	byRule := map[string]mine.RuleHits{}
+	for _, h := range hits {
+		o, ok := byRule[h.Rule]
+		if ok {
+			h.HitCount += o.HitCount
+			if o.LastHit.After(h.LastHit) {
+				h.LastHit = o.LastHit
 			}
-			out = append(out, r)
 		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("catch-all rule %s not in the rulebase (%d rules)", quoteList(missing), len(rules))
-		}
-		sortByPosition(out)
-		return out, nil
+		byRule[h.Rule] = h
 	}
-	for i := len(rules) - 1; i >= 0; i-- {
-		if rules[i].AllowsAnyApplication() {
-			return []mine.Rule{rules[i]}, nil
-		}
+	out := mine.RulebaseReport{Context: p.Context, CatchAll: choice.Names(), CatchAllReason: choice.Reason,
+		Rules: []mine.RuleInfo{}, Warnings: m.Warnings()}
+	if out.CatchAll == nil {
+		out.CatchAll = []string{}
 	}
-	return nil, fmt.Errorf("no catch-all rule found among %d rules: no enabled allow rule has application any; name it with --catch-all", len(rules))
+	for i, r := range m.Rules() {
+		ri := mine.RuleInfo{Name: r.Name, Position: i + 1, Location: r.Location, Action: r.Action, Disabled: r.Disabled,
+			PortBased: m.PortBased(i), ShadowedBy: []string{}, CatchAll: isCA[r.Name]}
+		for _, j := range m.ShadowedBy(i) {
+			ri.ShadowedBy = append(ri.ShadowedBy, m.Rules()[j].Name)
+		}
+		switch {
+		case ri.CatchAll:
+			ri.Reason = choice.Reason
+		case len(ri.ShadowedBy) > 0:
+			ri.Reason = "can never match: rules above cover every flow it allows"
+		case ri.PortBased:
+			ri.Reason = "port-based: allows any application"
+		}
+		if h, ok := byRule[r.Name]; ok {
+			n := h.HitCount
+			ri.HitCount = &n
+			ri.LastHit = timePtr(h.LastHit)
+		}
+		out.Rules = append(out.Rules, ri)
+	}
+	return out
 }
 
-func quoteList(s []string) string {
-	q := make([]string, len(s))
-	for i, v := range s {
-		q[i] = fmt.Sprintf("%q", v)
+// ApplicationNames returns the applications the policy's rules name and,
+// with agg, those seen on the catch-all, sorted: what to read from the
+// device's content so application-default and application filters are
+// evaluated as the device evaluates them.
+func ApplicationNames(p *mine.Policy, agg *Aggregator) []string {
+	seen := map[string]bool{}
+	for _, n := range policy.Compile(p).ApplicationNames() {
+		seen[n] = true
 	}
-	return strings.Join(q, ", ")
-}
-
-func sortByPosition(rules []mine.Rule) {
-	slices.SortStableFunc(rules, func(a, b mine.Rule) int { return cmp.Compare(a.Position, b.Position) })
+	if agg != nil {
+		for k := range agg.resp {
+			seen[k.app] = true
+		}
+		for k := range agg.sessions {
+			seen[k.app] = true
+		}
+	}
+	delete(seen, "")
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		if _, known := p.Applications[n]; !known {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,8 +1,11 @@
 package correlate
 
 import (
+	"net/netip"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -49,12 +52,15 @@ func TestSummarizeSourcesMany(t *testing.T) {
 	if len(got) == 0 || len(got) > 4 {
 		t.Fatalf("summarizeSources(3000 clients) = %v; want 1 to 4 prefixes", got)
 	}
-	m, ok := compileAddrs(got)
-	if !ok {
-		t.Fatalf("compileAddrs(%v) failed", got)
+	var ps []netip.Prefix
+	for _, g := range got {
+		if !strings.Contains(g, "/") {
+			g += "/32"
+		}
+		ps = append(ps, netip.MustParsePrefix(g))
 	}
 	for _, a := range addrs {
-		if !m.contains(a) {
+		if !slices.ContainsFunc(ps, func(p netip.Prefix) bool { return p.Contains(netip.MustParseAddr(a)) }) {
 			t.Fatalf("summary %v misses %s", got, a)
 		}
 	}

@@ -58,15 +58,15 @@ func (x *analysis) render(s *mine.Suggestion) {
 	}}
 	cmds := []string{"set " + p.cliPrefix() + "tag " + mine.SuggestedTag + ` comments "security rules suggested by mine; review, then enable"`}
 	for _, svc := range s.Service {
-		pr, ok := parseServiceName(svc)
+		pr, ok := x.svcObjects[svc]
 		if !ok {
 			continue
 		}
 		s.Objects = append(s.Objects, mine.ConfigObject{
 			Kind: "service", Name: svc, XPath: root + "/service",
-			XML: fmt.Sprintf(`<entry name="%s"><protocol><%s><port>%d</port></%s></protocol></entry>`, svc, pr.proto, pr.lo, pr.proto),
+			XML: fmt.Sprintf(`<entry name="%s"><protocol><%s><port>%d</port></%s></protocol></entry>`, svc, pr.proto, pr.port, pr.proto),
 		})
-		cmds = append(cmds, fmt.Sprintf("set %sservice %s protocol %s port %d", p.cliPrefix(), svc, pr.proto, pr.lo))
+		cmds = append(cmds, fmt.Sprintf("set %sservice %s protocol %s port %d", p.cliPrefix(), svc, pr.proto, pr.port))
 	}
 	desc := fmt.Sprintf("mine: %d sessions, %d sources, %s to %s; replaces %s for this traffic",
 		s.Sessions, s.DistinctSources, s.FirstSeen.UTC().Format("2006-01-02"), s.LastSeen.UTC().Format("2006-01-02"), s.CatchAllRule)

@@ -19,7 +19,10 @@ func threat(rule, src, dst, app string, port, code int, url string, at time.Dura
 	}
 }
 
-func TestFindCatchAll(t *testing.T) {
+// TestChooseCatchAll: Old-Any (any everything) sits above Allow-Web-Ports
+// (the same), so Allow-Web-Ports can never match: Old-Any is the
+// catch-all, and naming Allow-Web-Ports is refused.
+func TestChooseCatchAll(t *testing.T) {
 	rules := []mine.Rule{
 		{Name: "Allow-DNS", Position: 0, Action: "allow", Application: []string{"dns"}},
 		{Name: "Old-Any", Position: 1, Action: "allow", Application: []string{"any"}},
@@ -33,30 +36,28 @@ func TestFindCatchAll(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"lowest enabled allow any", nil, []string{"Allow-Web-Ports"}, ""},
-		{"override, sorted by position", []string{"Allow-Web-Ports", "Old-Any"}, []string{"Old-Any", "Allow-Web-Ports"}, ""},
-		{"unknown name", []string{"Nope"}, nil, `"Nope" not in the rulebase`},
+		{"broadest reachable", nil, []string{"Old-Any"}, ""},
+		{"named", []string{"Old-Any"}, []string{"Old-Any"}, ""},
+		{"named shadowed", []string{"Allow-Web-Ports", "Old-Any"}, nil, `"Allow-Web-Ports" can never match: "Old-Any"`},
+		{"named disabled", []string{"Disabled-Any"}, nil, `"Disabled-Any" is disabled`},
+		{"unknown name", []string{"Nope"}, nil, `"Nope" is not in the rulebase`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := FindCatchAll(rules, tc.names)
+			got, err := ChooseCatchAll(policyOf(rules), nil, tc.names)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("FindCatchAll(%v) error = %v; want %q", tc.names, err, tc.wantErr)
+					t.Fatalf("ChooseCatchAll(%v) error = %v; want %q", tc.names, err, tc.wantErr)
 				}
 				return
 			}
-			var names []string
-			for _, r := range got {
-				names = append(names, r.Name)
-			}
-			if err != nil || !reflect.DeepEqual(names, tc.want) {
-				t.Errorf("FindCatchAll(%v) = %v, %v; want %v", tc.names, names, err, tc.want)
+			if err != nil || !reflect.DeepEqual(got.Names(), tc.want) {
+				t.Errorf("ChooseCatchAll(%v) = %v, %v; want %v", tc.names, got.Names(), err, tc.want)
 			}
 		})
 	}
-	if _, err := FindCatchAll(rules[:1], nil); err == nil {
-		t.Error("FindCatchAll(no any rule) = nil error; want an error")
+	if _, err := ChooseCatchAll(policyOf(rules[:1]), nil, nil); err == nil {
+		t.Error("ChooseCatchAll(no any rule) = nil error; want an error")
 	}
 }
 
@@ -194,25 +195,34 @@ func TestReportDeterministic(t *testing.T) {
 	}
 }
 
+// TestService: application-default when the application's default ports
+// (the built-in table from public App-ID content, or a custom application
+// of the rule's scope) hold every port seen; otherwise service objects
+// that never reuse a name the configuration gives another meaning.
 func TestService(t *testing.T) {
-	x := &analysis{defaults: newAppDefaults(map[string][]string{"custom-erp": {"tcp/8443"}})}
+	vsys := mine.NewObjectScope("vsys1", "shared")
+	vsys.Applications["custom-erp"] = mine.Application{Name: "custom-erp", DefaultPorts: []string{"tcp/8443"}}
+	vsys.Services["tcp-8080"] = mine.Service{Name: "tcp-8080", Protocol: "tcp", Port: "8443"} // a name that lies
+	vsys.Services["tcp-80"] = mine.Service{Name: "tcp-80", Protocol: "tcp", Port: "80"}     // one that does not
+	ca := mine.Rule{Name: "CA", Scope: "vsys1", Location: "vsys1", Application: []string{"any"}, Service: []string{"any"}, Action: "allow"}
+	p := &mine.Policy{Rules: []mine.Rule{ca}, Scopes: map[string]*mine.ObjectScope{"shared": mine.NewObjectScope("shared", ""), "vsys1": vsys}}
 	tests := []struct {
 		app   string
 		ports []portKey
 		want  []string
 	}{
-		{"web-browsing", []portKey{{"tcp", 80}}, []string{"application-default"}},
-		{"web-browsing", []portKey{{"tcp", 80}, {"tcp", 8080}}, []string{"tcp-80", "tcp-8080"}},
-		{"jenkins", []portKey{{"tcp", 8080}}, []string{"application-default"}},
-		{"jenkins", []portKey{{"tcp", 8081}}, []string{"tcp-8081"}},
-		{"gitlab", []portKey{{"tcp", 80}, {"tcp", 443}}, []string{"application-default"}},
-		{"dns", []portKey{{"udp", 53}}, []string{"application-default"}},
-		{"ntp", []portKey{{"tcp", 123}}, []string{"tcp-123"}}, // default is udp/123
+		{"web-browsing", []portKey{{"tcp", 80}}, []string{"application-default"}},                     // tcp/80
+		{"web-browsing", []portKey{{"tcp", 80}, {"tcp", 8080}}, []string{"tcp-80", "mine-tcp-8080"}}, // tcp-8080 is 8443 here
+		{"jenkins", []portKey{{"tcp", 8081}}, []string{"application-default"}},                        // tcp/dynamic
+		{"confluence", []portKey{{"tcp", 80}, {"tcp", 443}}, []string{"application-default"}},        // tcp/80,443
+		{"dns", []portKey{{"udp", 53}}, []string{"application-default"}},                              // udp/53,5353
+		{"ssh", []portKey{{"tcp", 2222}}, []string{"tcp-2222"}},                                       // tcp/22
 		{"custom-erp", []portKey{{"tcp", 8443}}, []string{"application-default"}},
 		{"unknown-app", []portKey{{"tcp", 80}}, []string{"tcp-80"}},
 	}
 	for _, tc := range tests {
-		if got := x.service(tc.app, tc.ports); !reflect.DeepEqual(got, tc.want) {
+		x := newAnalysis(NewAggregator([]string{"CA"}), Input{Policy: p, CatchAll: []mine.Rule{ca}}, nil)
+		if got := x.service(&svcGroup{rule: "CA", app: tc.app}, tc.ports); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("service(%s, %v) = %v; want %v", tc.app, tc.ports, got, tc.want)
 		}
 	}

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/policy"
 )
 
 // Residual reasons.
@@ -15,36 +17,103 @@ const (
 	reasonNoSuccess = "no HTTP success"
 	reasonRedirects = "only redirects"
 	reasonOutside   = "outside the suggested rule"
+	reasonDenied    = "denied by"
 )
 
-type namedMatcher struct {
-	name     string
-	existing bool
-	m        *matcher
+// replay is the policy as the what-if replay evaluates it: the rulebase
+// with the suggestions placed right above their catch-all rules, as if
+// enabled.
+type replay struct {
+	m       *policy.Model
+	caIndex map[string]int  // catch-all name -> index in m
+	isSug   map[string]bool // suggestion names
 }
 
-// matchers returns, per catch-all rule, what the replay evaluates in order:
-// the enabled allow rules above it that mine can evaluate, then the
-// suggestions (as if enabled).
-func (x *analysis) matchers(sugs []mine.Suggestion) map[string][]namedMatcher {
-	out := map[string][]namedMatcher{}
-	for ca, above := range x.above {
-		for _, r := range above {
-			if r.Disabled || r.Action != "allow" {
-				continue
-			}
-			if m, ok := compileRule(r, x.defaults); ok {
-				out[ca] = append(out[ca], namedMatcher{r.Name, true, m})
+// suggestedScope names the object scope the suggestions' service objects
+// live in for the replay.
+const suggestedScope = "mine-suggested"
+
+func (x *analysis) replay(sugs []mine.Suggestion) *replay {
+	rp := &replay{caIndex: map[string]int{}, isSug: map[string]bool{}}
+	bySugCA := map[string][]mine.Rule{}
+	parent := "shared"
+	for _, ca := range x.in.CatchAll {
+		parent = ca.Scope
+		break
+	}
+	scope := mine.NewObjectScope(suggestedScope, parent)
+	for i := range sugs {
+		s := &sugs[i]
+		rp.isSug[s.Name] = true
+		bySugCA[s.CatchAllRule] = append(bySugCA[s.CatchAllRule], mine.Rule{
+			Name: s.Name, Location: "suggested", Scope: suggestedScope, RuleType: "universal",
+			From: s.From, To: s.To, Source: s.Source, Destination: s.Destination,
+			Application: s.Application, Service: s.Service, Action: "allow",
+		})
+		for _, svc := range s.Service {
+			if p, ok := x.svcObjects[svc]; ok {
+				scope.Services[svc] = mine.Service{Name: svc, Protocol: p.proto, Port: strconv.Itoa(p.port)}
 			}
 		}
 	}
-	for i := range sugs {
-		s := &sugs[i]
-		r := mine.Rule{Name: s.Name, From: s.From, To: s.To, Source: s.Source, Destination: s.Destination,
-			Application: s.Application, Service: s.Service, Action: "allow"}
-		if m, ok := compileRule(&r, x.defaults); ok {
-			out[s.CatchAllRule] = append(out[s.CatchAllRule], namedMatcher{s.Name, false, m})
+	var rules []mine.Rule
+	for _, r := range x.model.Rules() {
+		rules = append(rules, bySugCA[r.Name]...)
+		rules = append(rules, r)
+	}
+	rp.m = x.model.With(rules, scope)
+	for _, ca := range x.in.CatchAll {
+		rp.caIndex[ca.Name] = rp.m.Index(ca.Name)
+	}
+	return rp
+}
+
+// outcome is where a catch-all flow would go in the replay.
+type outcome struct {
+	covered   string   // the rule above the catch-all that carries it, "" when none
+	denied    string   // a rule above that denies it now
+	dependsOn string   // the first rule above whose match depends
+	reasons   []string // what it depends on
+}
+
+// flowOf makes the policy's flow of an aggregated catch-all flow: the
+// logs' users are not kept, so a rule for some users depends.
+func flowOf(k flowKey) policy.Flow {
+	return policy.Flow{From: k.from, To: k.to, Source: parseAddr(k.src), Destination: parseAddr(k.dst),
+		Protocol: protoOr(k.proto), Port: k.port, Application: k.app}
+}
+
+// where runs a flow of catch-all ca through the replay. It is covered only
+// when every rule that may take it before the catch-all allows it: a rule
+// whose match depends and that would deny, or that would be the only one
+// to carry it, makes the flow depend.
+func (rp *replay) where(ca string, f policy.Flow) outcome {
+	ci, ok := rp.caIndex[ca]
+	if !ok || ci < 0 {
+		return outcome{}
+	}
+	o := rp.m.Evaluate(f)
+	rules := rp.m.Rules()
+	var out outcome
+	for _, d := range o.Depends {
+		if d.Rule >= ci {
+			break
 		}
+		if out.dependsOn == "" || rules[d.Rule].Action != "allow" {
+			out.dependsOn, out.reasons = rules[d.Rule].Name, d.Reasons
+			if rules[d.Rule].Action != "allow" {
+				break
+			}
+		}
+	}
+	definite := o.Rule >= 0 && o.Rule < ci
+	switch {
+	case definite && rules[o.Rule].Action != "allow":
+		out.denied = rules[o.Rule].Name
+	case definite && (out.dependsOn == "" || rules[rp.m.Index(out.dependsOn)].Action == "allow"):
+		// Whichever way the condition goes, an allow rule above takes it.
+		out.covered = rules[o.Rule].Name
+		out.dependsOn, out.reasons = "", nil
 	}
 	return out
 }
@@ -86,7 +155,7 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 			redirSrv[sk] = true
 		}
 	}
-	ms := x.matchers(sugs)
+	rp := x.replay(sugs)
 	byRule := map[string]*mine.RuleCoverage{}
 	type resKey struct {
 		rule, app, dst string
@@ -98,6 +167,16 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 		sources map[string]bool
 	}
 	residual := map[resKey]*resAgg{}
+	type depKey struct {
+		rule, app, dst string
+		port           int
+		on             string
+	}
+	type depAgg struct {
+		mine.DependentTraffic
+		sources map[string]bool
+	}
+	depends := map[depKey]*depAgg{}
 	type useKey struct {
 		app, dst string
 		port     int
@@ -112,20 +191,31 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 	for _, it := range items {
 		k := it.k
 		cov.Total += it.n
-		f := flow{from: k.from, to: k.to, src: parseAddr(k.src), dst: parseAddr(k.dst), app: k.app, proto: k.proto, port: k.port}
-		hit := ""
-		for _, nm := range ms[k.rule] {
-			if nm.m.matches(f) {
-				hit = nm.name
-				rc := byRule[nm.name]
-				if rc == nil {
-					rc = &mine.RuleCoverage{Rule: nm.name, Existing: nm.existing}
-					byRule[nm.name] = rc
-				}
-				rc.Count += it.n
-				cov.Covered += it.n
-				break
+		o := rp.where(k.rule, flowOf(k))
+		hit := o.covered
+		if hit != "" {
+			rc := byRule[hit]
+			if rc == nil {
+				rc = &mine.RuleCoverage{Rule: hit, Existing: !rp.isSug[hit]}
+				byRule[hit] = rc
 			}
+			rc.Count += it.n
+			cov.Covered += it.n
+		}
+		if o.dependsOn != "" {
+			cov.Depends += it.n
+			dk := depKey{k.rule, k.app, k.dst, k.port, o.dependsOn}
+			d := depends[dk]
+			if d == nil {
+				d = &depAgg{DependentTraffic: mine.DependentTraffic{CatchAllRule: k.rule, Application: k.app, Destination: k.dst,
+					Port: k.port, Rule: o.dependsOn, Reasons: o.reasons}, sources: map[string]bool{}}
+				depends[dk] = d
+			}
+			d.Count += it.n
+			d.sources[k.src] = true
+			sp := span{d.FirstSeen, d.LastSeen}
+			sp.merge(it.sp)
+			d.FirstSeen, d.LastSeen = sp.first, sp.last
 		}
 		if !x.isScanner[k.src] {
 			uk := useKey{k.app, k.dst, k.port}
@@ -141,12 +231,14 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 			}
 			u.coveredBy[hit] += it.n
 		}
-		if hit != "" {
+		if hit != "" || o.dependsOn != "" {
 			continue
 		}
 		sk := serverKey{k.rule, k.to, k.dst, k.app}
 		reason := reasonNoSuccess
 		switch {
+		case o.denied != "":
+			reason = reasonDenied + " " + o.denied
 		case x.isScanner[k.src]:
 			reason = reasonScanner
 		case !isAppID(k.app):
@@ -170,7 +262,32 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 		r.FirstSeen, r.LastSeen = sp.first, sp.last
 	}
 	cov.CoveredShare = share(cov.Covered, cov.Total)
-	cov.ResidualShare = share(cov.Total-cov.Covered, cov.Total)
+	cov.DependsShare = share(cov.Depends, cov.Total)
+	cov.ResidualShare = share(cov.Total-cov.Covered-cov.Depends, cov.Total)
+	cov.DependsOn = []mine.DependentTraffic{}
+	for _, d := range depends {
+		d.Sources = len(d.sources)
+		d.Share = share(d.Count, cov.Total)
+		cov.DependsOn = append(cov.DependsOn, d.DependentTraffic)
+	}
+	slices.SortFunc(cov.DependsOn, func(p, q mine.DependentTraffic) int {
+		if c := cmp.Compare(q.Count, p.Count); c != 0 {
+			return c
+		}
+		if c := compareAddr(p.Destination, q.Destination); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.Application, q.Application); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.Port, q.Port); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.Rule, q.Rule); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.CatchAllRule, q.CatchAllRule)
+	})
 
 	windowDays := int(math.Ceil(x.in.Window.Duration().Hours() / 24))
 	rare := map[useKey]bool{}
@@ -231,13 +348,8 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 	// ByRule in evaluation order: existing rules by position, then the
 	// suggestions in their order.
 	order := map[string]int{}
-	for i := range x.in.Rules {
-		order[x.in.Rules[i].Name] = x.in.Rules[i].Position
-	}
-	for i, s := range sugs {
-		if _, ok := order[s.Name]; !ok {
-			order[s.Name] = math.MaxInt32/2 + i
-		}
+	for i, r := range rp.m.Rules() {
+		order[r.Name] = i
 	}
 	for _, rc := range byRule {
 		rc.Share = share(rc.Count, cov.Total)

@@ -338,7 +338,12 @@ func (x *analysis) critSuccess(ca *mine.Rule, gs []*svcGroup) mine.Criterion {
 		for _, p := range ports {
 			ps = append(ps, serviceName(p))
 		}
+		// A group an enabled rule covers has no suggestion: name the
+		// traffic, not a suggestion that does not exist.
 		it := fmt.Sprintf("%s (%s %s %s, last %s", g.name, strings.Join(g.dsts, ","), g.app, strings.Join(ps, ","), ts(g.ok.last))
+		if g.coveredBy != "" {
+			it = fmt.Sprintf("traffic to %s (%s %s, last %s", strings.Join(g.dsts, ","), g.app, strings.Join(ps, ","), ts(g.ok.last))
+		}
 		switch {
 		case g.coveredBy != "":
 			it += fmt.Sprintf(", still after %s changed at %s", g.coveredBy, ts(g.coveredAt))

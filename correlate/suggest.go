@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/policy"
 )
 
 // Suggestion evidence limits.
@@ -286,29 +287,30 @@ func ruleName(base, salt string) string {
 	return n + suffix
 }
 
-// existingCover looks for a rule above the catch-all that already matches
-// all of the group's traffic: an enabled one carries it from now on (the
-// logged traffic predates it), a disabled one is waiting to be enabled.
+// existingCover looks for rules above the catch-all that already carry
+// all of the group's traffic, first match wins: enabled ones carry it from
+// now on (the logged traffic predates them), a disabled one that would is
+// waiting to be enabled.
 func (x *analysis) existingCover(g *svcGroup) {
 	if r := x.byName[g.name]; r != nil {
 		g.existing = r.Name
 	}
-	for _, r := range x.above[g.rule] {
-		if r.Action != "allow" {
-			continue
+	flows := x.groupFlows(g)
+	base := &replay{m: x.model, caIndex: x.caIndex}
+	coveredBy := ""
+	for _, f := range flows {
+		o := base.where(g.rule, f)
+		if o.covered == "" {
+			coveredBy = ""
+			break
 		}
-		m, ok := compileRule(r, x.defaults)
-		if !ok || !x.matchesAll(m, g) {
-			continue
+		if coveredBy == "" {
+			coveredBy = o.covered
 		}
-		if r.Disabled {
-			if g.existing == "" {
-				g.existing = r.Name
-			}
-			continue
-		}
-		g.coveredBy = r.Name
-		if h, ok := x.hits[r.Name]; ok {
+	}
+	if coveredBy != "" {
+		g.coveredBy = coveredBy
+		if h, ok := x.hits[coveredBy]; ok {
 			g.coveredAt = h.Modified
 			if h.Created.After(g.coveredAt) {
 				g.coveredAt = h.Created
@@ -316,23 +318,37 @@ func (x *analysis) existingCover(g *svcGroup) {
 		}
 		return
 	}
+	if g.existing != "" {
+		return
+	}
+	for _, r := range x.above[g.rule] {
+		if !r.Disabled || r.Action != "allow" {
+			continue
+		}
+		i := x.model.Index(r.Name)
+		if !slices.ContainsFunc(flows, func(f policy.Flow) bool { return x.model.Match(i, f).Verdict != policy.Matches }) {
+			g.existing = r.Name
+			return
+		}
+	}
 }
 
-func (x *analysis) matchesAll(m *matcher, g *svcGroup) bool {
-	for from := range g.from {
+// groupFlows are the flows a group stands for: every zone, source,
+// destination and port seen.
+func (x *analysis) groupFlows(g *svcGroup) []policy.Flow {
+	var out []policy.Flow
+	for _, from := range sortedKeys(g.from) {
 		for src := range g.sources {
 			sa := parseAddr(src)
 			for _, dst := range g.dsts {
 				da := parseAddr(dst)
 				for p := range g.ports {
-					if !m.matches(flow{from: from, to: g.to, src: sa, dst: da, app: g.app, proto: p.proto, port: p.port}) {
-						return false
-					}
+					out = append(out, policy.Flow{From: from, To: g.to, Source: sa, Destination: da, Application: g.app, Protocol: p.proto, Port: p.port})
 				}
 			}
 		}
 	}
-	return true
+	return out
 }
 
 // suggestions turns the groups no enabled rule covers yet into suggested
@@ -364,7 +380,7 @@ func (x *analysis) suggestions(gs []*svcGroup, totals mine.Totals) []mine.Sugges
 		for _, p := range ports {
 			s.Ports = append(s.Ports, p.port)
 		}
-		s.Service = x.service(g.app, ports)
+		s.Service = x.service(g, ports)
 		srcs := sortedKeys(g.sources)
 		sortAddrs(srcs)
 		if s.Source = summarizeSources(srcs, maxSourceCIDRs); s.Source == nil {
@@ -395,13 +411,14 @@ func share(n, total int64) float64 {
 }
 
 // service is application-default when the application's default ports
-// (known to the table) include every observed port, otherwise the explicit
-// ports as service objects named tcp-<port>.
-func (x *analysis) service(app string, ports []portKey) []string {
-	if x.defaults.known(app) && len(ports) > 0 {
+// (from the device's content, or mine's built-in table) include every
+// observed port, otherwise the explicit ports as service objects.
+func (x *analysis) service(g *svcGroup, ports []portKey) []string {
+	scope := x.scopeOf(g.rule)
+	if len(ports) > 0 {
 		all := true
 		for _, p := range ports {
-			if !x.defaults.isDefault(app, p.proto, p.port) {
+			if def, known := x.model.IsDefaultPort(scope, g.app, p.proto, p.port); !def || !known {
 				all = false
 			}
 		}
@@ -411,9 +428,44 @@ func (x *analysis) service(app string, ports []portKey) []string {
 	}
 	out := make([]string, len(ports))
 	for i, p := range ports {
-		out[i] = serviceName(p)
+		out[i] = x.serviceObject(scope, p)
 	}
 	return out
+}
+
+// scopeOf is where a catch-all rule's names resolve.
+func (x *analysis) scopeOf(caName string) string {
+	if ca := x.caRule[caName]; ca != nil && ca.Scope != "" {
+		return ca.Scope
+	}
+	return "shared"
+}
+
+// serviceObject names the service object for one port: tcp-8080, unless
+// the catch-all's scopes already hold a service of that name that means
+// something else (say tcp-8080 on port 8443): then mine-tcp-8080, or
+// mine-tcp-8080-2 and so on. The set commands never change an object the
+// administrator made.
+func (x *analysis) serviceObject(scope string, p portKey) string {
+	base := serviceName(p)
+	for n := 0; ; n++ {
+		name := base
+		switch {
+		case n == 1:
+			name = "mine-" + base
+		case n > 1:
+			name = fmt.Sprintf("mine-%s-%d", base, n)
+		}
+		if svc, exists := x.model.Service(scope, name); exists &&
+			(svc.Protocol != p.proto || svc.Port != strconv.Itoa(p.port) || svc.SourcePort != "") {
+			continue
+		}
+		if prior, taken := x.svcObjects[name]; taken && prior != p {
+			continue
+		}
+		x.svcObjects[name] = p
+		return name
+	}
 }
 
 func serviceName(p portKey) string { return protoOr(p.proto) + "-" + strconv.Itoa(p.port) }

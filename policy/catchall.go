@@ -111,7 +111,7 @@ func (m *Model) ChooseCatchAll(hits map[string]uint64) (CatchAll, error) {
 	if len(cands) == 0 {
 		msg := fmt.Sprintf("no catch-all among %d rules: no reachable port-based rule (enabled allow rule for application any) allows a web port", len(m.rules))
 		if len(passed) > 0 {
-			msg += " (" + strings.Join(passed, "; ") + ")"
+			msg += " (" + listSome(passed, 5) + ")"
 		}
 		return CatchAll{}, fmt.Errorf("%s; name the rule with --catch-all", msg)
 	}
@@ -148,7 +148,7 @@ func (m *Model) ChooseCatchAll(hits map[string]uint64) (CatchAll, error) {
 		}
 	}
 	if len(passed) > 0 {
-		why += "; passed over: " + strings.Join(passed, "; ")
+		why += "; passed over: " + listSome(passed, 3)
 	}
 	return CatchAll{Rules: []int{best.Rule}, Reason: why, Candidates: cands}, nil
 }
@@ -194,4 +194,12 @@ func (m *Model) names(idx []int) string {
 		q[k] = fmt.Sprintf("%q", m.rules[i].rule.Name)
 	}
 	return strings.Join(q, ", ")
+}
+
+// listSome joins the first n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
 }

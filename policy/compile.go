@@ -493,3 +493,16 @@ func (m *Model) IsDefaultPort(scope, app, proto string, port int) (isDefault, kn
 	}
 	return info.ports.contains(strings.ToLower(proto), port), true
 }
+
+// ApplicationNames returns the applications the rules name, groups
+// expanded (filters and any left out), sorted: those whose attributes and
+// default ports the device's content should provide.
+func (m *Model) ApplicationNames() []string {
+	seen := map[string]bool{}
+	for _, c := range m.rules {
+		for n := range c.apps.names {
+			seen[n] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}

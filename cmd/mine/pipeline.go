@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -33,6 +34,9 @@ type pipeline struct {
 	tune func(*collect.Client)
 	// window, when set, is the window instead of since before now.
 	window mine.Window
+	// configFile, when set, is a saved configuration to read the policy
+	// from instead of the device's running configuration.
+	configFile string
 	// onTraffic sees every catch-all traffic log; prepare may add to the
 	// analysis input (history, owners, thresholds) before the report. The
 	// history uses both (recorder.go).
@@ -58,7 +62,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	dev := c.Device()
 	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
 
-	rules, err := c.Rules(ctx)
+	pol, err := p.readPolicy(ctx, c, log)
 	if err != nil {
 		return nil, err
 	}
@@ -69,15 +73,15 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 		}
 		log.Warn("no rule hit counts", "reason", err)
 	}
-	catchAll, err := correlate.FindCatchAll(rules, p.catchAll)
+	if err := addApplications(ctx, c, pol, nil); err != nil {
+		return nil, err
+	}
+	choice, err := correlate.ChooseCatchAll(pol, hits, p.catchAll)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dev.Hostname, err)
+		return nil, fmt.Errorf("%s: %w", pol.Context, err)
 	}
-	names := make([]string, len(catchAll))
-	for i, r := range catchAll {
-		names[i] = r.Name
-	}
-	log.Info("catch-all", "rules", names)
+	names := choice.Names()
+	log.Info("catch-all", "rules", names, "reason", choice.Reason)
 
 	w := mine.NewWindow(p.now, p.since)
 	if !p.window.From.IsZero() {
@@ -107,8 +111,11 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	}
 	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
 
+	if err := addApplications(ctx, c, pol, agg); err != nil {
+		return nil, err
+	}
 	in := correlate.Input{
-		Device: dev, Window: w, Rules: rules, Hits: hits, CatchAll: catchAll, Generated: p.now,
+		Device: dev, Window: w, Policy: pol, Hits: hits, CatchAll: choice.Rules, CatchAllReason: choice.Reason, Generated: p.now,
 	}
 	if p.prepare != nil {
 		if err := p.prepare(ctx, &in, agg); err != nil {
@@ -116,6 +123,61 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 		}
 	}
 	return agg.Report(in), nil
+}
+
+// readPolicy reads the policy context: from the saved configuration when
+// one is given, otherwise from the device. What could not be resolved is
+// logged once, each naming the rule and the object.
+func (p pipeline) readPolicy(ctx context.Context, c *collect.Client, log *slog.Logger) (*mine.Policy, error) {
+	var pol *mine.Policy
+	var err error
+	if p.configFile != "" {
+		pol, err = readConfigFile(p.configFile, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup})
+	} else {
+		pol, err = c.Policy(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range pol.Warnings {
+		log.Warn(w)
+	}
+	return pol, nil
+}
+
+// readConfigFile reads a policy context from a saved configuration.
+func readConfigFile(path string, sc collect.Scope) (*mine.Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config-file: %w", err)
+	}
+	defer f.Close()
+	pol, _, err := collect.ReadConfigFile(f, sc)
+	if err != nil {
+		return nil, fmt.Errorf("--config-file %s: %w", path, err)
+	}
+	return pol, nil
+}
+
+// addApplications reads from the device's content the predefined
+// applications the policy names (and, with agg, the traffic shows) that it
+// does not describe yet.
+func addApplications(ctx context.Context, c *collect.Client, pol *mine.Policy, agg *correlate.Aggregator) error {
+	names := correlate.ApplicationNames(pol, agg)
+	if len(names) == 0 {
+		return nil
+	}
+	apps, err := c.Applications(ctx, names)
+	if err != nil {
+		return err
+	}
+	if pol.Applications == nil {
+		pol.Applications = map[string]mine.Application{}
+	}
+	for n, a := range apps {
+		pol.Applications[n] = a
+	}
+	return nil
 }
 
 // write renders the report to the requested outputs and the terminal

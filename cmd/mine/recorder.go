@@ -89,7 +89,7 @@ func (rc *recorder) readPeer(ctx context.Context) error {
 func (rc *recorder) snapshot(r *mine.Report) *mine.Snapshot {
 	return &mine.Snapshot{
 		Target: rc.target, Conn: rc.conn, Device: rc.in.Device, HAPeer: rc.peerDev,
-		Window: rc.in.Window, Collected: rc.collected, Rules: rc.in.Rules,
+		Window: rc.in.Window, Collected: rc.collected, Rules: rc.in.RulesInOrder(),
 		Hits:   append(slices.Clip(rc.in.Hits), rc.peerHits...),
 		Report: r, ClientSessions: rc.sessions,
 	}

@@ -150,6 +150,7 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newVersionCmd(d),
 		newSuggestCmd(d),
 		newReadinessCmd(d),
+		newRulesCmd(d),
 		newHistoryCmd(d),
 		newReportCmd(d),
 	)
