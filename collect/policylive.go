@@ -2,8 +2,8 @@ package collect
 
 import (
 	"context"
-	"errors"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"strings"
 

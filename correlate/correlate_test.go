@@ -203,7 +203,7 @@ func TestService(t *testing.T) {
 	vsys := mine.NewObjectScope("vsys1", "shared")
 	vsys.Applications["custom-erp"] = mine.Application{Name: "custom-erp", DefaultPorts: []string{"tcp/8443"}}
 	vsys.Services["tcp-8080"] = mine.Service{Name: "tcp-8080", Protocol: "tcp", Port: "8443"} // a name that lies
-	vsys.Services["tcp-80"] = mine.Service{Name: "tcp-80", Protocol: "tcp", Port: "80"}     // one that does not
+	vsys.Services["tcp-80"] = mine.Service{Name: "tcp-80", Protocol: "tcp", Port: "80"}       // one that does not
 	ca := mine.Rule{Name: "CA", Scope: "vsys1", Location: "vsys1", Application: []string{"any"}, Service: []string{"any"}, Action: "allow"}
 	p := &mine.Policy{Rules: []mine.Rule{ca}, Scopes: map[string]*mine.ObjectScope{"shared": mine.NewObjectScope("shared", ""), "vsys1": vsys}}
 	tests := []struct {
@@ -211,12 +211,12 @@ func TestService(t *testing.T) {
 		ports []portKey
 		want  []string
 	}{
-		{"web-browsing", []portKey{{"tcp", 80}}, []string{"application-default"}},                     // tcp/80
+		{"web-browsing", []portKey{{"tcp", 80}}, []string{"application-default"}},                    // tcp/80
 		{"web-browsing", []portKey{{"tcp", 80}, {"tcp", 8080}}, []string{"tcp-80", "mine-tcp-8080"}}, // tcp-8080 is 8443 here
-		{"jenkins", []portKey{{"tcp", 8081}}, []string{"application-default"}},                        // tcp/dynamic
+		{"jenkins", []portKey{{"tcp", 8081}}, []string{"application-default"}},                       // tcp/dynamic
 		{"confluence", []portKey{{"tcp", 80}, {"tcp", 443}}, []string{"application-default"}},        // tcp/80,443
-		{"dns", []portKey{{"udp", 53}}, []string{"application-default"}},                              // udp/53,5353
-		{"ssh", []portKey{{"tcp", 2222}}, []string{"tcp-2222"}},                                       // tcp/22
+		{"dns", []portKey{{"udp", 53}}, []string{"application-default"}},                             // udp/53,5353
+		{"ssh", []portKey{{"tcp", 2222}}, []string{"tcp-2222"}},                                      // tcp/22
 		{"custom-erp", []portKey{{"tcp", 8443}}, []string{"application-default"}},
 		{"unknown-app", []portKey{{"tcp", 80}}, []string{"tcp-80"}},
 	}
