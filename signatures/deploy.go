@@ -53,7 +53,10 @@ func (d Device) String() string {
 // Deployer installs, checks and removes the signatures on one device, a
 // firewall or a Panorama.
 type Deployer struct {
-	s      *xapi.Session
+	s *xapi.Session
+	// file is a saved configuration read instead of a device (see
+	// VerifyConfig); such a Deployer only reads.
+	file   *xnode
 	logger *slog.Logger
 	dev    Device
 	// CommitDeadline bounds the wait for each commit or push job.

@@ -132,6 +132,9 @@ func (d *Deployer) readEntries(ctx context.Context, inv *Inventory, xpath, where
 // A firewall no Panorama manages answers with an empty policy; one that
 // does not know the command is taken to have none.
 func (d *Deployer) readPushed(ctx context.Context, inv *Inventory, vsys string) error {
+	if d.file != nil {
+		return nil // a saved configuration holds no pushed policy
+	}
 	body, err := d.s.Op(ctx, "<show><config><pushed-shared-policy><vsys>"+xapi.EscapeText(vsys)+"</vsys></pushed-shared-policy></config></show>")
 	if err != nil {
 		var ae *xapi.APIError

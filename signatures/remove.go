@@ -12,6 +12,9 @@ import (
 // read returns the element an xpath selects in the candidate (get) or
 // running (show) configuration, or nil when it does not exist.
 func (d *Deployer) read(ctx context.Context, xpath string, candidate bool) (*xnode, error) {
+	if d.file != nil {
+		return d.file.walk(xpath), nil
+	}
 	var body []byte
 	var err error
 	if candidate {

@@ -90,7 +90,7 @@ func TestRemoveOnlyOurs(t *testing.T) {
 	if _, err := dep.Deploy(ctx, c, Location{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := dep.Attach(ctx, c, PolicyScope{}, nil); err != nil {
+	if _, _, err := dep.Attach(ctx, c, PolicyScope{}, []string{catchAll}); err != nil {
 		t.Fatal(err)
 	}
 	foreign := `<entry name="41500"><threatname>Team-Sig</threatname><severity>low</severity><direction>both</direction><default-action><alert/></default-action><comment>not ours</comment><signature><standard><entry name="x"><and-condition><entry name="a"><or-condition><entry name="o"><operator><equal-to><value>302</value><context>http-rsp-code</context></equal-to></operator></entry></or-condition></entry></and-condition></entry></standard></signature></entry>`

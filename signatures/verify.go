@@ -172,24 +172,35 @@ func (d *Deployer) readPolicy(ctx context.Context, scope PolicyScope, candidate 
 		if scope.DeviceGroup == "" {
 			return nil, fmt.Errorf("%s is a Panorama: name the device group whose rules to check", d.dev.Hostname)
 		}
-		base := Location{DeviceGroup: scope.DeviceGroup}.Base()
-		group, err := d.scopeData(ctx, base, candidate)
+		// The group and its ancestors, nearest first: their pre-rules run
+		// root first, their post-rules nearest first, and names resolve
+		// from the group up to shared.
+		chain, err := d.deviceGroupChain(ctx, scope.DeviceGroup, candidate)
 		if err != nil {
 			return nil, err
 		}
-		dgScopes := []*xnode{group, shared}
-		steps := []struct{ container, where, base string }{
-			{"/config/shared/pre-rulebase/security/rules", "shared pre-rulebase", "/config/shared"},
-			{base + "/pre-rulebase/security/rules", scope.DeviceGroup + " pre-rulebase", base},
-			{base + "/post-rulebase/security/rules", scope.DeviceGroup + " post-rulebase", base},
-			{"/config/shared/post-rulebase/security/rules", "shared post-rulebase", "/config/shared"},
-		}
-		for _, st := range steps {
-			scopes, dg := dgScopes, scope.DeviceGroup
-			if st.base == "/config/shared" {
-				scopes, dg = []*xnode{shared}, ""
+		var dgScopes []*xnode
+		for _, g := range chain {
+			sd, err := d.scopeData(ctx, Location{DeviceGroup: g}.Base(), candidate)
+			if err != nil {
+				return nil, err
 			}
-			if err := add(st.container, st.where, st.base, scopes, dg); err != nil {
+			dgScopes = append(dgScopes, sd)
+		}
+		dgScopes = append(dgScopes, shared)
+		type step struct{ container, where, base, dg string }
+		steps := []step{{"/config/shared/pre-rulebase/security/rules", "shared pre-rulebase", "/config/shared", ""}}
+		for i := len(chain) - 1; i >= 0; i-- {
+			b := Location{DeviceGroup: chain[i]}.Base()
+			steps = append(steps, step{b + "/pre-rulebase/security/rules", chain[i] + " pre-rulebase", b, chain[i]})
+		}
+		for _, g := range chain {
+			b := Location{DeviceGroup: g}.Base()
+			steps = append(steps, step{b + "/post-rulebase/security/rules", g + " post-rulebase", b, g})
+		}
+		steps = append(steps, step{"/config/shared/post-rulebase/security/rules", "shared post-rulebase", "/config/shared", ""})
+		for _, st := range steps {
+			if err := add(st.container, st.where, st.base, dgScopes, st.dg); err != nil {
 				return nil, err
 			}
 		}
@@ -205,7 +216,9 @@ func (d *Deployer) readPolicy(ctx context.Context, scope PolicyScope, candidate 
 		return nil, err
 	}
 	var pushed *xnode
-	if body, err := d.s.Op(ctx, "<show><config><pushed-shared-policy><vsys>"+escapeText(vsys)+"</vsys></pushed-shared-policy></config></show>"); err == nil {
+	if d.file != nil {
+		// a saved configuration holds no pushed policy
+	} else if body, err := d.s.Op(ctx, "<show><config><pushed-shared-policy><vsys>"+escapeText(vsys)+"</vsys></pushed-shared-policy></config></show>"); err == nil {
 		if res, err := parseResponse(body); err == nil {
 			pushed = res.at("policy", "panorama")
 		}
@@ -225,28 +238,39 @@ func (d *Deployer) readPolicy(ctx context.Context, scope PolicyScope, candidate 
 	return pol, nil
 }
 
-// selectRules picks the rules to check: those named (each must exist), or
-// the catch-all: the lowest enabled allow rule whose application is any
-// (the rule correlate.FindCatchAll applies).
+// selectRules picks the rules to check by name (each must exist). The
+// caller names the catch-all: mine chooses it once, with its policy model,
+// for every command.
 func (pol *policy) selectRules(names []string) ([]ruleRef, error) {
-	if len(names) > 0 {
-		var out []ruleRef
-		for _, n := range names {
-			i := slices.IndexFunc(pol.rules, func(r ruleRef) bool { return r.node.attr("name") == n })
-			if i < 0 {
-				return nil, fmt.Errorf("rule %q not found among %d rules", n, len(pol.rules))
-			}
-			out = append(out, pol.rules[i])
-		}
-		return out, nil
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no rule to check: name the rules (the catch-all by default)")
 	}
-	for i := len(pol.rules) - 1; i >= 0; i-- {
-		r := toRule(pol.rules[i].node)
-		if r.AllowsAnyApplication() {
-			return []ruleRef{pol.rules[i]}, nil
+	var out []ruleRef
+	for _, n := range names {
+		i := slices.IndexFunc(pol.rules, func(r ruleRef) bool { return r.node.attr("name") == n })
+		if i < 0 {
+			return nil, fmt.Errorf("rule %q not found among %d rules", n, len(pol.rules))
 		}
+		out = append(out, pol.rules[i])
 	}
-	return nil, fmt.Errorf("no catch-all rule among %d rules (no enabled allow rule with application any): name the rules with --rule", len(pol.rules))
+	return out, nil
+}
+
+// deviceGroupChain returns a device group and its ancestors, nearest
+// first, from the hierarchy Panorama keeps under /config/readonly.
+func (d *Deployer) deviceGroupChain(ctx context.Context, dg string, candidate bool) ([]string, error) {
+	h, err := d.read(ctx, "/config/readonly/devices/entry[@name='localhost.localdomain']/device-group", false)
+	if err != nil {
+		return nil, fmt.Errorf("read the device-group hierarchy: %w", err)
+	}
+	var chain []string
+	for g := dg; g != "" && g != "shared"; g = h.entry(g).textOf("parent-dg") {
+		if slices.Contains(chain, g) {
+			return nil, fmt.Errorf("device-group hierarchy loops at %q", g)
+		}
+		chain = append(chain, g)
+	}
+	return chain, nil
 }
 
 // toRule reads the fields of a rule the checks need into the domain type.

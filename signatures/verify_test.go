@@ -128,7 +128,7 @@ func TestVerifyConditions(t *testing.T) {
 			if _, err := dep.Deploy(context.Background(), Default(), Location{}); err != nil {
 				t.Fatal(err)
 			}
-			var rules []string
+			rules := []string{"Allow-Web-Ports"}
 			if tc.rule != "" {
 				rules = []string{tc.rule}
 			}
@@ -137,7 +137,7 @@ func TestVerifyConditions(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 			if len(v.Rules) != 1 || v.Rules[0].Rule != catchAll {
-				t.Fatalf("Verify checked %+v; want the catch-all %s", v.Rules, catchAll)
+				t.Fatalf("Verify checked %+v; want the catch-all %s", v.Rules, []string{catchAll})
 			}
 			rc := v.Rules[0]
 			if rc.Logs != tc.logs || v.OK() != tc.logs {
@@ -181,11 +181,11 @@ func TestAttachPreservesProfileRules(t *testing.T) {
 	if _, err := dep.Deploy(ctx, Default(), Location{}); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := dep.Verify(ctx, Default(), PolicyScope{}, nil); err != nil || v.OK() {
+	if v, err := dep.Verify(ctx, Default(), PolicyScope{}, []string{catchAll}); err != nil || v.OK() {
 		t.Fatalf("Verify before attach = %+v, %v; want a failing catch-all", v, err)
 	}
 	d.requests()
-	att, err := dep.PlanAttach(ctx, Default(), PolicyScope{}, nil)
+	att, err := dep.PlanAttach(ctx, Default(), PolicyScope{}, []string{catchAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestAttachPreservesProfileRules(t *testing.T) {
 	if len(att.Diffs) != 2 || att.Diffs[0].Before != "" || !strings.Contains(att.Diffs[1].Before, "corp-profiles") {
 		t.Errorf("diffs = %+v; want a new profile and the rule's profile-setting before/after", att.Diffs)
 	}
-	if _, _, err := dep.Attach(ctx, Default(), PolicyScope{}, nil); err != nil {
+	if _, _, err := dep.Attach(ctx, Default(), PolicyScope{}, []string{catchAll}); err != nil {
 		t.Fatalf("Attach: %v", err)
 	}
 	clone := d.readProfile("mine-http-status")
@@ -232,7 +232,7 @@ func TestAttachPreservesProfileRules(t *testing.T) {
 	if g := string(d.call("type", "config", "action", "show", "xpath", vsys1+"/profile-group/entry[@name='corp-profiles']/vulnerability")); !strings.Contains(g, "corp-vuln") {
 		t.Errorf("the shared profile group changed: %s", g)
 	}
-	v, err := dep.Verify(ctx, Default(), PolicyScope{}, nil)
+	v, err := dep.Verify(ctx, Default(), PolicyScope{}, []string{catchAll})
 	if err != nil || !v.OK() {
 		t.Errorf("Verify after attach = %+v, %v; want OK", v, err)
 	}
@@ -241,7 +241,7 @@ func TestAttachPreservesProfileRules(t *testing.T) {
 	}
 	// Attaching again changes nothing.
 	d.requests()
-	if _, _, err := dep.Attach(ctx, Default(), PolicyScope{}, nil); err != nil {
+	if _, _, err := dep.Attach(ctx, Default(), PolicyScope{}, []string{catchAll}); err != nil {
 		t.Fatal(err)
 	}
 	if w := writes(d.requests()); len(w) != 0 {
@@ -260,14 +260,14 @@ func TestAttachAddsExceptionsWhenShadowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = dep.Attach(context.Background(), c, PolicyScope{}, nil)
+	_, _, err = dep.Attach(context.Background(), c, PolicyScope{}, []string{catchAll})
 	if err == nil || !strings.Contains(err.Error(), "deploy them first") {
 		t.Fatalf("Attach before the signatures exist = %v; want an error asking to deploy first", err)
 	}
 	if _, err := dep.Deploy(context.Background(), c, Location{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := dep.Attach(context.Background(), c, PolicyScope{}, nil); err != nil {
+	if _, _, err := dep.Attach(context.Background(), c, PolicyScope{}, []string{catchAll}); err != nil {
 		t.Fatal(err)
 	}
 	clone := d.readProfile("mine-http-status")
@@ -284,7 +284,7 @@ func TestAttachAddsExceptionsWhenShadowed(t *testing.T) {
 	if !slices.Equal(exc, []string{"41003:alert", "41026:alert"}) {
 		t.Errorf("clone exceptions = %v; want alert for 41003 and 41026 only", exc)
 	}
-	v, err := dep.Verify(context.Background(), c, PolicyScope{}, nil)
+	v, err := dep.Verify(context.Background(), c, PolicyScope{}, []string{catchAll})
 	if err != nil || !v.OK() {
 		t.Errorf("Verify after attach = %+v, %v; want OK", v, err)
 	}
@@ -300,20 +300,20 @@ func TestPanoramaVerifyAndAttach(t *testing.T) {
 	dep := d.connect()
 	ctx := context.Background()
 	scope := PolicyScope{DeviceGroup: "DG-Edge"}
-	if _, err := dep.Verify(ctx, Default(), PolicyScope{}, nil); err == nil {
+	if _, err := dep.Verify(ctx, Default(), PolicyScope{}, []string{catchAll}); err == nil {
 		t.Error("Verify on Panorama without a device group succeeded; want an error")
 	}
 	if _, err := dep.Deploy(ctx, Default(), Location{}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := dep.Verify(ctx, Default(), scope, nil)
+	v, err := dep.Verify(ctx, Default(), scope, []string{catchAll})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(v.Rules) != 1 || v.Rules[0].Rule != catchAll || v.Rules[0].Where != "DG-Edge post-rulebase" || v.OK() || len(v.Missing) != 0 {
 		t.Fatalf("Verify = %+v; want the DG-Edge post-rulebase catch-all, failing, signatures present", v)
 	}
-	att, res, err := dep.Attach(ctx, Default(), scope, nil)
+	att, res, err := dep.Attach(ctx, Default(), scope, []string{catchAll})
 	if err != nil {
 		t.Fatalf("Attach: %v", err)
 	}
@@ -323,7 +323,7 @@ func TestPanoramaVerifyAndAttach(t *testing.T) {
 	if !strings.Contains(att.Plan.Changes[0].Xpath, "device-group/entry[@name='DG-Edge']/profiles/vulnerability/entry[@name='mine-http-status']") {
 		t.Errorf("clone written at %s; want the device group", att.Plan.Changes[0].Xpath)
 	}
-	if v, err := dep.Verify(ctx, Default(), scope, nil); err != nil || !v.OK() {
+	if v, err := dep.Verify(ctx, Default(), scope, []string{catchAll}); err != nil || !v.OK() {
 		t.Errorf("Verify after attach = %+v, %v; want OK", v, err)
 	}
 	sim.Advance(6 * time.Hour)
@@ -344,7 +344,7 @@ func TestAttachLeavesRuleLevelProblems(t *testing.T) {
 	if _, err := dep.Deploy(context.Background(), Default(), Location{}); err != nil {
 		t.Fatal(err)
 	}
-	att, err := dep.PlanAttach(context.Background(), Default(), PolicyScope{}, nil)
+	att, err := dep.PlanAttach(context.Background(), Default(), PolicyScope{}, []string{catchAll})
 	if err != nil {
 		t.Fatal(err)
 	}

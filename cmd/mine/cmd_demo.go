@@ -138,7 +138,7 @@ func startDemoDevice(ctx context.Context, d *deps, seed int64, start time.Time, 
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.logger.Info("signatures deployed", "count", res.Set, "location", res.Location, "commit_job", res.JobID)
-	if err := demoVerify(ctx, d, dep); err != nil {
+	if err := demoVerify(ctx, d, dep, cfg); err != nil {
 		host.close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -148,18 +148,22 @@ func startDemoDevice(ctx context.Context, d *deps, seed int64, start time.Time, 
 // demoVerify checks, as a user would with 'mine signatures verify', that
 // the catch-all logs the signatures, and attaches a logging profile when it
 // does not.
-func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer) error {
+func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer, cfg collect.Config) error {
 	c := signatures.Default()
-	v, err := dep.Verify(ctx, c, signatures.PolicyScope{}, nil)
+	rules, err := catchAllNames(ctx, d, cfg, collect.Scope{Vsys: "vsys1"})
+	if err != nil {
+		return err
+	}
+	v, err := dep.Verify(ctx, c, signatures.PolicyScope{}, rules)
 	if err != nil {
 		return err
 	}
 	if !v.OK() {
 		d.logger.Info("the catch-all does not log the signatures yet: attaching a vulnerability profile", "problems", v.Rules[0].Problems)
-		if _, _, err := dep.Attach(ctx, c, signatures.PolicyScope{}, nil); err != nil {
+		if _, _, err := dep.Attach(ctx, c, signatures.PolicyScope{}, rules); err != nil {
 			return err
 		}
-		if v, err = dep.Verify(ctx, c, signatures.PolicyScope{}, nil); err != nil {
+		if v, err = dep.Verify(ctx, c, signatures.PolicyScope{}, rules); err != nil {
 			return err
 		}
 		if !v.OK() {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/panos-mine/mine/collect"
+	"github.com/panos-mine/mine/correlate"
 	"github.com/panos-mine/mine/report"
 	"github.com/panos-mine/mine/signatures"
 )
@@ -342,15 +346,16 @@ func newSignaturesVerifyCmd(d *deps) *cobra.Command {
 	var (
 		o      changeFlags
 		cat    catalogFlags
-		rules  []string
-		attach bool
+		rules      []string
+		attach     bool
+		configFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check that the signatures would log on the catch-all (or named) rules; --attach-profile fixes it",
 		Long: `Verify reads the running configuration and reports, for each rule checked
-(the catch-all by default: the lowest enabled allow rule with application
-any), whether the signatures would be logged on its traffic:
+(the catch-all by default, as 'mine rules' chooses it), whether the
+signatures would be logged on its traffic:
 
   - a vulnerability profile is reached, directly or through a profile group;
   - its first rule matching informational client threats alerts (action
@@ -378,12 +383,24 @@ commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 			if err != nil {
 				return err
 			}
+			scope := signatures.PolicyScope{Vsys: o.conn.vsys, DeviceGroup: o.conn.devGroup}
+			ctx := cmd.Context()
+			if configFile != "" {
+				return verifyConfigFile(ctx, d, configFile, o.format, c, scope, rules, attach)
+			}
 			dep, format, err := o.connect(cmd, d)
 			if err != nil {
 				return err
 			}
-			scope := signatures.PolicyScope{Vsys: o.conn.vsys, DeviceGroup: o.conn.devGroup}
-			ctx := cmd.Context()
+			if len(rules) == 0 {
+				cfg, err := o.conn.config(d)
+				if err != nil {
+					return err
+				}
+				if rules, err = catchAllNames(ctx, d, cfg, collect.Scope{Vsys: o.conn.vsysOrDefault(), DeviceGroup: o.conn.devGroup}); err != nil {
+					return err
+				}
+			}
 			if attach {
 				if o.dryRun {
 					att, err := dep.PlanAttach(ctx, c, scope, rules)
@@ -409,27 +426,80 @@ commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 			if err := writeVerification(d.io.out, format, v); err != nil {
 				return err
 			}
-			if !v.OK() {
-				bad := 0
-				for _, r := range v.Rules {
-					if !r.Logs {
-						bad++
-					}
-				}
-				if len(v.Missing) > 0 {
-					return fmt.Errorf("%d of %d signatures are not in the running configuration, and %d of %d rules would not log them", len(v.Missing), len(c.Signatures), bad, len(v.Rules))
-				}
-				return fmt.Errorf("the signatures would not be logged on %d of %d rules (--attach-profile fixes the profile)", bad, len(v.Rules))
-			}
-			return nil
+			return verificationError(v, c)
 		},
 	}
 	o.register(cmd.Flags())
 	cat.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringSliceVar(&rules, "rule", nil, "rule to check (repeat or comma-separate); default: the catch-all")
+	f.StringSliceVar(&rules, "rule", nil, "rule to check (repeat or comma-separate); default: the catch-all, as 'mine rules' chooses it")
 	f.BoolVar(&attach, "attach-profile", false, "clone the rule's profile into mine-http-status with an informational alert rule and attach it")
+	f.StringVar(&configFile, "config-file", "", "verify a saved configuration instead of a device (no network; read only)")
 	return cmd
+}
+
+// verifyConfigFile is verify on a saved configuration: no device, nothing
+// changed.
+func verifyConfigFile(ctx context.Context, d *deps, path, formatFlag string, c signatures.Catalog, scope signatures.PolicyScope, rules []string, attach bool) error {
+	if attach {
+		return usagef("--attach-profile changes a device; a saved configuration (--config-file) is only read")
+	}
+	format, err := outputFormat(d, formatFlag, "table", "tsv", "json")
+	if err != nil {
+		return err
+	}
+	if len(rules) == 0 {
+		pol, err := readConfigFile(path, collect.Scope{Vsys: scope.Vsys, DeviceGroup: scope.DeviceGroup})
+		if err != nil {
+			return err
+		}
+		choice, err := correlate.ChooseCatchAll(pol, nil, nil)
+		if err != nil {
+			return err
+		}
+		rules = choice.Names()
+		d.logger.Info("catch-all", "rules", rules, "reason", choice.Reason)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--config-file: %w", err)
+	}
+	defer f.Close()
+	v, err := signatures.VerifyConfig(ctx, f, c, scope, rules)
+	if err != nil {
+		return fmt.Errorf("--config-file %s: %w", path, err)
+	}
+	if err := writeVerification(d.io.out, format, v); err != nil {
+		return err
+	}
+	return verificationError(v, c)
+}
+
+// catchAllNames reads a device's policy and hit counts and returns the
+// catch-all as correlate.ChooseCatchAll picks it: the same rule every
+// command of mine takes.
+func catchAllNames(ctx context.Context, d *deps, cfg collect.Config, sc collect.Scope) ([]string, error) {
+	cl, err := collect.ConnectScope(ctx, cfg, sc)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := cl.Policy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := cl.HitCounts(ctx)
+	if err != nil {
+		d.logger.Debug("no rule hit counts for the catch-all choice", "reason", err)
+	}
+	if err := addApplications(ctx, cl, pol, nil); err != nil {
+		return nil, err
+	}
+	choice, err := correlate.ChooseCatchAll(pol, hits, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pol.Context, err)
+	}
+	d.logger.Info("catch-all", "rules", choice.Names(), "reason", choice.Reason)
+	return choice.Names(), nil
 }
 
 // sigPlanJSON is the JSON form of a plan and, after it ran, its result.
@@ -712,4 +782,21 @@ func writeVerification(w io.Writer, format string, v *signatures.Verification) e
 			len(v.Missing), v.Missing[0], v.Missing[len(v.Missing)-1])
 	}
 	return nil
+}
+
+// verificationError says what fails in a verification, nil when it is OK.
+func verificationError(v *signatures.Verification, c signatures.Catalog) error {
+	if v.OK() {
+		return nil
+	}
+	bad := 0
+	for _, r := range v.Rules {
+		if !r.Logs {
+			bad++
+		}
+	}
+	if len(v.Missing) > 0 {
+		return fmt.Errorf("%d of %d signatures are not in the running configuration, and %d of %d rules would not log them", len(v.Missing), len(c.Signatures), bad, len(v.Rules))
+	}
+	return fmt.Errorf("the signatures would not be logged on %d of %d rules (--attach-profile fixes the profile)", bad, len(v.Rules))
 }

@@ -256,15 +256,15 @@ func TestDemoVerifyAttachesWhenNeeded(t *testing.T) {
 	var logs strings.Builder
 	d := &deps{io: stdio{out: io.Discard, err: io.Discard}, getenv: func(string) string { return "" }, now: time.Now,
 		global: &globalOptions{}, logger: slog.New(slog.NewTextHandler(&logs, nil))}
-	dep, err := signatures.Connect(context.Background(), collect.Config{Host: s.host.host, Port: s.host.port,
-		APIKey: s.sim.APIKey(), Username: "admin", RootCAs: s.host.pool})
+	cfg := collect.Config{Host: s.host.host, Port: s.host.port, APIKey: s.sim.APIKey(), Username: "admin", RootCAs: s.host.pool}
+	dep, err := signatures.Connect(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := dep.Deploy(context.Background(), signatures.Default(), signatures.Location{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := demoVerify(context.Background(), d, dep); err != nil {
+	if err := demoVerify(context.Background(), d, dep, cfg); err != nil {
 		t.Fatalf("demoVerify: %v", err)
 	}
 	if !strings.Contains(logs.String(), "attaching a vulnerability profile") || !strings.Contains(logs.String(), "profile=mine-http-status") {
