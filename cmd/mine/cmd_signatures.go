@@ -344,8 +344,8 @@ push, locks and --dry-run work as for deploy.`,
 
 func newSignaturesVerifyCmd(d *deps) *cobra.Command {
 	var (
-		o      changeFlags
-		cat    catalogFlags
+		o          changeFlags
+		cat        catalogFlags
 		rules      []string
 		attach     bool
 		configFile string
