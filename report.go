@@ -16,7 +16,10 @@ type Report struct {
 	// PolicyWarnings are what the policy model could not resolve (a
 	// reference that exists in no scope...), each naming the rule.
 	PolicyWarnings []string `json:"policy_warnings"`
-	Totals         Totals   `json:"totals"`
+	// PolicyChecks, when the device was asked, compares mine's policy
+	// model with the device's evaluation of the same flows.
+	PolicyChecks *PolicyChecks `json:"policy_checks,omitempty"`
+	Totals       Totals        `json:"totals"`
 	// StatusCounts counts HTTP responses per status code over the whole
 	// window (all rules); CatchAllStatusCounts only those on the catch-all.
 	StatusCounts         map[int]int64 `json:"status_counts"`
@@ -167,4 +170,33 @@ type HitCount struct {
 	FirstHit   *time.Time `json:"first_hit"`
 	LastHit    *time.Time `json:"last_hit"`
 	LastReset  *time.Time `json:"last_reset"`
+}
+
+// PolicyChecks is the cross-check of mine's policy model against the
+// device's own evaluation (test security-policy-match) on the flows behind
+// the suggestions and the residual. Where they disagree, the analysis
+// trusts the device.
+type PolicyChecks struct {
+	// Checked flows the device answered; Agreed those where mine's rule
+	// was the device's; Resolved those where mine's answer depended on
+	// something it cannot know and the device settled it.
+	Checked       int                  `json:"checked"`
+	Agreed        int                  `json:"agreed"`
+	Resolved      int                  `json:"resolved"`
+	Disagreements []PolicyDisagreement `json:"disagreements"`
+}
+
+// PolicyDisagreement is a flow for which the device named another rule
+// than mine's model.
+type PolicyDisagreement struct {
+	CatchAllRule string `json:"catch_all_rule"`
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Source       string `json:"source"`
+	Destination  string `json:"destination"`
+	Protocol     string `json:"protocol"`
+	Port         int    `json:"port"`
+	Application  string `json:"application"`
+	Mine         string `json:"mine"`
+	Device       string `json:"device"`
 }

@@ -24,6 +24,10 @@ type Input struct {
 	CatchAll       []mine.Rule
 	CatchAllReason string
 	Generated      time.Time // when the report is made; the caller's clock
+	// FlowChecks are the device's answers for flows Aggregator.FlowChecks
+	// picked: where the device's rule differs from mine's model, the
+	// analysis trusts the device.
+	FlowChecks []FlowCheck
 
 	// Owners maps servers to teams for the findings; the first match wins.
 	Owners []mine.Owner
@@ -101,6 +105,8 @@ type analysis struct {
 	hits   map[string]mine.RuleHits
 	// svcObjects are the service objects the suggestions use, by name.
 	svcObjects map[string]portKey
+	// device is the device's rule for flows it was asked about.
+	device map[flowKey]string
 }
 
 func newAnalysis(a *Aggregator, in Input, scanners []mine.Scanner) *analysis {
@@ -120,6 +126,7 @@ func newAnalysis(a *Aggregator, in Input, scanners []mine.Scanner) *analysis {
 		byName:     map[string]*mine.Rule{},
 		hits:       map[string]mine.RuleHits{},
 		svcObjects: map[string]portKey{},
+		device:     map[flowKey]string{},
 	}
 	x.in.CatchAll = slices.Clone(in.CatchAll)
 	for _, s := range scanners {
@@ -181,6 +188,7 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	r.CatchAllReason = in.CatchAllReason
 	scanners := a.scanners()
 	x := newAnalysis(a, in, scanners)
+	r.PolicyChecks = x.policyChecks()
 	r.PolicyWarnings = x.model.Warnings()
 	if r.PolicyWarnings == nil {
 		r.PolicyWarnings = []string{}

@@ -27,6 +27,12 @@ type replay struct {
 	m       *policy.Model
 	caIndex map[string]int  // catch-all name -> index in m
 	isSug   map[string]bool // suggestion names
+	// device is the device's own answer for flows it was asked about;
+	// sugOnly the suggestions above the catch-all without the rest of the
+	// rulebase, for flows the device says the catch-all takes today.
+	device  map[flowKey]string
+	sugOnly *policy.Model
+	sugCA   map[string]int
 }
 
 // suggestedScope names the object scope the suggestions' service objects
@@ -65,7 +71,46 @@ func (x *analysis) replay(sugs []mine.Suggestion) *replay {
 	for _, ca := range x.in.CatchAll {
 		rp.caIndex[ca.Name] = rp.m.Index(ca.Name)
 	}
+	if len(x.device) > 0 {
+		rp.device = x.device
+		var only []mine.Rule
+		for _, ca := range x.in.CatchAll {
+			only = append(only, bySugCA[ca.Name]...)
+			only = append(only, *x.caRule[ca.Name])
+		}
+		rp.sugOnly = x.model.With(only, scope)
+		rp.sugCA = map[string]int{}
+		for _, ca := range x.in.CatchAll {
+			rp.sugCA[ca.Name] = rp.sugOnly.Index(ca.Name)
+		}
+	}
 	return rp
+}
+
+// whereKey is where for a logged flow: where the device was asked about
+// it, its answer decides what the rulebase does today.
+func (rp *replay) whereKey(k flowKey) outcome {
+	k.proto = protoOr(k.proto)
+	dev, asked := rp.device[k]
+	if !asked {
+		return rp.where(k.rule, flowOf(k))
+	}
+	switch ci := rp.caIndex[k.rule]; {
+	case dev == k.rule:
+		if rp.sugOnly == nil {
+			return outcome{}
+		}
+		// The rulebase above does not take it: only the suggestions can.
+		return (&replay{m: rp.sugOnly, caIndex: rp.sugCA}).where(k.rule, flowOf(k))
+	case dev != "" && rp.m.Index(dev) >= 0 && rp.m.Index(dev) < ci:
+		if rp.m.Rules()[rp.m.Index(dev)].Action != "allow" {
+			return outcome{denied: dev}
+		}
+		return outcome{covered: dev}
+	case dev != "":
+		return outcome{denied: dev}
+	}
+	return outcome{}
 }
 
 // outcome is where a catch-all flow would go in the replay.
@@ -191,7 +236,7 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 	for _, it := range items {
 		k := it.k
 		cov.Total += it.n
-		o := rp.where(k.rule, flowOf(k))
+		o := rp.whereKey(k)
 		hit := o.covered
 		if hit != "" {
 			rc := byRule[hit]

@@ -295,11 +295,11 @@ func (x *analysis) existingCover(g *svcGroup) {
 	if r := x.byName[g.name]; r != nil {
 		g.existing = r.Name
 	}
-	flows := x.groupFlows(g)
-	base := &replay{m: x.model, caIndex: x.caIndex}
+	keys := x.groupFlows(g)
+	base := &replay{m: x.model, caIndex: x.caIndex, device: x.device}
 	coveredBy := ""
-	for _, f := range flows {
-		o := base.where(g.rule, f)
+	for _, k := range keys {
+		o := base.whereKey(k)
 		if o.covered == "" {
 			coveredBy = ""
 			break
@@ -326,7 +326,7 @@ func (x *analysis) existingCover(g *svcGroup) {
 			continue
 		}
 		i := x.model.Index(r.Name)
-		if !slices.ContainsFunc(flows, func(f policy.Flow) bool { return x.model.Match(i, f).Verdict != policy.Matches }) {
+		if !slices.ContainsFunc(keys, func(k flowKey) bool { return x.model.Match(i, flowOf(k)).Verdict != policy.Matches }) {
 			g.existing = r.Name
 			return
 		}
@@ -335,15 +335,13 @@ func (x *analysis) existingCover(g *svcGroup) {
 
 // groupFlows are the flows a group stands for: every zone, source,
 // destination and port seen.
-func (x *analysis) groupFlows(g *svcGroup) []policy.Flow {
-	var out []policy.Flow
+func (x *analysis) groupFlows(g *svcGroup) []flowKey {
+	var out []flowKey
 	for _, from := range sortedKeys(g.from) {
 		for src := range g.sources {
-			sa := parseAddr(src)
 			for _, dst := range g.dsts {
-				da := parseAddr(dst)
 				for p := range g.ports {
-					out = append(out, policy.Flow{From: from, To: g.to, Source: sa, Destination: da, Application: g.app, Protocol: p.proto, Port: p.port})
+					out = append(out, flowKey{rule: g.rule, from: from, to: g.to, dst: dst, app: g.app, proto: p.proto, port: p.port, src: src})
 				}
 			}
 		}

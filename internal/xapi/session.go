@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -237,3 +238,21 @@ func EscapeText(s string) string {
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
+
+// OpVsysTarget is OpVsys sent, through Panorama, to the managed firewall
+// that log queries go to (SetLogTarget), when one is set.
+func (s *Session) OpVsysTarget(ctx context.Context, cmd, vsys string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var extras interface{}
+	if s.logTarget != "" {
+		extras = url.Values{"target": {s.logTarget}}
+	}
+	b, err := s.fw.Op(cmd, vsys, extras, nil)
+	return b, translate("op "+shorten(cmd), err)
+}
+
+// HasLogTarget reports whether a managed firewall was named with
+// SetLogTarget.
+func (s *Session) HasLogTarget() bool { return s.logTarget != "" }
