@@ -20,6 +20,9 @@ type collectOptions struct {
 	checkpoint string
 	noResume   bool
 	progress   string
+	// verifyFlows bounds the flows checked with the device's own
+	// evaluation (test security-policy-match).
+	verifyFlows int
 }
 
 func (o *collectOptions) register(fs *pflag.FlagSet) {
@@ -28,6 +31,7 @@ func (o *collectOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "directory for resumable collection (default: $XDG_STATE_HOME/mine/checkpoints)")
 	fs.BoolVar(&o.noResume, "no-resume", false, "do not keep or use checkpoints: an interrupted collection starts over")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (only on a terminal), always or never")
+	fs.IntVar(&o.verifyFlows, "verify-flows", 200, "check mine's policy model on at most this many catch-all flows with the firewall's test security-policy-match, and trust the firewall where they disagree (0: none)")
 }
 
 // apply returns the collector tuning for these options; it checks them
@@ -35,6 +39,9 @@ func (o *collectOptions) register(fs *pflag.FlagSet) {
 func (o *collectOptions) apply(d *deps) (func(*collect.Client), error) {
 	if o.jobs < 1 || o.jobs > 8 {
 		return nil, usagef("--jobs %d: want 1 to 8", o.jobs)
+	}
+	if o.verifyFlows < 0 {
+		return nil, usagef("--verify-flows %d: want 0 or more", o.verifyFlows)
 	}
 	if o.slice < time.Minute {
 		return nil, usagef("--slice %s: want at least 1m", o.slice)
@@ -173,5 +180,5 @@ func newPipeline(d *deps, conn *connOptions, coll *collectOptions, since time.Du
 		return pipeline{}, err
 	}
 	return pipeline{conn: cfg, vsys: conn.vsysOrDefault(), deviceGroup: conn.devGroup, device: conn.device,
-		since: since, catchAll: catchAll, now: end, tune: tune}, nil
+		since: since, catchAll: catchAll, now: end, tune: tune, verifyFlows: coll.verifyFlows}, nil
 }

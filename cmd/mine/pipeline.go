@@ -37,6 +37,9 @@ type pipeline struct {
 	// configFile, when set, is a saved configuration to read the policy
 	// from instead of the device's running configuration.
 	configFile string
+	// verifyFlows bounds the flows checked against the device's own
+	// policy evaluation.
+	verifyFlows int
 	// onTraffic sees every catch-all traffic log; prepare may add to the
 	// analysis input (history, owners, thresholds) before the report. The
 	// history uses both (recorder.go).
@@ -117,6 +120,9 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	in := correlate.Input{
 		Device: dev, Window: w, Policy: pol, Hits: hits, CatchAll: choice.Rules, CatchAllReason: choice.Reason, Generated: p.now,
 	}
+	if in.FlowChecks, err = checkFlows(ctx, c, agg, in, p.verifyFlows, log); err != nil {
+		return nil, err
+	}
 	if p.prepare != nil {
 		if err := p.prepare(ctx, &in, agg); err != nil {
 			return nil, err
@@ -178,6 +184,41 @@ func addApplications(ctx context.Context, c *collect.Client, pol *mine.Policy, a
 		pol.Applications[n] = a
 	}
 	return nil
+}
+
+// checkFlows asks the device which rule it applies to up to n of the
+// catch-all's flows (test security-policy-match), so the analysis can
+// trust the device where mine's model disagrees. A device that cannot
+// answer (Panorama without --device, an older release) is noted and
+// skipped.
+func checkFlows(ctx context.Context, c *collect.Client, agg *correlate.Aggregator, in correlate.Input, n int, log *slog.Logger) ([]correlate.FlowCheck, error) {
+	checks := agg.FlowChecks(in, n)
+	if len(checks) == 0 {
+		return nil, nil
+	}
+	qs := make([]collect.PolicyQuery, len(checks))
+	for i, fc := range checks {
+		qs[i] = collect.PolicyQuery{From: fc.From, To: fc.To, Source: fc.Source, Destination: fc.Destination,
+			Protocol: fc.Protocol, Port: fc.Port, Application: fc.Application}
+	}
+	answers, err := c.PolicyMatches(ctx, qs, c.Jobs)
+	var apiErr *collect.APIError
+	switch {
+	case errors.Is(err, collect.ErrUnsupported) || errors.As(err, &apiErr):
+		log.Warn("mine's policy model not checked against the device", "reason", err)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	disagree := 0
+	for i := range checks {
+		checks[i].Device, checks[i].Answered = answers[i], true
+		if checks[i].Mine != "" && checks[i].Mine != answers[i] {
+			disagree++
+		}
+	}
+	log.Info("policy model checked against the device", "flows", len(checks), "disagreements", disagree)
+	return checks, nil
 }
 
 // write renders the report to the requested outputs and the terminal
