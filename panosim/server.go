@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // the device zone must load on hosts without zoneinfo
