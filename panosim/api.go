@@ -172,7 +172,9 @@ func (s *Server) dispatch(r *request) response {
 	case "version":
 		return success(0, "<result><sw-version>"+SWVersion+"</sw-version><multi-vsys>off</multi-vsys>"+
 			"<model>"+esc(s.model())+"</model><serial>"+s.dev.serial+"</serial></result>")
-	case "report", "import", "export", "user-id":
+	case "user-id":
+		return s.handleUserID(r)
+	case "report", "import", "export":
 		return apiError(1, "type "+typ+" is not supported by the simulator")
 	}
 	return errorResp(http.StatusBadRequest, 400, "Illegal value for parameter \"type\" ["+typ+"]")

@@ -171,10 +171,10 @@ func (s *Server) recompile() {
 		return
 	}
 	s.cfgVer++
-	s.pol = compilePolicy(s.running, s.pushed, s.o.Seed)
+	s.pol, _ = compilePolicy(s.running, s.pushed, s.policyEnv())
 	now := s.now.Unix()
 	seen := map[string]string{}
-	for _, e := range newCompiler(s.running, s.pushed).ruleNodes() {
+	for _, e := range ruleNodes(s.running, s.pushed) {
 		uuid, text := e.attr("uuid"), e.String()
 		seen[uuid] = text
 		old, existed := s.ruleXML[uuid]
@@ -207,88 +207,105 @@ func (s *Server) validate(root *node) []string {
 }
 
 // validateFirewall checks a firewall configuration (with the policy pushed
-// to it): rule references that do not resolve, custom signature IDs out of
+// to it): rule references that do not resolve in their scope chain, zones
+// that do not exist, values that do not parse, custom signature IDs out of
 // range, threat exceptions for custom IDs that do not exist.
 func validateFirewall(root, pushed *node) []string {
-	c := newCompiler(root, pushed)
+	_, errs := compilePolicy(root, pushed, nil)
+	c := newCompiler(root, pushed, nil)
 	zones := map[string]bool{}
 	for _, z := range c.vsys.child("zone").entries() {
 		zones[z.attr("name")] = true
 	}
-	errs := c.validateRules("rulebase -> security -> rules", c.ruleNodes(), zones)
-	return append(errs, c.validateThreats()...)
+	for _, rr := range c.ruleRefs() {
+		for _, field := range []string{"from", "to"} {
+			for _, m := range rr.node.child(field).members() {
+				if m != "any" && !zones[m] {
+					errs = append(errs, fmt.Sprintf("%s -> %s -> %s '%s' is not a valid reference", rr.where, rr.node.attr("name"), field, m))
+				}
+			}
+		}
+	}
+	errs = append(errs, validateObjects(c, chain{c.vsys, c.shared, c.pushed})...)
+	errs = append(errs, validateObjects(c, chain{c.shared})...)
+	return append(errs, validateThreats(c.localChain())...)
 }
 
 // validatePanorama checks shared and every device group, each against its
-// own scopes. Zones come from templates, which the simulator does not
-// model: they are not checked.
+// own scope chain (the group, its ancestors, shared). Zones come from
+// templates, which the simulator does not model: they are not checked.
 func validatePanorama(root *node) []string {
-	shared := root.child("shared")
-	pred := root.at("predefined", "profiles", "vulnerability")
 	var errs []string
-	sc := &compiler{scopes: []*node{shared}, predefined: pred}
-	for _, pos := range []string{"pre-rulebase", "post-rulebase"} {
-		errs = append(errs, sc.validateRules("shared -> "+pos, shared.at(pos, "security", "rules").entries(), nil)...)
-	}
-	errs = append(errs, sc.validateThreats()...)
-	for _, dg := range root.at("devices").entry("localhost.localdomain").child("device-group").entries() {
-		dc := &compiler{scopes: []*node{dg, shared}, predefined: pred}
+	c := newCompiler(root, nil, nil)
+	check := func(ch chain, where string, scope *node) {
 		for _, pos := range []string{"pre-rulebase", "post-rulebase"} {
-			errs = append(errs, dc.validateRules("device-group -> "+dg.attr("name")+" -> "+pos, dg.at(pos, "security", "rules").entries(), nil)...)
+			for _, e := range scope.at(pos, "security", "rules").entries() {
+				c.rule(ruleRef{node: e, ch: ch, loc: where, where: where + " -> " + pos})
+			}
+			for _, e := range scope.at(pos, "default-security-rules", "rules").entries() {
+				if n := e.attr("name"); n != ruleIntrazone && n != ruleInterzone {
+					c.errs = append(c.errs, fmt.Sprintf("%s -> %s -> default-security-rules -> %s is not a default rule", where, pos, n))
+				}
+			}
 		}
-		errs = append(errs, dc.validateThreats()...)
+		errs = append(errs, validateObjects(c, ch)...)
+		errs = append(errs, validateThreats(ch)...)
 	}
-	return errs
+	check(chain{c.shared}, "shared", c.shared)
+	groups := deviceGroups(root)
+	for _, dg := range groups.entries() {
+		name := dg.attr("name")
+		ch, err := dgChain(root, name)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		check(ch, "device-group -> "+name, dg)
+	}
+	return append(errs, c.errs...)
 }
 
-// validateRules checks rule references; zones nil leaves zones unchecked.
-func (c *compiler) validateRules(where string, rules []*node, zones map[string]bool) []string {
+// validateObjects checks the objects of the first scope of a chain that
+// rules may not reference yet: dynamic group filters, static group
+// members, service ports, schedules.
+func validateObjects(c *compiler, ch chain) []string {
 	var errs []string
-	bad := func(rule, field, member string) {
-		errs = append(errs, fmt.Sprintf("%s -> %s -> %s '%s' is not a valid reference", where, rule, field, member))
+	scope := ch[0]
+	if scope == nil {
+		return nil
 	}
-	for _, e := range rules {
-		name := e.attr("name")
-		if zones != nil {
-			for _, field := range []string{"from", "to"} {
-				for _, m := range e.child(field).members() {
-					if m != "any" && !zones[m] {
-						bad(name, field, m)
-					}
-				}
+	for _, g := range scope.child("address-group").entries() {
+		name := g.attr("name")
+		if d := g.child("dynamic"); d != nil {
+			if _, err := parseTagFilter(d.textOf("filter")); err != nil {
+				errs = append(errs, fmt.Sprintf("address-group -> %s -> dynamic -> filter: %v", name, err))
+			}
+			continue
+		}
+		var s addrSet
+		for _, m := range g.child("static").members() {
+			if !c.addAddr(ch, &s, m, 0) {
+				errs = append(errs, fmt.Sprintf("address-group -> %s -> static '%s' is not a valid reference", name, m))
 			}
 		}
-		for _, field := range []string{"source", "destination"} {
-			for _, m := range e.child(field).members() {
-				if m != "any" && !c.addrExists(m) {
-					bad(name, field, m)
-				}
+	}
+	for _, a := range scope.child("address").entries() {
+		var s addrSet
+		if !c.addrObject(a, &s) {
+			errs = append(errs, fmt.Sprintf("address -> %s is not a valid address", a.attr("name")))
+		}
+	}
+	for _, kind := range []string{"service", "service-group"} {
+		for _, e := range scope.child(kind).entries() {
+			var out []svcSpec
+			if !c.services(ch, e.attr("name"), 0, &out) {
+				errs = append(errs, fmt.Sprintf("%s -> %s is not a valid service (ports, members)", kind, e.attr("name")))
 			}
 		}
-		for _, m := range e.child("service").members() {
-			switch m {
-			case "any", "application-default", "service-http", "service-https":
-				continue
-			}
-			if c.service(m, 0) == nil {
-				bad(name, "service", m)
-			}
-		}
-		switch a := e.textOf("action"); a {
-		case "", "allow", "deny", "drop", "reset-client", "reset-server", "reset-both":
-		default:
-			errs = append(errs, fmt.Sprintf("%s -> %s -> action '%s' is not a valid value", where, name, a))
-		}
-		ps := e.child("profile-setting")
-		for _, g := range ps.child("group").members() {
-			if c.lookup(g, "profile-group") == nil {
-				bad(name, "profile-setting -> group", g)
-			}
-		}
-		for _, v := range ps.at("profiles", "vulnerability").members() {
-			if c.vulnProfile(v) == nil {
-				bad(name, "profile-setting -> profiles -> vulnerability", v)
-			}
+	}
+	for _, e := range scope.child("schedule").entries() {
+		if _, err := compileSchedule(e); err != nil {
+			errs = append(errs, fmt.Sprintf("schedule -> %s: %v", e.attr("name"), err))
 		}
 	}
 	return errs
@@ -296,10 +313,10 @@ func (c *compiler) validateRules(where string, rules []*node, zones map[string]b
 
 // validateThreats checks the custom vulnerability signatures of the scopes
 // and the threat exceptions of their vulnerability profiles.
-func (c *compiler) validateThreats() []string {
+func validateThreats(ch chain) []string {
 	var errs []string
 	ids := map[int]bool{}
-	for _, scope := range c.scopes {
+	for _, scope := range ch {
 		for _, e := range scope.at("threats", "vulnerability").entries() {
 			id, err := strconv.Atoi(e.attr("name"))
 			if err != nil || !customID(id) {
@@ -311,7 +328,7 @@ func (c *compiler) validateThreats() []string {
 			ids[id] = true
 		}
 	}
-	for _, scope := range c.scopes {
+	for _, scope := range ch {
 		for _, p := range scope.at("profiles", "vulnerability").entries() {
 			for _, x := range p.child("threat-exception").entries() {
 				id, err := strconv.Atoi(x.attr("name"))
@@ -322,16 +339,6 @@ func (c *compiler) validateThreats() []string {
 		}
 	}
 	return errs
-}
-
-// addrExists reports whether an address member resolves.
-func (c *compiler) addrExists(m string) bool {
-	if c.lookup(m, "address") != nil || c.lookup(m, "address-group") != nil {
-		return true
-	}
-	var s addrSet
-	addLiteral(&s, m)
-	return len(s.prefixes)+len(s.ranges) > 0
 }
 
 // jobXML renders a job as "show jobs" does.

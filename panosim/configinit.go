@@ -24,8 +24,11 @@ func members(vals ...string) string {
 
 type ruleSpec struct {
 	name, desc   string
+	ruleType     string // "" is universal
 	from, to     []string
 	src, dst     []string
+	negSrc       bool
+	users        []string // source-user; nil is any
 	app, service []string
 	action       string
 	profiles     string // inner XML of profile-setting
@@ -36,9 +39,19 @@ type ruleSpec struct {
 func (sc *scenario) ruleXML(r ruleSpec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<entry name="%s" uuid="%s">`, r.name, deriveUUID(sc.seed, "rule:"+r.name))
+	if r.ruleType != "" {
+		fmt.Fprintf(&b, "<rule-type>%s</rule-type>", r.ruleType)
+	}
 	fmt.Fprintf(&b, "<to>%s</to><from>%s</from><source>%s</source><destination>%s</destination>",
 		members(r.to...), members(r.from...), members(r.src...), members(r.dst...))
-	b.WriteString("<source-user><member>any</member></source-user><category><member>any</member></category>")
+	if r.negSrc {
+		b.WriteString("<negate-source>yes</negate-source>")
+	}
+	users := r.users
+	if users == nil {
+		users = []string{"any"}
+	}
+	fmt.Fprintf(&b, "<source-user>%s</source-user><category><member>any</member></category>", members(users...))
 	fmt.Fprintf(&b, "<application>%s</application><service>%s</service>", members(r.app...), members(r.service...))
 	b.WriteString("<source-hip><member>any</member></source-hip><destination-hip><member>any</member></destination-hip>")
 	fmt.Fprintf(&b, "<action>%s</action>", r.action)
@@ -89,6 +102,23 @@ func (sc *scenario) initialConfig() string {
 		// The device group's post-rulebase brings the catch-all.
 		rules = rules[:len(rules)-1]
 	}
+	vsysAddr := `<entry name="bad-host-1"><ip-netmask>` + sc.blocked[0].String() + `</ip-netmask></entry>` +
+		`<entry name="bad-host-2"><ip-netmask>` + sc.blocked[1].String() + `</ip-netmask></entry>`
+	vsysGroups := `<entry name="blocked-hosts"><static>` + members("bad-host-1", "bad-host-2") + `</static></entry>`
+	var vsysServices, vsysApps, vsysTags string
+	if sc.obj != nil {
+		rules = nil
+		for _, pr := range sc.objectRules() {
+			if !sc.managed || pr.place == placeLocal {
+				rules = append(rules, pr.spec)
+			}
+		}
+		if sc.managed {
+			vsysAddr, vsysGroups, vsysServices, vsysApps, vsysTags = sc.objectPolicyObjects(placeLocal)
+		} else {
+			vsysAddr, vsysGroups, vsysServices, vsysApps, vsysTags = sc.objectPolicyObjects()
+		}
+	}
 	var rb strings.Builder
 	for _, r := range rules {
 		rb.WriteString(sc.ruleXML(r))
@@ -126,11 +156,11 @@ func (sc *scenario) initialConfig() string {
 		`<entry name="srv-dns"><ip-netmask>10.20.0.53</ip-netmask></entry>` +
 		`<entry name="srv-wiki"><ip-netmask>10.20.1.10</ip-netmask><description>wiki.corp.example</description></entry>` +
 		`<entry name="srv-ftp"><ip-netmask>10.20.1.21</ip-netmask></entry>` +
-		`<entry name="bad-host-1"><ip-netmask>` + sc.blocked[0].String() + `</ip-netmask></entry>` +
-		`<entry name="bad-host-2"><ip-netmask>` + sc.blocked[1].String() + `</ip-netmask></entry>` +
+		vsysAddr +
 		`</address>` +
-		`<address-group><entry name="blocked-hosts"><static>` + members("bad-host-1", "bad-host-2") + `</static></entry></address-group>` +
-		`<service><entry name="svc-tcp-8080"><protocol><tcp><port>8080</port></tcp></protocol></entry></service>` +
+		`<address-group>` + vsysGroups + `</address-group>` +
+		`<service><entry name="svc-tcp-8080"><protocol><tcp><port>8080</port></tcp></protocol></entry>` + vsysServices + `</service>` +
+		vsysApps + vsysTags +
 		corpProfiles() +
 		`<threats><vulnerability/></threats>` +
 		`<rulebase><security><rules>` + rb.String() + `</rules></security></rulebase>` +

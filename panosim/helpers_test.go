@@ -163,6 +163,7 @@ type xLogEntry struct {
 	RuleUUID   string `xml:"rule_uuid"`
 	App        string `xml:"app"`
 	Src        string `xml:"src"`
+	SrcUser    string `xml:"srcuser"`
 	Dst        string `xml:"dst"`
 	From       string `xml:"from"`
 	To         string `xml:"to"`

@@ -58,29 +58,6 @@ const (
 
 var zoneIf = map[string]string{zoneUntrust: "ethernet1/1", zoneTrust: "ethernet1/2", zoneDMZ: "ethernet1/3"}
 
-type appMeta struct{ category, subcategory, technology, risk string }
-
-var appInfo = map[string]appMeta{
-	"web-browsing":   {"general-internet", "internet-utility", "browser-based", "4"},
-	"ssl":            {"networking", "encrypted-tunnel", "browser-based", "4"},
-	"ssh":            {"networking", "encrypted-tunnel", "client-server", "4"},
-	"dns":            {"networking", "infrastructure", "network-protocol", "3"},
-	"jenkins":        {"business-systems", "software-development", "browser-based", "3"},
-	"jira":           {"collaboration", "management", "browser-based", "2"},
-	"confluence":     {"collaboration", "management", "browser-based", "2"},
-	"gitlab":         {"business-systems", "software-development", "browser-based", "3"},
-	"grafana":        {"business-systems", "management", "browser-based", "2"},
-	"mssql-db":       {"business-systems", "database", "client-server", "3"},
-	"not-applicable": {"unknown", "unknown", "unknown", "1"},
-}
-
-func appMetaOf(app string) appMeta {
-	if m, ok := appInfo[app]; ok {
-		return m
-	}
-	return appMeta{"unknown", "unknown", "unknown", "1"}
-}
-
 // xw writes log entry XML without reflection.
 type xw struct{ b *strings.Builder }
 
@@ -164,7 +141,7 @@ func (e *logEntry) render(b *strings.Builder, d *device) {
 	}
 	w.el("natdst", "0.0.0.0")
 	w.el("rule", e.rule.name)
-	w.el("srcuser", "")
+	w.el("srcuser", s.user)
 	w.el("dstuser", "")
 	w.loc("srcloc", s.src)
 	w.loc("dstloc", s.dst)
@@ -266,14 +243,13 @@ func (e *logEntry) render(b *strings.Builder, d *device) {
 	w.el("is_saas_of_app", "no")
 	w.el("sanctioned_state_of_app", "no")
 	w.el("bpadding", "0")
-	if d.dgHier != "" {
-		w.el("dg_hier_level_1", d.dgHier)
-	} else {
-		w.el("dg_hier_level_1", "0")
+	for i := range 4 {
+		level := "0"
+		if i < len(d.dgHier) {
+			level = d.dgHier[i]
+		}
+		w.el("dg_hier_level_"+strconv.Itoa(i+1), level)
 	}
-	w.el("dg_hier_level_2", "0")
-	w.el("dg_hier_level_3", "0")
-	w.el("dg_hier_level_4", "0")
 	w.el("device_name", d.hostname)
 	w.el("vsys_id", "1")
 	w.el("tunnelid_imsi", "0")

@@ -33,6 +33,9 @@ func (s *Server) handleOp(r *request) response {
 	if err != nil {
 		return apiError(18, "Malformed command: "+err.Error())
 	}
+	if cmd.name == "test" {
+		return s.handleTest(cmd)
+	}
 	if cmd.name == "request" {
 		if c := only(cmd); c != nil && (c.name == "config-lock" || c.name == "commit-lock") {
 			return s.requestLock(r, c)
@@ -94,10 +97,22 @@ func (s *Server) handleOp(r *request) response {
 		case c.name == "candidate":
 			return success(0, "<result>"+s.candidate.String()+"</result>")
 		case c.name == "pushed-shared-policy":
+			if v := c.textOf("vsys"); v != "" && v != "vsys1" {
+				return apiError(17, "vsys "+v+" does not exist")
+			}
 			if s.pushed == nil {
 				return success(0, "<result><policy><panorama/></policy></result>")
 			}
-			return success(0, "<result><policy>"+s.pushed.String()+"</policy></result>")
+			return success(0, `<result><policy cfg-version="10.2.0" detail-version="`+strings.SplitN(SWVersion, "-", 2)[0]+
+				`" urldb="paloaltonetworks" dg-ctxt="`+esc(s.pushedCtx)+`"><shared/>`+s.pushed.String()+"</policy></result>")
+		}
+	case "object":
+		if c := only(sub); c != nil && c.name == "registered-ip" && s.pano == nil {
+			return s.showRegisteredIP(c)
+		}
+	case "user":
+		if c := only(sub); c != nil && c.name == "ip-user-mapping" && s.pano == nil {
+			return s.showUserMapping(c)
 		}
 	case "config-locks":
 		return s.showLocks(sub.name, s.configLocks)

@@ -1,6 +1,7 @@
 package panosim
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -21,8 +22,61 @@ type PanoramaOptions struct {
 // DeviceGroupOptions describes one device group.
 type DeviceGroupOptions struct {
 	Name string
-	// Firewalls is how many firewalls the group manages; default 1.
+	// Parent names the parent device group ("" for a top-level group,
+	// whose parent is shared). A child group inherits its ancestors'
+	// objects and rules: a managed firewall evaluates shared pre-rules,
+	// its ancestors' pre-rules (root first), its group's pre-rules, its
+	// local rules, its group's post-rules, its ancestors' post-rules
+	// (nearest first), shared post-rules, then the default rules. The
+	// catch-all rule lives in the post-rulebase of each top-level group.
+	Parent string
+	// Firewalls is how many firewalls the group manages; default 1, a
+	// negative value means none (a group that only holds policy for its
+	// children).
 	Firewalls int
+}
+
+// validate checks the device group names and hierarchy. With
+// ObjectPolicy a group that manages firewalls may not have descendants
+// that do: both would hold the rules of a firewall's own group.
+func (p *PanoramaOptions) validate(objectPolicy bool) error {
+	parents := map[string]string{}
+	for _, dg := range p.DeviceGroups {
+		if dg.Name == "" {
+			return errors.New("panosim: a device group has no name")
+		}
+		if _, dup := parents[dg.Name]; dup {
+			return fmt.Errorf("panosim: device group %q is defined twice", dg.Name)
+		}
+		parents[dg.Name] = dg.Parent
+	}
+	for _, dg := range p.DeviceGroups {
+		seen := map[string]bool{}
+		for g := dg.Name; g != ""; g = parents[g] {
+			if seen[g] {
+				return fmt.Errorf("panosim: device group %q: parents loop through %q", dg.Name, g)
+			}
+			seen[g] = true
+			if _, ok := parents[g]; !ok {
+				return fmt.Errorf("panosim: device group %q: parent %q is not a device group", dg.Name, g)
+			}
+		}
+	}
+	if objectPolicy {
+		for _, dg := range p.DeviceGroups {
+			if dg.Firewalls < 0 {
+				continue
+			}
+			for g := parents[dg.Name]; g != ""; g = parents[g] {
+				for _, a := range p.DeviceGroups {
+					if a.Name == g && a.Firewalls >= 0 {
+						return fmt.Errorf("panosim: ObjectPolicy: device groups %q and its ancestor %q both manage firewalls", dg.Name, g)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // PanoramaModel is the model a simulated Panorama reports.
@@ -70,15 +124,33 @@ func newPanorama(o Options) *Server {
 		admins:    []account{{name: o.Username, password: o.Password, key: o.APIKey}},
 		pano:      &panorama{failPush: map[string][]string{}},
 	}
+	if err := o.Panorama.validate(o.ObjectPolicy); err != nil {
+		panic(err.Error())
+	}
 	fwOpts := o
 	fwOpts.Panorama = nil
 	fwOpts.managed = true
-	var dgs strings.Builder
+	ids := map[string]int{}
+	for i, dg := range o.Panorama.DeviceGroups {
+		ids[dg.Name] = 11 + i
+	}
+	parents := map[string]string{}
+	for _, dg := range o.Panorama.DeviceGroups {
+		parents[dg.Name] = dg.Parent
+	}
+	var dgs, readonly strings.Builder
 	k := 0
-	for dgi, dg := range o.Panorama.DeviceGroups {
+	for _, dg := range o.Panorama.DeviceGroups {
 		n := dg.Firewalls
-		if n <= 0 {
+		switch {
+		case n == 0:
 			n = 1
+		case n < 0:
+			n = 0
+		}
+		var hier []string
+		for g := dg.Name; g != ""; g = parents[g] {
+			hier = append([]string{strconv.Itoa(ids[g])}, hier...)
 		}
 		var devs strings.Builder
 		for i := range n {
@@ -87,30 +159,34 @@ func newPanorama(o Options) *Server {
 			fo.Seed = o.Seed*1000 + int64(k)
 			fo.APIKey = ""
 			fo.hostname = fmt.Sprintf("%s-fw-%02d", strings.ToLower(dg.Name), i+1)
+			fo.lineage = lineageOf(dg.Name, parents)
 			fw := newFirewall(fo.withDefaults())
-			fw.dev.dgHier = strconv.Itoa(11 + dgi)
+			fw.dev.dgHier = hier
 			s.pano.firewalls = append(s.pano.firewalls, &managedFW{fw: fw, dg: dg.Name, connected: true})
 			devs.WriteString(`<entry name="` + fw.dev.serial + `"/>`)
 		}
-		sc := &scenario{seed: o.Seed, bare: o.Bare}
-		rule, err := parseOne(sc.ruleXML(sc.catchAllRule()))
-		if err != nil {
-			panic("panosim: catch-all rule: " + err.Error())
-		}
-		rule.setAttr("uuid", deriveUUID(o.Seed, "dg:"+dg.Name+":rule:"+ruleCatchAll))
+		objects, pre, post := panoramaGroupPolicy(o, dg, n > 0)
 		dgs.WriteString(`<entry name="` + esc(dg.Name) + `"><devices>` + devs.String() + `</devices>` +
-			corpProfiles() + `<threats><vulnerability/></threats>` +
-			`<pre-rulebase><security><rules/></security></pre-rulebase>` +
-			`<post-rulebase><security><rules>` + rule.String() + `</rules></security></post-rulebase></entry>`)
+			objects + `<threats><vulnerability/></threats>` +
+			`<pre-rulebase><security><rules>` + pre + `</rules></security></pre-rulebase>` +
+			`<post-rulebase><security><rules>` + post + `</rules></security></post-rulebase></entry>`)
+		readonly.WriteString(`<entry name="` + esc(dg.Name) + `">`)
+		if dg.Parent != "" {
+			readonly.WriteString(`<parent-dg>` + esc(dg.Parent) + `</parent-dg>`)
+		}
+		readonly.WriteString(`<id>` + strconv.Itoa(ids[dg.Name]) + `</id></entry>`)
 	}
 	cfg := `<config version="10.2.0" urldb="paloaltonetworks">` +
 		`<mgt-config><users><entry name="admin"><phash>*</phash><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users></mgt-config>` +
-		`<shared><threats><vulnerability/></threats>` +
+		`<shared>` + panoramaSharedObjects(o) + `<threats><vulnerability/></threats>` +
 		`<pre-rulebase><security><rules/></security></pre-rulebase><post-rulebase><security><rules/></security></post-rulebase></shared>` +
 		`<devices><entry name="localhost.localdomain">` +
 		`<deviceconfig><system><hostname>panorama-01</hostname><timezone>` + esc(o.TimeZone) + `</timezone></system></deviceconfig>` +
 		`<device-group>` + dgs.String() + `</device-group>` +
-		`</entry></devices>` + predefinedConfig() + `</config>`
+		`</entry></devices>` + predefinedConfig() +
+		`<readonly><max-internal-id>` + strconv.Itoa(10+len(o.Panorama.DeviceGroups)) + `</max-internal-id>` +
+		`<devices><entry name="localhost.localdomain"><device-group>` + readonly.String() + `</device-group></entry></devices></readonly>` +
+		`</config>`
 	root, err := parseOne(cfg)
 	if err != nil {
 		panic("panosim: Panorama configuration: " + err.Error())
@@ -118,14 +194,18 @@ func newPanorama(o Options) *Server {
 	s.running = root
 	s.candidate = root.clone()
 	created := o.Start.Add(-40 * 24 * time.Hour).Unix()
+	if errs := validatePanorama(s.running); len(errs) > 0 {
+		panic("panosim: initial Panorama configuration: " + strings.Join(errs, "; "))
+	}
 	for _, m := range s.pano.firewalls {
-		p := pushedPolicy(s.running, m.dg)
+		p, ctx := pushedPolicy(s.running, m.dg)
 		if errs := validateFirewall(m.fw.running, p); len(errs) > 0 {
 			panic("panosim: initial push: " + strings.Join(errs, "; "))
 		}
-		m.fw.pushed = p
-		m.fw.pol = compilePolicy(m.fw.running, p, m.fw.o.Seed)
-		for _, e := range newCompiler(m.fw.running, p).ruleNodes() {
+		m.fw.pushed, m.fw.pushedCtx = p, ctx
+		m.fw.pol, _ = compilePolicy(m.fw.running, p, m.fw.policyEnv())
+		m.fw.sc.setTruth(m.fw)
+		for _, e := range ruleNodes(m.fw.running, p) {
 			uuid := e.attr("uuid")
 			m.fw.ruleXML[uuid] = e.String()
 			if m.fw.ruleTimes[uuid] == nil {
@@ -218,17 +298,73 @@ func (s *Server) forward(serial string, r *request) response {
 	return m.fw.dispatch(r)
 }
 
+// deviceGroups returns Panorama's device-group container.
+func deviceGroups(root *node) *node {
+	return root.at("devices").entry("localhost.localdomain").child("device-group")
+}
+
+// dgParent returns the parent of a device group as Panorama keeps it, at
+// /config/readonly/devices/entry[@name='localhost.localdomain']/
+// device-group/entry[@name]/parent-dg; "" for a top-level group.
+func dgParent(root *node, name string) string {
+	return root.at("readonly", "devices").entry("localhost.localdomain").child("device-group").entry(name).textOf("parent-dg")
+}
+
+// dgLineage returns a device group and its ancestors, top-level first; an
+// error when a group in it does not exist or the parents loop.
+func dgLineage(root *node, name string) ([]*node, error) {
+	var out []*node
+	seen := map[string]bool{}
+	for g := name; g != ""; g = dgParent(root, g) {
+		if seen[g] {
+			return nil, fmt.Errorf("device-group %s: parent-dg loops through %s", name, g)
+		}
+		seen[g] = true
+		e := deviceGroups(root).entry(g)
+		if e == nil {
+			return nil, fmt.Errorf("device-group %s: parent-dg %s does not exist", name, g)
+		}
+		out = append([]*node{e}, out...)
+	}
+	return out, nil
+}
+
+// dgChain returns where names resolve in a device group: the group, its
+// ancestors nearest first, then shared.
+func dgChain(root *node, name string) (chain, error) {
+	lin, err := dgLineage(root, name)
+	if err != nil {
+		return nil, err
+	}
+	var ch chain
+	for i := len(lin) - 1; i >= 0; i-- {
+		ch = append(ch, lin[i])
+	}
+	return append(ch, root.child("shared")), nil
+}
+
 // pushedPolicy builds what a push of the device group dg gives a firewall
-// from the Panorama configuration root: the objects of shared and of the
-// group (the group's entries win), shared pre-rules before the group's,
-// the group's post-rules before shared ones. Rules carry loc, as in "show
-// config pushed-shared-policy".
-func pushedPolicy(root *node, dg string) *node {
+// from the Panorama configuration root, and the group's context id (its
+// readonly id): the objects of shared and of the group's lineage (a
+// descendant's entry replaces an ancestor's of the same name, which
+// replaces shared's), pre-rules of shared then of the lineage top-level
+// first, post-rules of the lineage nearest first then of shared, and the
+// default rule overrides (the nearest wins). Rules carry panorama="true"
+// and loc (the group that holds them, or shared) on every element, as in
+// "show config pushed-shared-policy".
+func pushedPolicy(root *node, dg string) (*node, string) {
 	shared := root.child("shared")
-	group := root.at("devices").entry("localhost.localdomain").child("device-group").entry(dg)
+	lineage, err := dgLineage(root, dg)
+	if err != nil {
+		lineage = nil
+		if g := deviceGroups(root).entry(dg); g != nil {
+			lineage = []*node{g}
+		}
+	}
 	p := newNode("panorama")
 	rulebases := map[string]bool{"pre-rulebase": true, "post-rulebase": true, "devices": true}
-	for _, scope := range []*node{shared, group} {
+	scopes := append([]*node{shared}, lineage...)
+	for _, scope := range scopes {
 		if scope == nil {
 			continue
 		}
@@ -238,23 +374,68 @@ func pushedPolicy(root *node, dg string) *node {
 			}
 		}
 	}
-	rules := func(pos string, scopes ...*node) *node {
+	locOf := func(sc *node) string {
+		if sc == shared {
+			return "shared"
+		}
+		return sc.attr("name")
+	}
+	rules := func(pos string, order []*node) *node {
 		out := newNode("rules")
-		for _, sc := range scopes {
-			loc := "shared"
-			if sc == group {
-				loc = dg
-			}
+		for _, sc := range order {
 			for _, e := range sc.at(pos, "security", "rules").entries() {
 				c := e.clone()
-				c.setAttr("loc", loc)
+				c.setAttr("panorama", "true")
+				setLoc(c, locOf(sc))
 				out.children = append(out.children, c)
 			}
 		}
-		return newNode(pos, newNode("security", out))
+		rb := newNode(pos, newNode("security", out))
+		return rb
 	}
-	p.children = append(p.children, rules("pre-rulebase", shared, group), rules("post-rulebase", group, shared))
-	return p
+	post := make([]*node, 0, len(scopes))
+	for i := len(lineage) - 1; i >= 0; i-- {
+		post = append(post, lineage[i])
+	}
+	post = append(post, shared)
+	pre := rules("pre-rulebase", scopes)
+	postRB := rules("post-rulebase", post)
+	defaults := newNode("rules")
+	for _, sc := range scopes {
+		for _, e := range sc.at("post-rulebase", "default-security-rules", "rules").entries() {
+			c := e.clone()
+			setLoc(c, locOf(sc))
+			overlay(defaults, c)
+		}
+	}
+	postRB.children = append(postRB.children, newNode("default-security-rules", defaults))
+	p.children = append(p.children, pre, postRB)
+	ctx := ""
+	if g := root.at("readonly", "devices").entry("localhost.localdomain").child("device-group").entry(dg); g != nil {
+		ctx = g.textOf("id")
+	}
+	return p, ctx
+}
+
+// setLoc marks a pushed rule and every element in it with the location it
+// came from.
+func setLoc(n *node, loc string) {
+	n.setAttr("loc", loc)
+	for _, c := range n.children {
+		setLoc(c, loc)
+	}
+}
+
+// lineageOf returns a device group and its ancestors by name, top-level
+// first, from the options.
+func lineageOf(dg string, parents map[string]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for g := dg; g != "" && !seen[g]; g = parents[g] {
+		seen[g] = true
+		out = append([]string{g}, out...)
+	}
+	return out
 }
 
 // overlay merges src into parent: containers merge (an empty one adds
@@ -314,16 +495,27 @@ func (s *Server) commitAll(r *request, cmd *node) response {
 	groups := s.running.at("devices").entry("localhost.localdomain").child("device-group")
 	j := &commitJob{id: s.nextJob, kind: "CommitAll", tenq: s.now, user: r.admin, dg: targets[0].dg,
 		desc: sp.textOf("description")}
+	seen := map[string]bool{}
 	for _, t := range targets {
-		g := groups.entry(t.dg)
-		if g == nil {
+		if groups.entry(t.dg) == nil {
 			return apiError(17, "device-group "+t.dg+" does not exist")
 		}
-		for _, d := range g.child("devices").entries() {
-			serial := d.attr("name")
-			if len(t.devices) > 0 && !slices.Contains(t.devices, serial) {
+		// A group's push reaches the firewalls of its descendants too:
+		// they evaluate its rules.
+		var devs []*node
+		for _, g := range groups.entries() {
+			lin, err := dgLineage(s.running, g.attr("name"))
+			if err != nil || !slices.ContainsFunc(lin, func(n *node) bool { return n.attr("name") == t.dg }) {
 				continue
 			}
+			devs = append(devs, g.child("devices").entries()...)
+		}
+		for _, d := range devs {
+			serial := d.attr("name")
+			if (len(t.devices) > 0 && !slices.Contains(t.devices, serial)) || seen[serial] {
+				continue
+			}
+			seen[serial] = true
 			name := serial
 			if m := s.managed(serial); m != nil {
 				name = m.fw.dev.hostname
@@ -361,11 +553,11 @@ func (s *Server) push(j *commitJob) {
 			errs = append(errs, "device "+d.serial+" is not connected")
 		}
 		if len(errs) == 0 {
-			p := pushedPolicy(s.running, m.dg)
+			p, ctx := pushedPolicy(s.running, m.dg)
 			m.fw.mu.Lock()
 			errs = validateFirewall(m.fw.running, p)
 			if len(errs) == 0 {
-				m.fw.pushed = p
+				m.fw.pushed, m.fw.pushedCtx = p, ctx
 				m.fw.recompile()
 			}
 			m.fw.mu.Unlock()
@@ -572,7 +764,7 @@ func (s *Server) panoramaHitCount(n *node) response {
 			uuid := e.attr("uuid")
 			b.WriteString(`<entry name="` + esc(name) + `"><device-vsys>`)
 			for _, m := range s.pano.firewalls {
-				if dg != "" && m.dg != dg {
+				if dg != "" && !slices.Contains(m.fw.o.lineage, dg) {
 					continue
 				}
 				m.fw.mu.Lock()

@@ -1,213 +1,141 @@
 package panosim
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
-// portRange is a protocol and an inclusive port range.
-type portRange struct {
-	proto  string
-	lo, hi int
+// policyEnv is what a device keeps outside its configuration that its
+// policy reads: the answers of its DNS for fqdn objects, the IP addresses
+// registered for dynamic groups, the time zone schedules run in.
+type policyEnv struct {
+	seed int64
+	loc  *time.Location
+	fqdn map[string][]netip.Addr // lower-case name -> addresses
+	reg  *ipRegistry
 }
 
-// addrSet is a compiled list of address members.
-type addrSet struct {
-	any      bool
-	prefixes []netip.Prefix
-	ranges   [][2]netip.Addr
-}
-
-func (s *addrSet) contains(a netip.Addr) bool {
-	if s.any {
-		return true
-	}
-	for _, p := range s.prefixes {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	for _, r := range s.ranges {
-		if a.Compare(r[0]) >= 0 && a.Compare(r[1]) <= 0 {
-			return true
-		}
-	}
-	return false
+// flow is what a rule matches on: a session at its start, or the tuple of
+// a test security-policy-match command. Empty strings and zero ports mean
+// unknown (see matches).
+type flow struct {
+	from, to string
+	src, dst netip.Addr
+	proto    string // tcp, udp, sctp, icmp, or the IP protocol number
+	protoNum int
+	sport    int
+	dport    int
+	app      string
+	user     string
+	category string // predefined URL category; "" for traffic without a URL
+	host     string // URL host, for custom URL categories
+	at       int64  // unix milliseconds: schedules, registration timeouts
 }
 
 // cRule is a security rule compiled from the running configuration.
 type cRule struct {
-	name        string
-	uuid        string
-	isDefault   bool
-	disabled    bool
-	ruleType    string
-	from, to    []string // nil means any
-	src, dst    addrSet
-	negSrc      bool
-	negDst      bool
-	apps        map[string]bool // nil means any
-	svcAny      bool
-	svcAppDef   bool
-	ports       []portRange
-	otherMatch  bool // source-user and URL category are any
-	action      string
-	logEnd      bool
-	inspect     bool // server responses are inspected
-	vuln        *vulnProfile
+	name      string
+	uuid      string
+	index     int    // 1-based position in evaluation order
+	loc       string // where the rule lives: vsys1, a device group, shared
+	isDefault bool
+	disabled  bool
+	ruleType  string
+	from, to  []string // nil means any
+	src, dst  addrSet
+	negSrc    bool
+	negDst    bool
+	srcText   []string // members as configured, for answers
+	dstText   []string
+	users     []string        // nil means any
+	cats      map[string]bool // nil means any
+	catHosts  []string        // host patterns of the custom categories named
+	apps      map[string]bool // nil means any
+	appInfo   map[string]*appAttrs
+	svcAny    bool
+	svcAppDef bool
+	svcs      []svcSpec
+	sched     *schedule
+	action    string
+	logEnd    bool
+	inspect   bool // server responses are inspected
+	vuln      *vulnProfile
+
 	mu          sync.Mutex
 	sigsByState map[int][]*signature
-}
-
-// signature is a custom vulnerability signature.
-type signature struct {
-	tid           int
-	name          string
-	severity      string
-	direction     string
-	defaultAction string
-	client        bool
-	server        bool
-	and           [][]sigCond // every and-condition needs one matching or-condition
-}
-
-type sigCond struct {
-	op     string // equal-to, less-than, greater-than; "" never matches
-	value  int
-	negate bool
-}
-
-func (s *signature) matchesStatus(code int) bool {
-	if s.direction != "server2client" && s.direction != "both" {
-		return false
-	}
-	if len(s.and) == 0 {
-		return false
-	}
-	for _, ors := range s.and {
-		ok := false
-		for _, c := range ors {
-			var m bool
-			switch c.op {
-			case "equal-to":
-				m = code == c.value
-			case "less-than":
-				m = code < c.value
-			case "greater-than":
-				m = code > c.value
-			default:
-				continue
-			}
-			if c.negate {
-				m = !m
-			}
-			if m {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-type vulnRule struct {
-	severities map[string]bool // nil means any
-	host       string
-	action     string
-	threatName string
-	otherAny   bool // category, cve and vendor-id are any
-}
-
-type vulnProfile struct {
-	name       string
-	rules      []vulnRule
-	exceptions map[int]string
-}
-
-// actionFor returns the action the profile takes on a signature: "" when no
-// rule covers it, otherwise the resolved action (default -> the signature's).
-func (p *vulnProfile) actionFor(s *signature) string {
-	resolve := func(a string) string {
-		if a == "default" {
-			return s.defaultAction
-		}
-		return a
-	}
-	if a, ok := p.exceptions[s.tid]; ok {
-		return resolve(a)
-	}
-	for _, r := range p.rules {
-		if r.severities != nil && !r.severities[s.severity] {
-			continue
-		}
-		switch r.host {
-		case "", "any":
-		case "client":
-			if !s.client {
-				continue
-			}
-		case "server":
-			if !s.server {
-				continue
-			}
-		default:
-			continue
-		}
-		if r.threatName != "" && r.threatName != "any" &&
-			!strings.Contains(strings.ToLower(s.name), strings.ToLower(r.threatName)) {
-			continue
-		}
-		if !r.otherAny {
-			continue
-		}
-		return resolve(r.action)
-	}
-	return ""
 }
 
 // policy is the compiled running configuration.
 type policy struct {
 	rules []*cRule // in evaluation order, the two default rules last
 	sigs  []*signature
+	reg   *ipRegistry
+	loc   *time.Location
+}
+
+// ruleRef is a rule entry with where its names resolve.
+type ruleRef struct {
+	node  *node
+	ch    chain
+	loc   string
+	where string // the container, for commit errors
 }
 
 // compilePolicy compiles the security policy of vsys1 from a configuration
 // tree and, on a firewall managed by Panorama, the shared policy pushed to
-// it: pushed pre-rules, local rules, pushed post-rules, default rules. It is
-// lenient: parts it does not understand match nothing.
-func compilePolicy(root, pushed *node, seed int64) *policy {
-	c := newCompiler(root, pushed)
+// it (a <panorama> element): pushed pre-rules, local rules, pushed
+// post-rules, default rules. It returns the reasons the configuration would
+// not commit (references that resolve nowhere, values that do not parse);
+// the parts in error match nothing.
+func compilePolicy(root, pushed *node, env *policyEnv) (*policy, []string) {
+	c := newCompiler(root, pushed, env)
 	p := &policy{}
-	for _, e := range c.ruleNodes() {
-		p.rules = append(p.rules, c.rule(e))
+	var seed int64
+	if env != nil {
+		p.reg, p.loc, seed = env.reg, env.loc, env.seed
 	}
-	defaults := c.vsys.at("rulebase", "default-security-rules", "rules")
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+	for i, rr := range c.ruleRefs() {
+		r := c.rule(rr)
+		r.index = i + 1
+		p.rules = append(p.rules, r)
+	}
 	for _, d := range []struct{ name, action, typ string }{
 		{ruleIntrazone, "allow", "intrazone"},
 		{ruleInterzone, "deny", "interzone"},
 	} {
 		r := &cRule{
-			name: d.name, uuid: deriveUUID(seed, "rule:"+d.name), isDefault: true,
+			name: d.name, uuid: deriveUUID(seed, "rule:"+d.name), isDefault: true, loc: "default",
 			ruleType: d.typ, src: addrSet{any: true}, dst: addrSet{any: true},
-			svcAny: true, otherMatch: true, action: d.action, inspect: true,
+			svcAny: true, action: d.action, inspect: true, index: len(p.rules) + 1,
 		}
-		if o := defaults.entry(d.name); o != nil {
-			if a := o.textOf("action"); a != "" {
+		// A pushed override wins over the firewall's own.
+		for _, o := range []struct {
+			e  *node
+			ch chain
+		}{
+			{c.vsys.at("rulebase", "default-security-rules", "rules").entry(d.name), c.localChain()},
+			{c.pushed.at("post-rulebase", "default-security-rules", "rules").entry(d.name), c.pushedChain()},
+		} {
+			if o.e == nil {
+				continue
+			}
+			if a := o.e.textOf("action"); a != "" {
 				r.action = a
 			}
-			r.logEnd = o.textOf("log-end") == "yes"
-			r.vuln = c.ruleProfile(o)
+			r.logEnd = o.e.textOf("log-end") != "no"
+			r.vuln = c.ruleProfile(o.ch, o.e)
 		}
 		p.rules = append(p.rules, r)
 	}
-	for _, scope := range c.scopes {
+	for _, scope := range c.localChain() {
 		for _, e := range scope.at("threats", "vulnerability").entries() {
 			if s := compileSignature(e); s != nil {
 				p.sigs = append(p.sigs, s)
@@ -215,17 +143,28 @@ func compilePolicy(root, pushed *node, seed int64) *policy {
 		}
 	}
 	sort.SliceStable(p.sigs, func(i, j int) bool { return p.sigs[i].tid < p.sigs[j].tid })
-	return p
+	return p, c.errs
 }
 
-// match returns the first rule that carries a session.
-func (p *policy) match(s *session) *cRule {
+// match returns the first rule that carries a flow.
+func (p *policy) match(f *flow) *cRule {
 	for _, r := range p.rules {
-		if r.matches(s) {
+		if p.matches(r, f) {
 			return r
 		}
 	}
 	return p.rules[len(p.rules)-1]
+}
+
+// matchAll returns every rule a flow matches, in evaluation order.
+func (p *policy) matchAll(f *flow) []*cRule {
+	var out []*cRule
+	for _, r := range p.rules {
+		if p.matches(r, f) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // sigsFor returns the signatures that write a threat log for an HTTP
@@ -252,39 +191,88 @@ func (p *policy) sigsFor(r *cRule, code int) []*signature {
 	return out
 }
 
-func (r *cRule) matches(s *session) bool {
+// matches reports whether r carries f. An unknown value matches only a
+// rule that does not restrict it: an unknown user matches source-user any
+// or unknown, an unknown application matches application any (and never
+// application-default), a flow without a URL matches category any, an
+// unknown destination port matches service any.
+func (p *policy) matches(r *cRule, f *flow) bool {
 	if r.disabled {
 		return false
 	}
 	switch r.ruleType {
 	case "intrazone":
-		if s.from != s.to || !zoneIn(r.from, s.from) {
+		if f.from != f.to || !zoneIn(r.from, f.from) {
 			return false
 		}
 	case "interzone":
-		if s.from == s.to || !zoneIn(r.from, s.from) || !zoneIn(r.to, s.to) {
+		if f.from == f.to || !zoneIn(r.from, f.from) || !zoneIn(r.to, f.to) {
 			return false
 		}
 	default:
-		if !zoneIn(r.from, s.from) || !zoneIn(r.to, s.to) {
+		if !zoneIn(r.from, f.from) || !zoneIn(r.to, f.to) {
 			return false
 		}
 	}
-	if r.src.contains(s.src) == r.negSrc || r.dst.contains(s.dst) == r.negDst || !r.otherMatch {
+	if r.src.contains(f.src, p.reg, f.at) == r.negSrc || r.dst.contains(f.dst, p.reg, f.at) == r.negDst {
 		return false
 	}
-	if r.apps != nil && !r.apps[s.app] {
+	if r.users != nil && !userMatches(r.users, f.user) {
 		return false
 	}
-	switch {
-	case r.svcAny:
-		return true
-	case r.svcAppDef && isDefaultPort(s.app, s.proto, s.dport):
+	if r.cats != nil && !(f.category != "" && r.cats[f.category]) &&
+		!(f.host != "" && slices.ContainsFunc(r.catHosts, func(h string) bool { return hostMatches(h, f.host) })) {
+		return false
+	}
+	if r.apps != nil && (f.app == "" || !r.apps[f.app]) {
+		return false
+	}
+	if r.sched != nil && !r.sched.active(f.at, p.loc) {
+		return false
+	}
+	if r.svcAny {
 		return true
 	}
-	for _, pr := range r.ports {
-		if pr.proto == s.proto && s.dport >= pr.lo && s.dport <= pr.hi {
+	if r.svcAppDef && f.app != "" && f.dport > 0 {
+		if a := r.appInfo[f.app]; a != nil {
+			if portsAllow(a.ports, f.proto, f.dport) || (a.ipProto != "" && a.ipProto == fmt.Sprint(f.protoNum)) {
+				return true
+			}
+		}
+	}
+	if f.dport <= 0 {
+		return false
+	}
+	for _, s := range r.svcs {
+		if s.proto == f.proto && inRanges(s.dst, f.dport) && (s.src == nil || (f.sport > 0 && inRanges(s.src, f.sport))) {
 			return true
+		}
+	}
+	return false
+}
+
+// userMatches reports whether a source-user list covers a user ("" when
+// the flow's user is unknown). Groups are not modelled: a member matches
+// the user of that name (case-insensitive), known-user any known user,
+// unknown the unknown user; pre-logon matches nothing.
+func userMatches(list []string, user string) bool {
+	for _, u := range list {
+		switch u {
+		case "any":
+			return true
+		case "known-user":
+			if user != "" {
+				return true
+			}
+		case "unknown":
+			if user == "" {
+				return true
+			}
+		case "pre-logon":
+		default:
+			if user != "" && strings.EqualFold(u, user) {
+				return true
+			}
 		}
 	}
 	return false
@@ -294,67 +282,106 @@ func zoneIn(zones []string, z string) bool {
 	return zones == nil || slices.Contains(zones, z)
 }
 
-// compiler resolves names in a list of scopes, first match wins: vsys1,
-// shared, then the policy pushed by Panorama (on Panorama itself: the
-// device group, then shared).
-type compiler struct {
-	vsys       *node // where zones and default rules live; nil on Panorama
-	scopes     []*node
-	predefined *node
-	pushed     *node
-}
-
-func newCompiler(root, pushed *node) *compiler {
-	c := &compiler{
-		vsys:       root.at("devices").entry("localhost.localdomain").child("vsys").entry("vsys1"),
-		predefined: root.at("predefined", "profiles", "vulnerability"),
-		pushed:     pushed,
-	}
-	c.scopes = []*node{c.vsys, root.child("shared")}
-	if pushed != nil {
-		c.scopes = append(c.scopes, pushed)
-	}
-	return c
-}
-
-// ruleNodes returns the security rule entries in evaluation order, without
-// the default rules.
-func (c *compiler) ruleNodes() []*node {
-	var out []*node
-	out = append(out, c.pushed.at("pre-rulebase", "security", "rules").entries()...)
-	out = append(out, c.vsys.at("rulebase", "security", "rules").entries()...)
-	out = append(out, c.pushed.at("post-rulebase", "security", "rules").entries()...)
-	return out
-}
-
-// lookup returns the first entry called name in the container at path of
-// the scopes.
-func (c *compiler) lookup(name string, path ...string) *node {
-	for _, scope := range c.scopes {
-		if e := scope.at(path...).entry(name); e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
-// vulnProfile resolves a vulnerability profile by name: configured, then
-// predefined.
-func (c *compiler) vulnProfile(name string) *node {
-	if p := c.lookup(name, "profiles", "vulnerability"); p != nil {
-		return p
-	}
-	return c.predefined.entry(name)
-}
-
 func anyList(ms []string) bool {
 	return len(ms) == 0 || slices.Contains(ms, "any")
 }
 
-func (c *compiler) rule(e *node) *cRule {
+// compiler resolves names in scope chains: on a firewall vsys1, shared and
+// the policy pushed by Panorama; on Panorama a device group, its ancestors
+// and shared.
+type compiler struct {
+	root       *node
+	vsys       *node // nil on Panorama
+	shared     *node
+	pushed     *node // the <panorama> element pushed to a firewall, or nil
+	predefined *node
+	env        *policyEnv
+	errs       []string
+	predApps   []*appAttrs
+	appInfos   map[string]map[string]*appAttrs
+}
+
+func newCompiler(root, pushed *node, env *policyEnv) *compiler {
+	return &compiler{
+		root:       root,
+		vsys:       root.at("devices").entry("localhost.localdomain").child("vsys").entry("vsys1"),
+		shared:     root.child("shared"),
+		pushed:     pushed,
+		predefined: root.child("predefined"),
+		env:        env,
+		appInfos:   map[string]map[string]*appAttrs{},
+	}
+}
+
+// localChain is where the names of vsys1's own rules resolve: vsys1,
+// shared, then what Panorama pushed.
+func (c *compiler) localChain() chain { return chain{c.vsys, c.shared, c.pushed} }
+
+// pushedChain is where the names of pushed rules resolve: the pushed
+// objects first, then vsys1 and shared.
+func (c *compiler) pushedChain() chain { return chain{c.pushed, c.vsys, c.shared} }
+
+// ruleRefs returns the security rule entries of a firewall in evaluation
+// order, without the default rules.
+func (c *compiler) ruleRefs() []ruleRef {
+	var out []ruleRef
+	add := func(es []*node, ch chain, where string, pushed bool) {
+		for _, e := range es {
+			loc := "vsys1"
+			if pushed {
+				loc = e.attr("loc")
+			}
+			out = append(out, ruleRef{node: e, ch: ch, loc: loc, where: where})
+		}
+	}
+	add(c.pushed.at("pre-rulebase", "security", "rules").entries(), c.pushedChain(), "panorama -> pre-rulebase -> security -> rules", true)
+	add(c.vsys.at("rulebase", "security", "rules").entries(), c.localChain(), "rulebase -> security -> rules", false)
+	add(c.pushed.at("post-rulebase", "security", "rules").entries(), c.pushedChain(), "panorama -> post-rulebase -> security -> rules", true)
+	return out
+}
+
+// ruleNodes returns the security rule entries of a firewall in evaluation
+// order, without the default rules.
+func ruleNodes(root, pushed *node) []*node {
+	var out []*node
+	for _, rr := range newCompiler(root, pushed, nil).ruleRefs() {
+		out = append(out, rr.node)
+	}
+	return out
+}
+
+// vulnProfile resolves a vulnerability profile by name: configured, then
+// predefined.
+func (c *compiler) vulnProfile(ch chain, name string) *node {
+	if p := ch.lookup(name, "profiles", "vulnerability"); p != nil {
+		return p
+	}
+	return c.predefined.at("profiles", "vulnerability").entry(name)
+}
+
+// appInfo returns the applications a chain sees, by name, computed once
+// per chain.
+func (c *compiler) appInfo(ch chain) map[string]*appAttrs {
+	var key strings.Builder
+	for _, s := range ch {
+		fmt.Fprintf(&key, "%p,", s)
+	}
+	if m, ok := c.appInfos[key.String()]; ok {
+		return m
+	}
+	m := c.appDefaults(ch)
+	c.appInfos[key.String()] = m
+	return m
+}
+
+// rule compiles one rule entry; unresolved references are recorded as
+// commit errors and match nothing.
+func (c *compiler) rule(rr ruleRef) *cRule {
+	e, ch := rr.node, rr.ch
 	r := &cRule{
 		name:     e.attr("name"),
 		uuid:     e.attr("uuid"),
+		loc:      rr.loc,
 		disabled: e.textOf("disabled") == "yes",
 		ruleType: e.textOf("rule-type"),
 		negSrc:   e.textOf("negate-source") == "yes",
@@ -362,9 +389,29 @@ func (c *compiler) rule(e *node) *cRule {
 		action:   e.textOf("action"),
 		logEnd:   e.textOf("log-end") != "no",
 		inspect:  e.at("option", "disable-server-response-inspection") == nil || e.at("option", "disable-server-response-inspection").text != "yes",
+		srcText:  e.child("source").members(),
+		dstText:  e.child("destination").members(),
+		appInfo:  c.appInfo(ch),
 	}
-	if r.action == "" {
+	bad := func(field string) func(string) {
+		return func(m string) {
+			c.errs = append(c.errs, fmt.Sprintf("%s -> %s -> %s '%s' is not a valid reference", rr.where, r.name, field, m))
+		}
+	}
+	invalid := func(field, value string, err error) {
+		c.errs = append(c.errs, fmt.Sprintf("%s -> %s -> %s '%s' is not a valid value: %v", rr.where, r.name, field, value, err))
+	}
+	switch r.action {
+	case "":
 		r.action = "allow"
+	case "allow", "deny", "drop", "reset-client", "reset-server", "reset-both":
+	default:
+		c.errs = append(c.errs, fmt.Sprintf("%s -> %s -> action '%s' is not a valid value", rr.where, r.name, r.action))
+	}
+	switch r.ruleType {
+	case "", "universal", "intrazone", "interzone":
+	default:
+		c.errs = append(c.errs, fmt.Sprintf("%s -> %s -> rule-type '%s' is not a valid value", rr.where, r.name, r.ruleType))
 	}
 	if ms := e.child("from").members(); !anyList(ms) {
 		r.from = ms
@@ -372,273 +419,68 @@ func (c *compiler) rule(e *node) *cRule {
 	if ms := e.child("to").members(); !anyList(ms) {
 		r.to = ms
 	}
-	r.src = c.addrs(e.child("source").members())
-	r.dst = c.addrs(e.child("destination").members())
-	r.otherMatch = anyList(e.child("source-user").members()) && anyList(e.child("category").members())
+	r.src = c.addrs(ch, r.srcText, bad("source"))
+	r.dst = c.addrs(ch, r.dstText, bad("destination"))
+	if us := e.child("source-user").members(); !anyList(us) {
+		r.users = us
+	}
+	if cs := e.child("category").members(); !anyList(cs) {
+		r.cats = map[string]bool{}
+		for _, m := range cs {
+			r.cats[m] = true
+			if cu := ch.lookup(m, "profiles", "custom-url-category"); cu != nil {
+				r.catHosts = append(r.catHosts, cu.child("list").members()...)
+			} else if !slices.Contains(urlCategories, m) {
+				bad("category")(m)
+			}
+		}
+	}
 	if apps := e.child("application").members(); !anyList(apps) {
 		r.apps = map[string]bool{}
 		for _, a := range apps {
-			c.expandApp(a, r.apps, 0)
+			if !c.expandApp(ch, a, r.apps, 0) {
+				bad("application")(a)
+			}
 		}
 	}
-	for _, m := range e.child("service").members() {
+	svcMembers := e.child("service").members()
+	if len(svcMembers) == 0 {
+		r.svcAny = true
+	}
+	for _, m := range svcMembers {
 		switch m {
 		case "any":
 			r.svcAny = true
 		case "application-default":
 			r.svcAppDef = true
 		default:
-			r.ports = append(r.ports, c.service(m, 0)...)
-		}
-	}
-	if len(e.child("service").members()) == 0 {
-		r.svcAny = true
-	}
-	r.vuln = c.ruleProfile(e)
-	return r
-}
-
-func (c *compiler) expandApp(name string, into map[string]bool, depth int) {
-	if g := c.lookup(name, "application-group"); g != nil && depth < 8 {
-		for _, m := range g.child("members").members() {
-			c.expandApp(m, into, depth+1)
-		}
-		return
-	}
-	into[name] = true
-}
-
-func (c *compiler) addrs(ms []string) addrSet {
-	var s addrSet
-	if anyList(ms) {
-		s.any = true
-		return s
-	}
-	for _, m := range ms {
-		c.addAddr(&s, m, 0)
-	}
-	return s
-}
-
-func (c *compiler) addAddr(s *addrSet, m string, depth int) {
-	if depth > 8 {
-		return
-	}
-	for _, scope := range c.scopes {
-		if a := scope.child("address").entry(m); a != nil {
-			if v := a.textOf("ip-netmask"); v != "" {
-				addLiteral(s, v)
-			} else if v := a.textOf("ip-range"); v != "" {
-				addLiteral(s, v)
-			}
-			return
-		}
-		if g := scope.child("address-group").entry(m); g != nil {
-			for _, mm := range g.child("static").members() {
-				c.addAddr(s, mm, depth+1)
-			}
-			return
-		}
-	}
-	addLiteral(s, m)
-}
-
-func addLiteral(s *addrSet, v string) {
-	if lo, hi, ok := strings.Cut(v, "-"); ok {
-		a, err1 := netip.ParseAddr(strings.TrimSpace(lo))
-		b, err2 := netip.ParseAddr(strings.TrimSpace(hi))
-		if err1 == nil && err2 == nil {
-			s.ranges = append(s.ranges, [2]netip.Addr{a, b})
-		}
-		return
-	}
-	if strings.Contains(v, "/") {
-		if p, err := netip.ParsePrefix(v); err == nil {
-			s.prefixes = append(s.prefixes, p.Masked())
-		}
-		return
-	}
-	if a, err := netip.ParseAddr(v); err == nil {
-		s.prefixes = append(s.prefixes, netip.PrefixFrom(a, a.BitLen()))
-	}
-}
-
-func (c *compiler) service(name string, depth int) []portRange {
-	switch name {
-	case "service-http":
-		return []portRange{{"tcp", 80, 80}, {"tcp", 8080, 8080}}
-	case "service-https":
-		return []portRange{{"tcp", 443, 443}}
-	}
-	if depth > 8 {
-		return nil
-	}
-	for _, scope := range c.scopes {
-		if e := scope.child("service").entry(name); e != nil {
-			var out []portRange
-			for _, proto := range []string{"tcp", "udp"} {
-				if p := e.at("protocol", proto); p != nil {
-					out = append(out, parsePorts(proto, p.textOf("port"))...)
-				}
-			}
-			return out
-		}
-		if g := scope.child("service-group").entry(name); g != nil {
-			var out []portRange
-			for _, m := range g.child("members").members() {
-				out = append(out, c.service(m, depth+1)...)
-			}
-			return out
-		}
-	}
-	return nil
-}
-
-func parsePorts(proto, spec string) []portRange {
-	var out []portRange
-	for _, part := range strings.Split(spec, ",") {
-		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			continue
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil {
-				continue
+			if !c.services(ch, m, 0, &r.svcs) {
+				bad("service")(m)
 			}
 		}
-		out = append(out, portRange{proto, a, b})
 	}
-	return out
-}
-
-// ruleProfile resolves the vulnerability profile a rule (or default rule
-// override) applies, directly or through a profile group.
-func (c *compiler) ruleProfile(e *node) *vulnProfile {
+	if name := e.textOf("schedule"); name != "" {
+		if se := ch.lookup(name, "schedule"); se == nil {
+			bad("schedule")(name)
+			r.disabled = true
+		} else if s, err := compileSchedule(se); err != nil {
+			invalid("schedule", name, err)
+			r.disabled = true
+		} else {
+			r.sched = s
+		}
+	}
 	ps := e.child("profile-setting")
-	if ps == nil {
-		return nil
-	}
-	var name string
-	if ms := ps.at("profiles", "vulnerability").members(); len(ms) > 0 {
-		name = ms[0]
-	} else if gs := ps.child("group").members(); len(gs) > 0 {
-		if g := c.lookup(gs[0], "profile-group"); g != nil {
-			if ms := g.child("vulnerability").members(); len(ms) > 0 {
-				name = ms[0]
-			}
+	for _, g := range ps.child("group").members() {
+		if ch.lookup(g, "profile-group") == nil {
+			bad("profile-setting -> group")(g)
 		}
 	}
-	if name == "" {
-		return nil
-	}
-	if p := c.vulnProfile(name); p != nil {
-		return compileVulnProfile(p)
-	}
-	return nil
-}
-
-func compileVulnProfile(e *node) *vulnProfile {
-	p := &vulnProfile{name: e.attr("name"), exceptions: map[int]string{}}
-	for _, r := range e.child("rules").entries() {
-		vr := vulnRule{
-			host:       r.textOf("host"),
-			action:     choice(r.child("action")),
-			threatName: r.textOf("threat-name"),
-			otherAny: (r.textOf("category") == "" || r.textOf("category") == "any") &&
-				anyList(r.child("cve").members()) && anyList(r.child("vendor-id").members()),
-		}
-		if vr.action == "" {
-			vr.action = "default"
-		}
-		if sev := r.child("severity").members(); !anyList(sev) {
-			vr.severities = map[string]bool{}
-			for _, s := range sev {
-				vr.severities[s] = true
-			}
-		}
-		p.rules = append(p.rules, vr)
-	}
-	for _, x := range e.child("threat-exception").entries() {
-		id, err := strconv.Atoi(x.attr("name"))
-		if err != nil {
-			continue
-		}
-		a := choice(x.child("action"))
-		if a == "" {
-			a = "default"
-		}
-		p.exceptions[id] = a
-	}
-	return p
-}
-
-// choice returns the name of the first child element (<action><alert/>) or
-// the text of n.
-func choice(n *node) string {
-	if n == nil {
-		return ""
-	}
-	if len(n.children) > 0 {
-		return n.children[0].name
-	}
-	return n.text
-}
-
-func compileSignature(e *node) *signature {
-	id, err := strconv.Atoi(e.attr("name"))
-	if err != nil {
-		return nil
-	}
-	s := &signature{
-		tid:           id,
-		name:          e.textOf("threatname"),
-		severity:      e.textOf("severity"),
-		direction:     e.textOf("direction"),
-		defaultAction: choice(e.child("default-action")),
-		client:        e.at("affected-host", "client") != nil && e.at("affected-host", "client").text == "yes",
-		server:        e.at("affected-host", "server") != nil && e.at("affected-host", "server").text == "yes",
-	}
-	if s.name == "" {
-		s.name = e.attr("name")
-	}
-	if s.defaultAction == "" {
-		s.defaultAction = "alert"
-	}
-	if !s.client && !s.server {
-		s.client = true
-	}
-	std := e.at("signature", "standard").entries()
-	if len(std) == 0 {
-		return nil
-	}
-	// A signature fires when one of its standard entries matches.
-	for _, st := range std {
-		var and [][]sigCond
-		for _, ac := range st.child("and-condition").entries() {
-			var ors []sigCond
-			for _, oc := range ac.child("or-condition").entries() {
-				op := oc.child("operator")
-				if op == nil || len(op.children) == 0 {
-					continue
-				}
-				o := op.children[0]
-				cd := sigCond{negate: o.textOf("negate") == "yes"}
-				v, err := strconv.Atoi(o.textOf("value"))
-				if err == nil && o.textOf("context") == "http-rsp-code" &&
-					(o.name == "equal-to" || o.name == "less-than" || o.name == "greater-than") {
-					cd.op = o.name
-					cd.value = v
-				}
-				ors = append(ors, cd)
-			}
-			and = append(and, ors)
-		}
-		if len(s.and) == 0 {
-			s.and = and
+	for _, v := range ps.at("profiles", "vulnerability").members() {
+		if c.vulnProfile(ch, v) == nil {
+			bad("profile-setting -> profiles -> vulnerability")(v)
 		}
 	}
-	return s
+	r.vuln = c.ruleProfile(ch, e)
+	return r
 }

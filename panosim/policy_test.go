@@ -44,7 +44,7 @@ func TestRuleMatching(t *testing.T) {
 	if errs := s.validate(s.candidate); len(errs) > 0 {
 		t.Fatalf("validate() = %v", errs)
 	}
-	p := compilePolicy(s.candidate, nil, 30)
+	p, _ := compilePolicy(s.candidate, nil, &policyEnv{seed: 30})
 	ip := netip.MustParseAddr
 	tests := []struct {
 		from, to, src, dst, proto, app string
@@ -77,20 +77,22 @@ func TestRuleMatching(t *testing.T) {
 	}
 	for _, tc := range tests {
 		ss := &session{from: tc.from, to: tc.to, src: ip(tc.src), dst: ip(tc.dst), proto: tc.proto, app: tc.app, dport: tc.port}
-		if got := p.match(ss).name; got != tc.want {
+		f := ss.flow(0)
+		if got := p.match(&f).name; got != tc.want {
 			t.Errorf("match(%s->%s %s->%s %s/%d %s) = %s; want %s", tc.from, tc.to, tc.src, tc.dst, tc.proto, tc.port, tc.app, got, tc.want)
 		}
 	}
 
 	// Without the catch-all, the default rules decide.
 	set(rules+"/entry[@name='"+ruleCatchAll+"']", "<disabled>yes</disabled>")
-	p = compilePolicy(s.candidate, nil, 30)
+	p, _ = compilePolicy(s.candidate, nil, &policyEnv{seed: 30})
 	for _, tc := range []struct {
 		from, to string
 		want     string
 	}{{"dmz", "dmz", ruleIntrazone}, {"trust", "dmz", ruleInterzone}} {
 		ss := &session{from: tc.from, to: tc.to, src: ip("10.1.1.10"), dst: ip("10.20.1.11"), proto: "tcp", app: "smb", dport: 445}
-		if got := p.match(ss).name; got != tc.want {
+		f := ss.flow(0)
+		if got := p.match(&f).name; got != tc.want {
 			t.Errorf("match(%s->%s smb) without catch-all = %s; want %s", tc.from, tc.to, got, tc.want)
 		}
 	}

@@ -2,8 +2,10 @@ package panosim
 
 import "strings"
 
-// predefinedConfig renders /config/predefined: the vulnerability
-// protection profiles PAN-OS ships. "default" applies the signatures'
+// predefinedConfig renders /config/predefined: the predefined services
+// service-http (tcp/80,8080) and service-https (tcp/443), the application
+// catalog (see appCatalog) and the vulnerability protection profiles
+// PAN-OS ships. "default" applies the signatures'
 // default action to critical, high and medium threats only, so it never
 // logs the informational HTTP status signatures; "strict" resets critical,
 // high and medium threats and applies the default action to low and
@@ -29,5 +31,10 @@ func predefinedConfig() string {
 	return `<predefined><profiles><vulnerability>` +
 		`<entry name="default"><rules>` + def.String() + `</rules></entry>` +
 		`<entry name="strict"><rules>` + strict.String() + `</rules></entry>` +
-		`</vulnerability></profiles></predefined>`
+		`</vulnerability></profiles>` +
+		predefinedApplications() +
+		`<service>` +
+		`<entry name="service-http"><protocol><tcp><port>80,8080</port></tcp></protocol></entry>` +
+		`<entry name="service-https"><protocol><tcp><port>443</port></tcp></protocol></entry>` +
+		`</service></predefined>`
 }

@@ -109,6 +109,9 @@ type scenario struct {
 	spd      int
 	bare     bool
 	managed  bool
+	lineage  []string
+	// obj is set with Options.ObjectPolicy.
+	obj *objectScenario
 
 	clients  []netip.Addr
 	dnsInt   netip.Addr
@@ -123,36 +126,11 @@ type scenario struct {
 	scanners []*scanner
 }
 
-// appDefaults is the default-port table used for service
-// application-default ("tcp/80" style). It is a simplification of the
-// App-ID content: one port set per application.
-var appDefaults = map[string][]string{
-	"web-browsing": {"tcp/80"},
-	"ssl":          {"tcp/443"},
-	"ssh":          {"tcp/22"},
-	"dns":          {"tcp/53", "udp/53"},
-	"jenkins":      {"tcp/8080"},
-	"jira":         {"tcp/8080"},
-	"confluence":   {"tcp/8090"},
-	"gitlab":       {"tcp/80", "tcp/443"},
-	"grafana":      {"tcp/3000"},
-	"mssql-db":     {"tcp/1433"},
-	"ftp":          {"tcp/21"},
-	"ntp":          {"udp/123"},
-	"ms-rdp":       {"tcp/3389"},
-	"smtp":         {"tcp/25"},
-	"ldap":         {"tcp/389"},
-}
-
 // httpApps are the applications whose responses the firewall decodes as HTTP
 // (without decryption).
 var httpApps = map[string]bool{
 	"web-browsing": true, "jenkins": true, "jira": true, "confluence": true,
 	"gitlab": true, "grafana": true,
-}
-
-func isDefaultPort(app, proto string, port int) bool {
-	return slices.Contains(appDefaults[app], proto+"/"+strconv.Itoa(port))
 }
 
 func nums(from, to int) []string {
@@ -341,6 +319,7 @@ func newScenario(o Options, loc *time.Location) *scenario {
 		spd:      o.SessionsPerDay,
 		bare:     o.Bare,
 		managed:  o.managed,
+		lineage:  o.lineage,
 		dnsInt:   ip4(10, 20, 0, 53),
 		dnsExt:   ip4(192, 0, 2, 53),
 		natIP:    ip4(198, 51, 100, 2),
@@ -421,8 +400,7 @@ func newScenario(o Options, loc *time.Location) *scenario {
 	}
 	if len(def) == 0 {
 		s := sc.catchAll[0]
-		p, _ := strconv.Atoi(strings.TrimPrefix(appDefaults[s.app][0], "tcp/"))
-		s.port = p
+		s.port = firstDefaultPort(s.app)
 	} else if len(nondef) == 0 {
 		s := sc.catchAll[0]
 		for _, p := range httpPoolPorts(s.name) {
@@ -494,7 +472,7 @@ func newScenario(o Options, loc *time.Location) *scenario {
 		}
 		sc.sites = append(sc.sites, site{host: h, ip: a})
 	}
-	sc.blocked = []netip.Addr{ip4(203, 0, 113, 66), ip4(198, 51, 100, 250)}
+	sc.blocked = blockedHosts()
 
 	// Scanners: one or two unsanctioned sweepers in the trust zone.
 	nScan := 1 + rng.IntN(2)
@@ -513,6 +491,9 @@ func newScenario(o Options, loc *time.Location) *scenario {
 			s.probes = 10 + rng.IntN(6)
 		}
 		sc.scanners = append(sc.scanners, s)
+	}
+	if o.ObjectPolicy {
+		sc.planObjectPolicy()
 	}
 	return sc
 }
@@ -544,7 +525,31 @@ func deriveUUID(seed int64, name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
+// truth returns the planted ground truth: with ObjectPolicy the one
+// computed on the initial policy (see setTruth).
 func (sc *scenario) truth() Truth {
+	if sc.obj != nil && sc.obj.truth != nil {
+		return *sc.obj.truth
+	}
+	return sc.baseTruth()
+}
+
+// svcTruth describes a service of the model.
+func (sc *scenario) svcTruth(s *svc) Service {
+	out := Service{
+		Name: s.name, FromZone: zoneTrust, ToZone: s.zone, Destination: s.ip.String(),
+		Host: s.host, Application: s.app, Proto: s.proto, Port: s.port,
+		DefaultPort: isDefaultPort(s.app, s.proto, s.port), Rule: s.rule,
+		Sources: []string{},
+	}
+	for _, c := range s.clients {
+		out.Sources = append(out.Sources, c.String())
+	}
+	return out
+}
+
+// baseTruth is the ground truth of the scenario without ObjectPolicy.
+func (sc *scenario) baseTruth() Truth {
 	t := Truth{
 		Seed:     sc.seed,
 		TimeZone: sc.tzName,
@@ -553,18 +558,7 @@ func (sc *scenario) truth() Truth {
 		Rulebase: []string{ruleBlock, ruleDNS, ruleInternet, ruleWiki, rulePortal, ruleLegacyFTP, ruleCatchAll},
 		CatchAll: []string{ruleCatchAll},
 	}
-	svcTruth := func(s *svc) Service {
-		out := Service{
-			Name: s.name, FromZone: zoneTrust, ToZone: s.zone, Destination: s.ip.String(),
-			Host: s.host, Application: s.app, Proto: s.proto, Port: s.port,
-			DefaultPort: isDefaultPort(s.app, s.proto, s.port), Rule: s.rule,
-			Sources: []string{},
-		}
-		for _, c := range s.clients {
-			out.Sources = append(out.Sources, c.String())
-		}
-		return out
-	}
+	svcTruth := sc.svcTruth
 	for _, s := range sc.catchAll {
 		t.CatchAllServices = append(t.CatchAllServices, svcTruth(s))
 		if s.broken != "" {

@@ -3,7 +3,9 @@ package panosim
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // the device zone must load on hosts without zoneinfo
@@ -36,6 +38,18 @@ type Options struct {
 	// PollsBeforeFinish is how many polls of a log or commit job answer
 	// ACT before FIN; default 1, a negative value means 0.
 	PollsBeforeFinish int
+	// ObjectPolicy makes the rulebase use the objects and match conditions
+	// real rulebases use: nested static and dynamic address groups
+	// (with registered IPs), fqdn, range and wildcard addresses, a service
+	// object whose name lies about its port, application groups and an
+	// application filter, a rule for some users only, an intrazone rule, a
+	// negated source group, and a cleanup rule below the catch-all, which
+	// then covers trust to dmz only. Clients get user names through
+	// User-ID. Truth is computed on that policy (see doc.go). With
+	// Panorama, the generic rules and objects live in shared and the
+	// device groups (use DeviceGroupOptions.Parent for a hierarchy) and
+	// the server-specific ones on each firewall.
+	ObjectPolicy bool
 	// Panorama, when set, makes the server a Panorama that manages
 	// simulated firewalls in device groups (see PanoramaOptions). The
 	// other options apply to every managed firewall.
@@ -46,6 +60,9 @@ type Options struct {
 	managed bool
 	// hostname overrides the host name the seed picks.
 	hostname string
+	// lineage names the device group of a managed firewall and its
+	// ancestors, top-level first.
+	lineage []string
 }
 
 // defaultStart is the scenario clock of a Server created without
@@ -96,18 +113,23 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Validate reports options New would reject: an unknown time zone.
+// Validate reports options New would reject: an unknown time zone, device
+// groups with an empty or repeated name, an unknown parent or parents that
+// loop.
 func (o Options) Validate() error {
 	o = o.withDefaults()
 	if _, err := time.LoadLocation(o.TimeZone); err != nil {
 		return fmt.Errorf("panosim: time zone %q: %w", o.TimeZone, err)
+	}
+	if o.Panorama != nil {
+		return o.Panorama.validate(o.ObjectPolicy)
 	}
 	return nil
 }
 
 // device is the identity the responses and logs carry.
 type device struct {
-	dgHier        string // dg_hier_level_1 of a firewall managed by Panorama
+	dgHier        []string // dg_hier_level_1..4 of a firewall managed by Panorama
 	loc           *time.Location
 	serial        string
 	hostname      string
@@ -165,6 +187,16 @@ type Server struct {
 	// pushed is the shared policy a Panorama last pushed to this firewall
 	// (a <panorama> element), nil when none was.
 	pushed *node
+	// pushedCtx is the device group context (dg-ctxt) of the last push.
+	pushedCtx string
+
+	// User-ID and DNS state the policy reads (see policyEnv).
+	reg   *ipRegistry
+	users *userMap
+	fqdn  map[string][]netip.Addr
+	// matchOverride, when set, answers test security-policy-match in
+	// place of the evaluation (SetPolicyMatchOverride).
+	matchOverride func(Flow) (string, bool)
 	// pano is the Panorama state; nil on a firewall.
 	pano *panorama
 }
@@ -203,14 +235,24 @@ func newFirewall(o Options) *Server {
 		nextJob:    1 + int(mix64(uint64(o.Seed)^17)%40),
 		logJobs:    map[int]*logJob{},
 		admins:     []account{{name: o.Username, password: o.Password, key: o.APIKey}},
+		reg:        newIPRegistry(),
+		users:      newUserMap(),
+		fqdn:       map[string][]netip.Addr{},
 	}
+	sc.plantState(s)
 	root, err := parseOne(sc.initialConfig())
 	if err != nil {
 		panic("panosim: initial configuration: " + err.Error())
 	}
 	s.running = root
 	s.candidate = root.clone()
-	s.pol = compilePolicy(s.running, s.pushed, o.Seed)
+	if !o.managed {
+		if errs := validateFirewall(s.running, nil); len(errs) > 0 {
+			panic("panosim: initial configuration: " + strings.Join(errs, "; "))
+		}
+	}
+	s.pol, _ = compilePolicy(s.running, s.pushed, s.policyEnv())
+	sc.setTruth(s)
 	created := o.Start.Add(-40 * 24 * time.Hour).Unix()
 	for i, r := range s.pol.rules {
 		t := created + int64(i)*3607
@@ -220,7 +262,7 @@ func newFirewall(o Options) *Server {
 		s.ruleTimes[r.uuid] = &ruleTimes{created: t, modified: t}
 	}
 	s.ruleXML = map[string]string{}
-	for _, e := range newCompiler(s.running, s.pushed).ruleNodes() {
+	for _, e := range ruleNodes(s.running, s.pushed) {
 		s.ruleXML[e.attr("uuid")] = e.String()
 	}
 	return s
@@ -355,7 +397,9 @@ func (s *Server) process(ev event) {
 	ss := ev.s
 	switch ev.kind {
 	case evStart:
-		r := s.pol.match(ss)
+		ss.user = s.users.lookup(ss.src, ev.at)
+		f := ss.flow(ev.at)
+		r := s.pol.match(&f)
 		ss.rule, ss.pol, ss.cfgVer = r, s.pol, s.cfgVer
 		if r.action == "allow" {
 			return

@@ -36,12 +36,55 @@ type session struct {
 	bytesSent int64 // client to server
 	bytesRecv int64 // server to client
 	endReason string
+	// host is the URL host of an HTTP session, or the server name of a TLS
+	// one; "" for traffic without a URL.
+	host string
 
 	// Decided at the session's start against the running configuration.
+	user   string // the User-ID mapping of src, "" when unknown
 	rule   *cRule
 	pol    *policy
 	cfgVer int
 	denied bool
+}
+
+// flow returns what the policy matches a session on at its start.
+func (s *session) flow(at int64) flow {
+	return flow{
+		from: s.from, to: s.to, src: s.src, dst: s.dst,
+		proto: s.proto, protoNum: ipProtoNumber[s.proto], sport: s.sport, dport: s.dport,
+		app: s.app, user: s.user, category: urlCategoryOf(s.host, s.dst), host: s.host, at: at,
+	}
+}
+
+// ipProtoNumber maps protocol names to IP protocol numbers.
+var ipProtoNumber = map[string]int{"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "sctp": 132}
+
+// siteCategories are the URL categories of the internet sites of the
+// model.
+var siteCategories = map[string]string{
+	"www.example.com": "computer-and-internet-info", "news.example.net": "news",
+	"docs.example.org": "reference-and-research", "cdn.example.com": "content-delivery-networks",
+	"api.example.net": "computer-and-internet-info", "updates.example.org": "computer-and-internet-info",
+	"weather.example.com": "reference-and-research", "shop.example.net": "shopping",
+	"maps.example.org": "travel", "video.example.com": "streaming-media",
+	"mail.example.net": "web-based-email", "forum.example.org": "personal-sites-and-blogs",
+}
+
+// urlCategoryOf returns the predefined URL category of a URL host: a
+// server with a private address is private-ip-addresses, a known site has
+// its category, anything else is unknown; "" when there is no URL.
+func urlCategoryOf(host string, dst netip.Addr) string {
+	switch {
+	case host == "":
+		return ""
+	case dst.IsPrivate():
+		return "private-ip-addresses"
+	}
+	if c, ok := siteCategories[host]; ok {
+		return c
+	}
+	return "unknown"
 }
 
 type evKind uint8
@@ -236,6 +279,7 @@ func (g *gen) internetWeb() {
 func (g *gen) internetTLS() {
 	st := g.sc.sites[pickSkewed(g.rng, len(g.sc.sites))]
 	s := g.newSession(g.client(), st.ip, zoneTrust, zoneUntrust, "tcp", "ssl", 443)
+	s.host = st.host
 	g.opaqueTail(s, 200, 30_000, 2_000, 400_000)
 }
 
@@ -255,6 +299,9 @@ func (g *gen) httpService(sv *svc, client netip.Addr) {
 func (g *gen) opaqueService(sv *svc) {
 	c := sv.clients[pickSkewed(g.rng, len(sv.clients))]
 	s := g.newSession(c, sv.ip, zoneTrust, sv.zone, sv.proto, sv.app, sv.port)
+	if sv.app == "ssl" {
+		s.host = sv.host
+	}
 	switch sv.app {
 	case "ssh":
 		g.opaqueTail(s, 5_000, 1_800_000, 4_000, 2_000_000)
@@ -365,6 +412,7 @@ func (g *gen) sizeFor(status int, k pathKind) int {
 
 // fillRequests gives an HTTP session n requests (plus planted paths on sv).
 func (g *gen) fillRequests(s *session, host string, paths []pathSpec, sv *svc, n int) {
+	s.host = host
 	t := s.start + 20 + g.rng.Int64N(200)
 	add := func(path string, k pathKind) {
 		status := g.statusFor(k, sv)
@@ -422,6 +470,7 @@ func (g *gen) sweep(sc *scanner) {
 		for len(probes) > 0 {
 			k := min(len(probes), 1+g.rng.IntN(5))
 			s := g.newSession(sc.ip, tg.ip, zoneTrust, tg.zone, tg.proto, tg.app, tg.port)
+			s.host = tg.ip.String()
 			t := s.start + 5 + g.rng.Int64N(50)
 			for _, p := range probes[:k] {
 				status := 404

@@ -8,13 +8,21 @@ type Truth struct {
 	TimeZone string `json:"time_zone"`
 	Hostname string `json:"hostname"`
 	Serial   string `json:"serial"`
+	// ObjectPolicy reports the Options.ObjectPolicy scenario: the service
+	// lists then come from evaluating the initial policy for every client
+	// of every service, so a service whose clients split between rules
+	// appears once per rule with the clients that rule carries, and an
+	// opaque or HTTP service carried by a rule above the catch-all is in
+	// CoveredServices.
+	ObjectPolicy bool `json:"object_policy,omitempty"`
 	// Rulebase names the initial vsys1 security rules in evaluation order
 	// (without the two default rules).
 	Rulebase []string `json:"rulebase"`
 	// CatchAll names the catch-all rules of the initial rulebase.
 	CatchAll []string `json:"catch_all"`
 	// CatchAllServices are the HTTP services reachable only through the
-	// catch-all.
+	// catch-all (with ObjectPolicy: the clients of each the catch-all
+	// carries).
 	CatchAllServices []Service `json:"catch_all_services"`
 	// CoveredServices are HTTP services carried by App-ID rules above the
 	// catch-all.
