@@ -199,7 +199,7 @@ func runDemo(ctx context.Context, d *deps, o *demoOptions) (*mine.Report, *panos
 	threat, traffic := dev.sim.LogCounts()
 	log.Info("simulated traffic logged", "threat_logs", threat, "traffic_logs", traffic)
 
-	p := pipeline{conn: dev.conn, vsys: "vsys1", since: span, now: dev.sim.Now(), tune: fastPolls}
+	p := pipeline{conn: dev.conn, vsys: "vsys1", since: span, now: dev.sim.Now(), tune: fastPolls, verifyFlows: 200}
 	r, err := p.run(ctx, d)
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: %w", err)

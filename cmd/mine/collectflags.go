@@ -31,7 +31,7 @@ func (o *collectOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.checkpoint, "checkpoint", "", "directory for resumable collection (default: $XDG_STATE_HOME/mine/checkpoints)")
 	fs.BoolVar(&o.noResume, "no-resume", false, "do not keep or use checkpoints: an interrupted collection starts over")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (only on a terminal), always or never")
-	fs.IntVar(&o.verifyFlows, "verify-flows", 200, "check mine's policy model on at most this many catch-all flows with the firewall's test security-policy-match, and trust the firewall where they disagree (0: none)")
+	fs.IntVar(&o.verifyFlows, "verify-flows", defaultVerifyFlows, "check mine's policy model on at most this many catch-all flows with the firewall's test security-policy-match, and trust the firewall where they disagree (0: none)")
 }
 
 // apply returns the collector tuning for these options; it checks them
@@ -182,3 +182,7 @@ func newPipeline(d *deps, conn *connOptions, coll *collectOptions, since time.Du
 	return pipeline{conn: cfg, vsys: conn.vsysOrDefault(), deviceGroup: conn.devGroup, device: conn.device,
 		since: since, catchAll: catchAll, now: end, tune: tune, verifyFlows: coll.verifyFlows}, nil
 }
+
+// defaultVerifyFlows is how many catch-all flows are checked with the
+// firewall's test security-policy-match unless --verify-flows says.
+const defaultVerifyFlows = 200

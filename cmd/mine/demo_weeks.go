@@ -88,7 +88,7 @@ func runDemoWeeks(ctx context.Context, d *deps, o *demoOptions) (*demoWeeksResul
 			// The demo's weeks are its whole evidence; a few sessions that
 			// began before the last commit may still end on the catch-all.
 			readiness: correlate.ReadinessOptions{MinWindow: week, Recent: week, MaxWeeklySessions: demoMaxWeeklySessions}}
-		p := pipeline{conn: dev.conn, vsys: "vsys1", since: week, now: end, tune: fastPolls}
+		p := pipeline{conn: dev.conn, vsys: "vsys1", since: week, now: end, tune: fastPolls, verifyFlows: 200}
 		rc.attach(&p)
 		r, err := p.run(ctx, d)
 		if err != nil {

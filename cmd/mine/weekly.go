@@ -93,7 +93,7 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 	rc := &recorder{store: store, target: t.name, conn: t.target, peer: t.peer, owners: jc.owners,
 		readiness: jc.readiness, collected: now.UTC().Truncate(time.Second)}
 	p := pipeline{conn: t.conn, vsys: t.target.Vsys, deviceGroup: t.target.DeviceGroup, since: window.Duration(), window: window,
-		catchAll: t.catchAll, now: now, tune: tune}
+		catchAll: t.catchAll, now: now, tune: tune, verifyFlows: defaultVerifyFlows}
 	rc.attach(&p)
 	r, err := p.run(ctx, d)
 	if err != nil {
