@@ -18,35 +18,40 @@ type appInfo struct {
 // rule's scopes, then the built-in table.
 type catalog struct {
 	device     map[string]appInfo
-	containers map[string]bool // names that are application containers
+	custom     map[string]map[string]appInfo // scope -> custom applications
+	containers map[string]bool               // names that are application containers
 }
 
 func newCatalog(p *mine.Policy) (*catalog, []string) {
-	c := &catalog{device: map[string]appInfo{}, containers: map[string]bool{}}
+	c := &catalog{device: map[string]appInfo{}, custom: map[string]map[string]appInfo{}, containers: map[string]bool{}}
 	var warnings []string
-	add := func(a mine.Application, into map[string]appInfo) {
-		info := appInfo{app: a}
-		if len(a.DefaultPorts) > 0 {
-			ports, err := parseDefaultPorts(a.DefaultPorts)
-			if err != nil {
-				warnings = append(warnings, "application "+a.Name+": "+err.Error())
-			} else {
-				info.ports = ports
-			}
-		} else {
-			info.ports = protoPorts{}
+	info := func(a mine.Application) appInfo {
+		ports, err := parseDefaultPorts(a.DefaultPorts)
+		if err != nil {
+			warnings = append(warnings, "application "+a.Name+": "+err.Error())
+			return appInfo{app: a}
 		}
-		into[a.Name] = info
 		if a.Container != "" {
 			c.containers[a.Container] = true
 		}
+		return appInfo{app: a, ports: ports}
 	}
 	for _, a := range p.Applications {
-		add(a, c.device)
+		c.device[a.Name] = info(a)
 	}
-	for _, a := range builtinOnce() {
-		if a.Container != "" {
-			c.containers[a.Container] = true
+	for name, s := range p.Scopes {
+		if len(s.Applications) == 0 {
+			continue
+		}
+		m := map[string]appInfo{}
+		for _, a := range s.Applications {
+			m[a.Name] = info(a)
+		}
+		c.custom[name] = m
+	}
+	for _, a := range builtinInfo() {
+		if a.app.Container != "" {
+			c.containers[a.app.Container] = true
 		}
 	}
 	return c, warnings
@@ -58,22 +63,12 @@ func (c *catalog) lookup(app string, chain []*mine.ObjectScope) (appInfo, bool) 
 		return info, true
 	}
 	for _, s := range chain {
-		if a, ok := s.Applications[app]; ok {
-			info := appInfo{app: a, ports: protoPorts{}}
-			if p, err := parseDefaultPorts(a.DefaultPorts); err == nil {
-				info.ports = p
-			}
+		if info, ok := c.custom[s.Name][app]; ok {
 			return info, true
 		}
 	}
-	if a, ok := builtinApp(app); ok {
-		p, err := parseDefaultPorts(a.DefaultPorts)
-		if err != nil {
-			panic("policy: built-in application table: " + err.Error())
-		}
-		return appInfo{app: a, ports: p}, true
-	}
-	return appInfo{}, false
+	info, ok := builtinInfo()[app]
+	return info, ok
 }
 
 // filterMatches reports whether an application matches a filter: every

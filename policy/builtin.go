@@ -57,3 +57,16 @@ func builtinApp(name string) (mine.Application, bool) {
 	a, ok := builtinOnce()[name]
 	return a, ok
 }
+
+// builtinInfo is the built-in table with default ports parsed, once.
+var builtinInfo = sync.OnceValue(func() map[string]appInfo {
+	out := make(map[string]appInfo, len(builtinOnce()))
+	for n, a := range builtinOnce() {
+		ports, err := parseDefaultPorts(a.DefaultPorts)
+		if err != nil {
+			panic("policy: catalog.tsv: " + n + ": " + err.Error())
+		}
+		out[n] = appInfo{app: a, ports: ports}
+	}
+	return out
+})

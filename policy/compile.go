@@ -23,6 +23,7 @@ type Model struct {
 
 	shadowOnce sync.Once
 	shadows    [][]int
+	byZones    sync.Map // "from\x00to" -> []int, see candidates
 }
 
 // compiled is one rule with its members resolved.
@@ -54,6 +55,9 @@ type addrSpec struct {
 	// dynamic groups without registered IPs, EDLs, regions, unresolved
 	// names. Each is a short phrase naming it.
 	opaque []string
+	// def, poss and toks are bounds() computed once, for shadowing.
+	def, poss ipSet
+	toks      []string
 }
 
 // wildMember is a wildcard address matched bit by bit; bounds is the
@@ -164,6 +168,8 @@ func (m *Model) compile(r *mine.Rule, i int) *compiled {
 	}
 	c.src = m.addresses(r, c.chain, r.Source, r.NegateSource)
 	c.dst = m.addresses(r, c.chain, r.Destination, r.NegateDestination)
+	c.src.def, c.src.poss, c.src.toks = c.src.computeBounds()
+	c.dst.def, c.dst.poss, c.dst.toks = c.dst.computeBounds()
 	c.apps = m.applications(r, c.chain)
 	c.svc = m.services(r, c.chain)
 	if !mine.IsAny(r.SourceUser) {

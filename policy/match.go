@@ -82,11 +82,8 @@ type Dependent struct {
 // does.
 func (m *Model) Evaluate(f Flow) Outcome {
 	out := Outcome{Rule: -1}
-	for i, c := range m.rules {
-		if c.rule.Disabled {
-			continue
-		}
-		switch rm := c.match(m, f); rm.Verdict {
+	for _, i := range m.candidates(f.From, f.To) {
+		switch rm := m.rules[i].matchBeyondZones(m, f); rm.Verdict {
 		case Matches:
 			out.Rule = i
 			return out
@@ -94,6 +91,23 @@ func (m *Model) Evaluate(f Flow) Outcome {
 			out.Depends = append(out.Depends, Dependent{i, rm.Reasons})
 		}
 	}
+	return out
+}
+
+// candidates returns the enabled rules whose zones take traffic from one
+// zone to another, in order, computed once per zone pair.
+func (m *Model) candidates(from, to string) []int {
+	key := from + "\x00" + to
+	if v, ok := m.byZones.Load(key); ok {
+		return v.([]int)
+	}
+	var out []int
+	for i, c := range m.rules {
+		if !c.rule.Disabled && c.zonesMatch(from, to) {
+			out = append(out, i)
+		}
+	}
+	m.byZones.Store(key, out)
 	return out
 }
 
@@ -129,6 +143,11 @@ func (c *compiled) match(m *Model, f Flow) RuleMatch {
 	if !c.zonesMatch(f.From, f.To) {
 		return RuleMatch{Verdict: NoMatch}
 	}
+	return c.matchBeyondZones(m, f)
+}
+
+// matchBeyondZones is match for a flow whose zones the rule takes.
+func (c *compiled) matchBeyondZones(m *Model, f Flow) RuleMatch {
 	var v verdictSet
 	if vd, why := c.src.match(f.Source); vd == NoMatch {
 		return RuleMatch{Verdict: NoMatch}

@@ -83,38 +83,35 @@ func (m *Model) computeShadows() {
 // stops counting at two, since only a single failing condition can be
 // made up by other rules.
 func (m *Model) uncovered(up, low *compiled) dims {
-	checks := []struct {
-		d      dims
-		covers func() bool
-	}{
-		{dimCategory, func() bool { return coversList(up.category, low.category) }},
-		{dimHIP, func() bool { return coversList(up.srcHIP, low.srcHIP) && coversList(up.dstHIP, low.dstHIP) }},
-		{dimSchedule, func() bool { return up.schedule == "" || up.schedule == low.schedule }},
-		{dimTarget, func() bool { return coversTarget(up, low) }},
-		{dimUser, func() bool { return coversUsers(up.users, low.users) }},
-		{dimApp, func() bool { return m.coversApps(up, low) }},
-		{dimSvc, func() bool { return m.coversService(up, low) }},
-		{dimSrc, func() bool { return coversAddr(&up.src, &low.src) }},
-		{dimDst, func() bool { return coversAddr(&up.dst, &low.dst) }},
-		{dimZone, func() bool { return coversZones(up, low) }},
-	}
 	var d dims
 	n := 0
-	for _, c := range checks {
-		if !c.covers() {
-			d |= c.d
-			if n++; n == 2 {
-				break
-			}
-		}
+	fail := func(x dims) bool {
+		d |= x
+		n++
+		return n == 2
+	}
+	// Cheap conditions first; the address and service proofs cost most.
+	switch {
+	case !coversList(up.category, low.category) && fail(dimCategory),
+		!(coversList(up.srcHIP, low.srcHIP) && coversList(up.dstHIP, low.dstHIP)) && fail(dimHIP),
+		!(up.schedule == "" || up.schedule == low.schedule) && fail(dimSchedule),
+		!coversTarget(up, low) && fail(dimTarget),
+		!coversUsers(up.users, low.users) && fail(dimUser),
+		!coversZones(up, low) && fail(dimZone),
+		!coversAddr(&up.src, &low.src) && fail(dimSrc),
+		!coversAddr(&up.dst, &low.dst) && fail(dimDst),
+		!m.coversApps(up, low) && fail(dimApp),
+		!m.coversService(up, low) && fail(dimSvc):
 	}
 	return d
 }
 
-// addrBounds returns the addresses a spec matches for certain, those it
-// may match, and the opaque members (FQDNs, dynamic groups, lists) that
-// may add to the latter.
-func (s *addrSpec) bounds() (definite, possible ipSet, tokens []string) {
+// bounds returns the addresses a spec matches for certain, those it may
+// match, and the opaque members (FQDNs, dynamic groups, lists) that may
+// add to the latter.
+func (s *addrSpec) bounds() (definite, possible ipSet, tokens []string) { return s.def, s.poss, s.toks }
+
+func (s *addrSpec) computeBounds() (definite, possible ipSet, tokens []string) {
 	switch {
 	case s.any && s.neg:
 		return nil, nil, nil
@@ -224,7 +221,27 @@ func coversZones(up, low *compiled) bool {
 	if up.ruleType == "universal" && up.from == nil && up.to == nil {
 		return true
 	}
+	if up.ruleType == "universal" && low.ruleType == "universal" {
+		// pairs from x to: contained when both lists are
+		return zoneListCovers(up.from, low.from) && zoneListCovers(up.to, low.to)
+	}
 	return zonePairsCovered(low, []*compiled{up})
+}
+
+// zoneListCovers is set inclusion for zone lists, nil meaning any.
+func zoneListCovers(up, low []string) bool {
+	if up == nil {
+		return true
+	}
+	if low == nil {
+		return false
+	}
+	for _, z := range low {
+		if !slices.Contains(up, z) {
+			return false
+		}
+	}
+	return true
 }
 
 // zonePairsCovered reports whether every zone pair low matches is matched
