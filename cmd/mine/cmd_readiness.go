@@ -18,18 +18,19 @@ import (
 )
 
 type readinessOptions struct {
-	conn      connOptions
-	collect   collectOptions
-	since     string
-	until     string
-	catchAll  []string
-	minWindow string
-	recent    string
-	freshness string
-	maxWeekly int64
-	expect    []string
-	format    string
-	db        string
+	conn       connOptions
+	collect    collectOptions
+	since      string
+	until      string
+	catchAll   []string
+	configFile string
+	minWindow  string
+	recent     string
+	freshness  string
+	maxWeekly  int64
+	expect     []string
+	format     string
+	db         string
 }
 
 // verdictError carries a readiness verdict that is not "ready" out of the
@@ -95,6 +96,7 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			if err != nil {
 				return err
 			}
+			p.configFile = o.configFile
 			if since < ropts.MinWindow {
 				d.logger.Warn("the window is shorter than --min-window: the verdict cannot be ready", "since", o.since, "min_window", o.minWindow)
 			}
@@ -138,7 +140,8 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 	f := cmd.Flags()
 	f.StringVar(&o.since, "since", "30d", "window length: 30d, 6w")
 	f.StringVar(&o.until, "until", "", "window end, RFC 3339 (default: the start of the current hour)")
-	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); detected when absent")
+	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); chosen as 'mine rules' explains when absent")
+	f.StringVar(&o.configFile, "config-file", "", "read the rulebase and objects from this saved configuration instead of the device (logs still come from the device)")
 	f.StringVar(&o.minWindow, "min-window", "30d", "how far back the evidence must reach")
 	f.StringVar(&o.recent, "recent", "7d", "how long the catch-all must have carried no successful traffic of ordinary clients")
 	f.StringVar(&o.freshness, "freshness", "48h", "how old the newest HTTP status log may be")

@@ -2,6 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -71,5 +76,47 @@ func TestRulesConfigFile(t *testing.T) {
 		if code != tt.code || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: exit %d, %q; want exit %d and %q", tt.args, code, errOut, tt.code, tt.want)
 		}
+	}
+}
+
+// TestSuggestConfigFile: the device's running configuration saved to a
+// file and given with --config-file gives the same suggestions and
+// coverage as the device's own rulebase, and 'mine rules' reads the same
+// catch-all from it without a device.
+func TestSuggestConfigFile(t *testing.T) {
+	dev := newSimDevice(t, 3, 1500, 1, false)
+	rec := httptest.NewRecorder()
+	form := url.Values{"type": {"config"}, "action": {"show"}, "key": {dev.sim.APIKey()}, "xpath": {"/config"}}
+	req := httptest.NewRequest("POST", "/api/", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	dev.sim.ServeHTTP(rec, req)
+	file := filepath.Join(t.TempDir(), "running-config.xml")
+	if err := os.WriteFile(file, rec.Body.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	suggest := func(extra ...string) analysisDoc {
+		t.Helper()
+		code, out, errs := runCLI(t, dev.env, dev.args(append([]string{"suggest", "--since", "1d", "--format", "json"}, extra...)...)...)
+		if code != 0 {
+			t.Fatalf("mine suggest %v = %d: %s", extra, code, errs)
+		}
+		var doc analysisDoc
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	live, saved := suggest(), suggest("--config-file", file)
+	if len(live.Suggestions) == 0 || !reflect.DeepEqual(live.Suggestions, saved.Suggestions) || live.Coverage.Covered != saved.Coverage.Covered {
+		t.Errorf("suggestions from the device (%d, covered %d) and from its saved configuration (%d, covered %d) differ",
+			len(live.Suggestions), live.Coverage.Covered, len(saved.Suggestions), saved.Coverage.Covered)
+	}
+	code, out, errs := runCLI(t, nil, "rules", "--config-file", file, "--format", "json")
+	if code != 0 {
+		t.Fatalf("mine rules = %d: %s", code, errs)
+	}
+	var rb mine.RulebaseReport
+	if err := json.Unmarshal([]byte(out), &rb); err != nil || !slices.Equal(rb.CatchAll, plantedTruthOf(t, 3).CatchAll) {
+		t.Errorf("mine rules on the saved configuration: catch-all %v (%v); want the planted %v", rb.CatchAll, err, plantedTruthOf(t, 3).CatchAll)
 	}
 }

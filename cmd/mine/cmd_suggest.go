@@ -17,14 +17,15 @@ import (
 )
 
 type suggestOptions struct {
-	conn     connOptions
-	collect  collectOptions
-	since    string
-	until    string
-	catchAll []string
-	format   string
-	apply    bool
-	yes      bool
+	conn       connOptions
+	collect    collectOptions
+	since      string
+	until      string
+	catchAll   []string
+	configFile string
+	format     string
+	apply      bool
+	yes        bool
 }
 
 // applyCommitDeadline bounds the wait for the commit of applied rules.
@@ -73,6 +74,7 @@ on the device by name are left alone. Enable them after review.`,
 			if err != nil {
 				return err
 			}
+			p.configFile = o.configFile
 			var c *collect.Client
 			if o.apply {
 				// Fail before the collection when the rules could not be placed.
@@ -135,7 +137,8 @@ on the device by name are left alone. Enable them after review.`,
 	f := cmd.Flags()
 	f.StringVar(&o.since, "since", "7d", "window length: 7d, 2w, 36h")
 	f.StringVar(&o.until, "until", "", "window end, RFC 3339 (default: the start of the current hour)")
-	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); detected when absent")
+	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); chosen as 'mine rules' explains when absent")
+	f.StringVar(&o.configFile, "config-file", "", "read the rulebase and objects from this saved configuration instead of the device (logs still come from the device)")
 	f.StringVar(&o.format, "format", "auto", "output: table, tsv, csv, set (PAN-OS commands), xml or json (auto: table on a terminal, tsv when piped)")
 	f.BoolVar(&o.apply, "apply", false, "create the rules on the device, disabled and tagged mine-suggested, above the catch-all, after confirmation")
 	f.BoolVarP(&o.yes, "yes", "y", false, "with --apply: do not ask for confirmation")
