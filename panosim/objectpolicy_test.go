@@ -268,8 +268,8 @@ func TestObjectPolicyPanorama(t *testing.T) {
 				// The dynamic group lives in the parent, the filter in
 				// shared, the application groups in the child.
 				for xp, want := range map[string]string{
-					pDev + "/device-group/entry[@name='corp']/address-group/entry[@name='" + dagProdWeb + "']": dagFilter,
-					"/config/shared/application-filter/entry[@name='" + appFilterWeb + "']":                     "browser-based",
+					pDev + "/device-group/entry[@name='corp']/address-group/entry[@name='" + dagProdWeb + "']":        dagFilter,
+					"/config/shared/application-filter/entry[@name='" + appFilterWeb + "']":                           "browser-based",
 					pDev + "/device-group/entry[@name='branch']/application-group/entry[@name='" + appGroupDev + "']": appGroupSCM,
 				} {
 					st, err := parseXPath(xp)
