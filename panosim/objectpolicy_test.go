@@ -285,3 +285,23 @@ func TestObjectPolicyPanorama(t *testing.T) {
 		})
 	}
 }
+
+// The catch-all opens trust to dmz only; the cleanup rule below it takes
+// the rest.
+func TestObjectPolicyCatchAllPlacement(t *testing.T) {
+	_, c := newTestServer(t, Options{Seed: 5, ObjectPolicy: true, SessionsPerDay: -1})
+	for _, tc := range []struct {
+		kv   []string
+		want string
+	}{
+		{[]string{"from=trust", "to=dmz", "source=10.1.2.3", "destination=10.20.77.7", "protocol=6", "destination-port=4444"}, ruleCatchAll},
+		{[]string{"from=untrust", "to=dmz", "source=192.0.2.9", "destination=10.20.77.7", "protocol=6", "destination-port=4444"}, ruleCleanup},
+		{[]string{"from=trust", "to=untrust", "source=10.1.2.3", "destination=192.0.2.9", "protocol=6", "destination-port=4444"}, ruleCleanup},
+		{[]string{"from=trust", "to=untrust", "source=10.1.2.3", "destination=192.0.2.9", "protocol=6", "destination-port=443", "application=ssl"}, ruleInternet},
+	} {
+		a := c.policyMatch(tc.kv...)
+		if len(a.Rules) != 1 || a.Rules[0].Name != tc.want {
+			t.Errorf("policy match %v = %+v; want %s", tc.kv, a.Rules, tc.want)
+		}
+	}
+}
