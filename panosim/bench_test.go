@@ -55,3 +55,25 @@ const testSignatures = `<entry name="41003"><threatname>HTTP-200</threatname><se
 	`<signature><standard><entry name="HTTP-404"><and-condition><entry name="And Condition 1"><or-condition><entry name="Or Condition 1">` +
 	`<operator><equal-to><value>404</value><context>http-rsp-code</context></equal-to></operator></entry></or-condition></entry></and-condition>` +
 	`</entry></standard></signature></entry>`
+
+// BenchmarkAdvanceWeekObjectPolicy is BenchmarkAdvanceWeek on the
+// ObjectPolicy rulebase: dynamic groups, users, filters, more rules.
+func BenchmarkAdvanceWeekObjectPolicy(b *testing.B) {
+	for b.Loop() {
+		s := New(Options{Seed: 1, ObjectPolicy: true})
+		s.Advance(7 * 24 * time.Hour)
+	}
+}
+
+// BenchmarkMatchFlow measures one first-match evaluation on the
+// ObjectPolicy rulebase of a flow that falls through to the catch-all.
+func BenchmarkMatchFlow(b *testing.B) {
+	s := New(Options{Seed: 1, ObjectPolicy: true, SessionsPerDay: -1})
+	v := s.sc.catchAll[0]
+	f := flow{from: zoneTrust, to: zoneDMZ, src: v.clients[0], dst: v.ip, proto: "tcp", protoNum: 6,
+		sport: 40000, dport: v.port, app: v.app, user: s.sc.obj.users[v.clients[0]], host: v.host,
+		category: "private-ip-addresses", at: s.o.Start.UnixMilli()}
+	for b.Loop() {
+		_ = s.pol.match(&f)
+	}
+}

@@ -1,6 +1,7 @@
 package panosim
 
 import (
+	"errors"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -75,6 +76,52 @@ func FuzzAPI(f *testing.F) {
 		}
 		if w.Code == 500 {
 			t.Fatalf("internal error for %v: %s", v, w.Body.String())
+		}
+	})
+}
+
+// FuzzTagFilter checks that dynamic group filters either fail with the
+// commit error or evaluate, and that parsing is stable: a filter that
+// parses gives the same verdict for the same tags.
+func FuzzTagFilter(f *testing.F) {
+	for _, s := range []string{"'web'", dagFilter, "'a' or 'b' and 'c'", "((('x')))", "'a' and", "(", "'", `"q" OR bare`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := parseTagFilter(s)
+		if err != nil {
+			if !errors.Is(err, errMatchCriteria) {
+				t.Fatalf("parseTagFilter(%q) = %v; want %v", s, err, errMatchCriteria)
+			}
+			return
+		}
+		has := func(tag string) bool { return len(tag)%2 == 0 }
+		if e.eval(has) != e.eval(has) {
+			t.Fatalf("filter %q evaluates differently twice", s)
+		}
+	})
+}
+
+// FuzzUserIDAndPolicyMatch sends arbitrary uid-messages and policy tests:
+// the server answers each with an envelope, never an internal error.
+func FuzzUserIDAndPolicyMatch(f *testing.F) {
+	f.Add(uidMessage("register", `<entry ip="10.20.5.5"><tag><member timeout="5">web</member></tag></entry>`), spm("source=10.1.2.3", "destination=10.20.1.10", "protocol=6"))
+	f.Add(uidMessage("login", `<entry name="corp\a" ip="10.1.1.1" timeout="x"/>`), spm("source=::1", "destination=10.20.1.10", "protocol=17", "show-all=yes"))
+	f.Add("<uid-message><type>update</type><payload><unregister><entry/></unregister></payload></uid-message>", "<test><security-policy-match/></test>")
+	s := New(Options{Seed: 3, SessionsPerDay: -1, ObjectPolicy: true})
+	f.Fuzz(func(t *testing.T, uid, test string) {
+		for _, v := range []url.Values{
+			{"type": {"user-id"}, "cmd": {uid}, "key": {s.APIKey()}},
+			{"type": {"op"}, "cmd": {test}, "key": {s.APIKey()}},
+			{"type": {"op"}, "cmd": {"<show><object><registered-ip><all/></registered-ip></object></show>"}, "key": {s.APIKey()}},
+		} {
+			r := httptest.NewRequest("POST", "/api/", strings.NewReader(v.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if !strings.HasPrefix(w.Body.String(), "<response status=") || w.Code == 500 {
+				t.Fatalf("answer to %v = %d %q", v, w.Code, w.Body.String())
+			}
 		}
 	})
 }

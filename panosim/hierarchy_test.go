@@ -239,8 +239,7 @@ func TestDeviceGroupObjectLookup(t *testing.T) {
 	for range 3 {
 		body = c.ok("type", "op", "cmd", "<show><jobs><id>"+strconv.Itoa(ja.Job)+"</id></jobs></show>")
 	}
-	if !strings.Contains(string(body), "<result>FAIL</result>") || !strings.Contains(string(body), "device-group -&gt; branch -&gt; pre-rulebase -&gt; B-lab-only -&gt; destination &apos;lab-only&apos; is not a valid reference") &&
-		!strings.Contains(string(body), "B-lab-only -&gt; destination 'lab-only' is not a valid reference") {
+	if want := "device-group -&gt; branch -&gt; pre-rulebase -&gt; B-lab-only -&gt; destination 'lab-only' is not a valid reference"; !strings.Contains(string(body), "<result>FAIL</result>") || !strings.Contains(string(body), want) {
 		t.Errorf("commit with a sibling's object = %s; want FAIL naming B-lab-only and lab-only", body)
 	}
 }

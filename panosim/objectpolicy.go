@@ -224,6 +224,10 @@ func (sc *scenario) objectRules() []placedRule {
 		users = []string{userDomain + "nobody"}
 	}
 	tz, dmz, untrust := []string{zoneTrust}, []string{zoneDMZ}, []string{zoneUntrust}
+	// The catch-all opens the server zone to the clients only; the cleanup
+	// rule below it logs the rest.
+	catchAll := sc.catchAllRule()
+	catchAll.from, catchAll.to = tz, dmz
 	return []placedRule{
 		{ruleSpec{name: ruleBlock, desc: "Block known bad internet hosts", from: tz, to: untrust,
 			src: []string{"any"}, dst: []string{"blocked-hosts"}, app: []string{"any"}, service: []string{"any"}, action: "deny"}, placeRootPre},
@@ -264,7 +268,7 @@ func (sc *scenario) objectRules() []placedRule {
 		{ruleSpec{name: ruleNonGuest, desc: "Reports for everyone but guests", from: tz, to: dmz,
 			src: []string{groupGuests}, negSrc: true, dst: dst(roleNegated, "srv-reports"), app: appOf(roleNegated),
 			service: []string{"any"}, action: "allow", profiles: group}, placeLocal},
-		{sc.catchAllRule(), placeRootPost},
+		{catchAll, placeRootPost},
 		{ruleSpec{name: ruleCleanup, desc: "Log what nothing allowed", from: []string{"any"}, to: []string{"any"},
 			src: []string{"any"}, dst: []string{"any"}, app: []string{"any"}, service: []string{"any"}, action: "deny"}, placeRootPost},
 	}
@@ -441,10 +445,7 @@ func (sc *scenario) setTruth(s *Server) {
 		for _, c := range v.clients {
 			f := flow{from: zoneTrust, to: v.zone, src: c, dst: v.ip, proto: v.proto, protoNum: ipProtoNumber[v.proto],
 				sport: 40000, dport: v.port, app: v.app, user: sc.obj.users[c], at: at}
-			switch {
-			case httpApps[v.app] || v.app == "web-browsing":
-				f.host = v.host
-			case v.app == "ssl":
+			if httpApps[v.app] || v.app == "ssl" { // the sessions that carry a URL or a server name
 				f.host = v.host
 			}
 			f.category = urlCategoryOf(f.host, f.dst)

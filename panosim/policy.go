@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -233,9 +234,9 @@ func (p *policy) matches(r *cRule, f *flow) bool {
 	if r.svcAny {
 		return true
 	}
-	if r.svcAppDef && f.app != "" && f.dport > 0 {
+	if r.svcAppDef && f.app != "" {
 		if a := r.appInfo[f.app]; a != nil {
-			if portsAllow(a.ports, f.proto, f.dport) || (a.ipProto != "" && a.ipProto == fmt.Sprint(f.protoNum)) {
+			if (f.dport > 0 && portsAllow(a.ports, f.proto, f.dport)) || (a.ipProto != "" && a.ipProto == strconv.Itoa(f.protoNum)) {
 				return true
 			}
 		}

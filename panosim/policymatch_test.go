@@ -143,6 +143,7 @@ func objectServer(t *testing.T) (*Server, *apiClient) {
 		[2]string{"R-appfilter", td("10.20.212.2") + "<application><member>af-collab</member></application><service><member>application-default</member></service><action>allow</action>"},
 		[2]string{"R-cat", td("10.20.213.1") + "<category><member>news</member><member>cu-internal</member></category>" + anyAppSvc},
 		[2]string{"R-sched", td("10.20.214.1") + anyAppSvc + "<schedule>sch-mon-morning</schedule>"},
+		[2]string{"R-icmp", td("10.20.215.1") + "<application><member>icmp</member></application><service><member>application-default</member></service><action>allow</action>"},
 	)
 	c.commit()
 	return s, c
@@ -233,6 +234,9 @@ func TestPolicyMatchObjectsAndConditions(t *testing.T) {
 		{"url category other", with("destination=10.20.213.1", "category=shopping"), catchAll},
 		{"url category not given", with("destination=10.20.213.1"), catchAll},
 		{"schedule active (Monday 07:00)", with("destination=10.20.214.1"), "R-sched"},
+		// icmp is identified by IP protocol 1, without ports.
+		{"application-default by ip protocol", with("destination=10.20.215.1", "protocol=1", "application=icmp", "destination-port="), "R-icmp"},
+		{"application-default, other protocol", with("destination=10.20.215.1", "application=icmp"), catchAll},
 		{"zones derived from the interfaces", []string{"source=10.1.2.3", "destination=10.20.200.8", "protocol=6", "destination-port=80", "application=web-browsing"}, "R-scope"},
 	}
 	for _, tc := range tests {
@@ -278,8 +282,6 @@ func TestPolicyMatchAnswer(t *testing.T) {
 		t.Fatalf("answer = %+v; want one rule", a)
 	}
 	r := a.Rules[0]
-	idx := slices.Index(s.Truth().Rulebase, "R-users")
-	_ = idx
 	if r.Name != "R-users" || r.From != "trust" || r.To != "dmz" || r.Source != "any" || r.Destination != "10.20.208.1" ||
 		r.User != `[ corp\alice corp\bob ]` || r.Category != "any" || r.Action != "allow" || r.Terminal != "yes" || r.Index != 13 {
 		t.Errorf("answer entry = %+v; want R-users at index 13 (the 13th test rule), trust to dmz, users [ corp\\alice corp\\bob ], allow", r)

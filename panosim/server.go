@@ -201,8 +201,9 @@ type Server struct {
 	pano *panorama
 }
 
-// New returns a simulated firewall for the options. It panics when
-// o.TimeZone is not a known IANA zone (see Options.Validate).
+// New returns a simulated firewall (or Panorama) for the options. It panics
+// on options Options.Validate rejects: an unknown o.TimeZone, or device
+// groups whose names or parents do not fit.
 func New(o Options) *Server {
 	o = o.withDefaults()
 	if o.Panorama != nil {
