@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/panosim"
 )
 
 // TestRulesConfigFile runs 'mine rules --config-file' on real public
@@ -118,5 +120,46 @@ func TestSuggestConfigFile(t *testing.T) {
 	var rb mine.RulebaseReport
 	if err := json.Unmarshal([]byte(out), &rb); err != nil || !slices.Equal(rb.CatchAll, plantedTruthOf(t, 3).CatchAll) {
 		t.Errorf("mine rules on the saved configuration: catch-all %v (%v); want the planted %v", rb.CatchAll, err, plantedTruthOf(t, 3).CatchAll)
+	}
+}
+
+// TestObjectPolicyTruth runs the whole pipeline on panosim's ObjectPolicy
+// scenario, whose rules above the catch-all use every kind of object (a
+// service named tcp-8080 that is 8443, a dynamic group, users, an
+// intrazone rule, a negated group...), and measures the suggestions
+// against the planted truth: every service the catch-all carries gets a
+// suggestion, and no service a rule above already carries does.
+func TestObjectPolicyTruth(t *testing.T) {
+	for _, seed := range []int64{1, 2} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			dev := newSimDeviceWith(t, panosim.Options{Seed: seed, SessionsPerDay: 1500, ObjectPolicy: true}, 2, false)
+			tr := dev.sim.Truth()
+			code, out, errs := runCLI(t, dev.env, dev.args("run", "--since", "2d", "--out", "", "--json", "-")...)
+			if code != 0 {
+				t.Fatalf("mine run = %d: %s", code, errs)
+			}
+			var doc analysisDoc
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			sug := measure(doc.Suggestions, tr.CatchAllServices, func(s mine.Suggestion, p panosim.Service) bool {
+				return slices.Contains(s.Destination, p.Destination) && slices.Contains(s.Application, p.Application) && slices.Contains(s.Ports, p.Port)
+			})
+			t.Logf("suggestions %s; coverage %+v", sug, doc.Coverage.CoveredShare)
+			if sug.recall() < 1 || sug.precision() < 0.95 {
+				t.Errorf("suggestions %s; want every catch-all service found", sug)
+			}
+			onCatchAll := map[string]bool{}
+			for _, p := range tr.CatchAllServices {
+				onCatchAll[p.Destination] = true
+			}
+			for _, c := range tr.CoveredServices {
+				for _, s := range doc.Suggestions {
+					if slices.Contains(s.Destination, c.Destination) && !onCatchAll[c.Destination] {
+						t.Errorf("suggestion %s repeats %s, which %s already carries", s.Name, c.Destination, c.Rule)
+					}
+				}
+			}
+		})
 	}
 }

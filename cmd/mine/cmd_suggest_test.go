@@ -40,8 +40,14 @@ type simDevice struct {
 // client unless bare, and lets days of traffic flow.
 func newSimDevice(t *testing.T, seed int64, spd int, days int, bare bool) *simDevice {
 	t.Helper()
-	sim := panosim.New(panosim.Options{Seed: seed, Start: simEpoch, SessionsPerDay: spd, PollsBeforeFinish: -1,
-		Username: demoUser, Password: demoPassword})
+	return newSimDeviceWith(t, panosim.Options{Seed: seed, SessionsPerDay: spd}, days, bare)
+}
+
+// newSimDeviceWith is newSimDevice with more of the simulator's options.
+func newSimDeviceWith(t *testing.T, o panosim.Options, days int, bare bool) *simDevice {
+	t.Helper()
+	o.Start, o.PollsBeforeFinish, o.Username, o.Password = simEpoch, -1, demoUser, demoPassword
+	sim := panosim.New(o)
 	h, err := startSim(sim, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
