@@ -202,26 +202,8 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 	}
 	rp := x.replay(sugs)
 	byRule := map[string]*mine.RuleCoverage{}
-	type resKey struct {
-		rule, app, dst string
-		port           int
-		reason         string
-	}
-	type resAgg struct {
-		mine.Residual
-		sources map[string]bool
-	}
-	residual := map[resKey]*resAgg{}
-	type depKey struct {
-		rule, app, dst string
-		port           int
-		on             string
-	}
-	type depAgg struct {
-		mine.DependentTraffic
-		sources map[string]bool
-	}
-	depends := map[depKey]*depAgg{}
+	residual, depends := trafficLines{}, trafficLines{}
+	reasonsOf := map[lineKey][]string{}
 	type useKey struct {
 		app, dst string
 		port     int
@@ -249,18 +231,9 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 		}
 		if o.dependsOn != "" {
 			cov.Depends += it.n
-			dk := depKey{k.rule, k.app, k.dst, k.port, o.dependsOn}
-			d := depends[dk]
-			if d == nil {
-				d = &depAgg{DependentTraffic: mine.DependentTraffic{CatchAllRule: k.rule, Application: k.app, Destination: k.dst,
-					Port: k.port, Rule: o.dependsOn, Reasons: o.reasons}, sources: map[string]bool{}}
-				depends[dk] = d
-			}
-			d.Count += it.n
-			d.sources[k.src] = true
-			sp := span{d.FirstSeen, d.LastSeen}
-			sp.merge(it.sp)
-			d.FirstSeen, d.LastSeen = sp.first, sp.last
+			dk := lineKey{k.rule, k.app, k.dst, k.port, o.dependsOn}
+			depends.add(dk, it.n, k.src, it.sp)
+			reasonsOf[dk] = o.reasons
 		}
 		if !x.isScanner[k.src] {
 			uk := useKey{k.app, k.dst, k.port}
@@ -293,46 +266,18 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 		case redirSrv[sk]:
 			reason = reasonRedirects
 		}
-		rk := resKey{k.rule, k.app, k.dst, k.port, reason}
-		r := residual[rk]
-		if r == nil {
-			r = &resAgg{Residual: mine.Residual{CatchAllRule: k.rule, Application: k.app, Destination: k.dst, Port: k.port, Reason: reason},
-				sources: map[string]bool{}}
-			residual[rk] = r
-		}
-		r.Count += it.n
-		r.sources[k.src] = true
-		sp := span{r.FirstSeen, r.LastSeen}
-		sp.merge(it.sp)
-		r.FirstSeen, r.LastSeen = sp.first, sp.last
+		residual.add(lineKey{k.rule, k.app, k.dst, k.port, reason}, it.n, k.src, it.sp)
 	}
 	cov.CoveredShare = share(cov.Covered, cov.Total)
 	cov.DependsShare = share(cov.Depends, cov.Total)
 	cov.ResidualShare = share(cov.Total-cov.Covered-cov.Depends, cov.Total)
 	cov.DependsOn = []mine.DependentTraffic{}
-	for _, d := range depends {
-		d.Sources = len(d.sources)
-		d.Share = share(d.Count, cov.Total)
-		cov.DependsOn = append(cov.DependsOn, d.DependentTraffic)
+	for _, k := range depends.sorted() {
+		d := depends[k]
+		cov.DependsOn = append(cov.DependsOn, mine.DependentTraffic{CatchAllRule: k.rule, Application: k.app, Destination: k.dst,
+			Port: k.port, Rule: k.label, Reasons: reasonsOf[k], Count: d.n, Share: share(d.n, cov.Total), Sources: len(d.sources),
+			FirstSeen: d.sp.first, LastSeen: d.sp.last})
 	}
-	slices.SortFunc(cov.DependsOn, func(p, q mine.DependentTraffic) int {
-		if c := cmp.Compare(q.Count, p.Count); c != 0 {
-			return c
-		}
-		if c := compareAddr(p.Destination, q.Destination); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Application, q.Application); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Port, q.Port); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Rule, q.Rule); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.CatchAllRule, q.CatchAllRule)
-	})
 
 	windowDays := int(math.Ceil(x.in.Window.Duration().Hours() / 24))
 	rare := map[useKey]bool{}
@@ -365,30 +310,12 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 		return cmp.Compare(p.Port, q.Port)
 	})
 
-	for _, r := range residual {
-		r.Sources = len(r.sources)
-		r.Share = share(r.Count, cov.Total)
-		r.Rare = rare[useKey{r.Application, r.Destination, r.Port}]
-		cov.Residual = append(cov.Residual, r.Residual)
+	for _, k := range residual.sorted() {
+		r := residual[k]
+		cov.Residual = append(cov.Residual, mine.Residual{CatchAllRule: k.rule, Application: k.app, Destination: k.dst,
+			Port: k.port, Reason: k.label, Count: r.n, Share: share(r.n, cov.Total), Sources: len(r.sources),
+			Rare: rare[useKey{k.app, k.dst, k.port}], FirstSeen: r.sp.first, LastSeen: r.sp.last})
 	}
-	slices.SortFunc(cov.Residual, func(p, q mine.Residual) int {
-		if c := cmp.Compare(q.Count, p.Count); c != 0 {
-			return c
-		}
-		if c := compareAddr(p.Destination, q.Destination); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Application, q.Application); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Port, q.Port); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(p.Reason, q.Reason); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.CatchAllRule, q.CatchAllRule)
-	})
 
 	// ByRule in evaluation order: existing rules by position, then the
 	// suggestions in their order.
@@ -407,4 +334,61 @@ func (x *analysis) coverage(sugs []mine.Suggestion) mine.Coverage {
 		return cmp.Compare(p.Rule, q.Rule)
 	})
 	return cov
+}
+
+// lineKey is one line of the replay's outcome: a catch-all's traffic to a
+// destination, application and port, with a label (why it stays, or the
+// rule it depends on).
+type lineKey struct {
+	rule, app, dst string
+	port           int
+	label          string
+}
+
+type lineAgg struct {
+	n       int64
+	sources map[string]bool
+	sp      span
+}
+
+// trafficLines sums replayed traffic per line.
+type trafficLines map[lineKey]*lineAgg
+
+func (t trafficLines) add(k lineKey, n int64, src string, sp span) {
+	l := t[k]
+	if l == nil {
+		l = &lineAgg{sources: map[string]bool{}}
+		t[k] = l
+	}
+	l.n += n
+	l.sources[src] = true
+	l.sp.merge(sp)
+}
+
+// sorted returns the lines largest first, then by destination,
+// application, port, label and catch-all rule.
+func (t trafficLines) sorted() []lineKey {
+	keys := make([]lineKey, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(p, q lineKey) int {
+		if c := cmp.Compare(t[q].n, t[p].n); c != 0 {
+			return c
+		}
+		if c := compareAddr(p.dst, q.dst); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.app, q.app); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.port, q.port); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(p.label, q.label); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.rule, q.rule)
+	})
+	return keys
 }
