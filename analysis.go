@@ -53,6 +53,12 @@ type Coverage struct {
 	Covered       int64   `json:"covered"`
 	CoveredShare  float64 `json:"covered_share"`
 	ResidualShare float64 `json:"residual_share"`
+	// Depends counts what the replay cannot place because whether a rule
+	// matches depends on what the logs do not tell (an unknown user, a URL
+	// category); DependsShare is its part of Total. Covered, Depends and
+	// the residual make up Total.
+	Depends      int64   `json:"depends"`
+	DependsShare float64 `json:"depends_share"`
 	// ByRule counts what each rule would carry, in evaluation order.
 	ByRule []RuleCoverage `json:"by_rule"`
 	// Residual is what no rule would carry and stays on the catch-all, per
