@@ -238,3 +238,30 @@ type DayStatus struct {
 	ClientErrors int64     `json:"responses_4xx"`
 	ServerErrors int64     `json:"responses_5xx"`
 }
+
+// CatchAllDay is one UTC day of the catch-all rules' use: sessions from
+// traffic logs, and HTTP responses of ordinary clients per status class
+// from threat logs, with the scanners' responses counted apart.
+type CatchAllDay struct {
+	Day time.Time `json:"day"`
+	// Partial is true for a day the window covers only in part: its first
+	// and last day, unless the window starts or ends at midnight UTC.
+	Partial        bool  `json:"partial"`
+	Sessions       int64 `json:"sessions"`
+	ClientSessions int64 `json:"client_sessions"` // sessions without the scanners'
+	Success        int64 `json:"responses_2xx"`
+	Redirects      int64 `json:"responses_3xx"`
+	ClientErrors   int64 `json:"responses_4xx"`
+	ServerErrors   int64 `json:"responses_5xx"`
+	// ScannerResponses are the responses (2xx to 5xx) to detected
+	// scanners, which the class counts leave out.
+	ScannerResponses int64 `json:"scanner_responses"`
+}
+
+// CatchAllWeek is seven whole UTC days of the window, [From, To).
+type CatchAllWeek struct {
+	From           time.Time `json:"from"`
+	To             time.Time `json:"to"`
+	Sessions       int64     `json:"sessions"`
+	ClientSessions int64     `json:"client_sessions"`
+}

@@ -24,6 +24,12 @@ type Report struct {
 	// DailyStatus counts HTTP responses per UTC day and status class.
 	CatchAllApps []AppStat   `json:"catch_all_apps"`
 	DailyStatus  []DayStatus `json:"daily_status"`
+	// CatchAllDaily is the catch-all's use on every UTC day the window
+	// touches, oldest first; CatchAllWeeks sums its whole days into weeks
+	// ending with the last whole day, as the readiness verdict counts
+	// weeks without a history.
+	CatchAllDaily []CatchAllDay  `json:"catch_all_daily"`
+	CatchAllWeeks []CatchAllWeek `json:"catch_all_weeks"`
 
 	// Coverage replays the catch-all's traffic against the suggestions.
 	Coverage            Coverage             `json:"coverage"`
@@ -55,9 +61,12 @@ type Totals struct {
 	CatchAllResponses int64 `json:"catch_all_responses"`
 	TrafficLogs       int64 `json:"traffic_logs"` // catch-all traffic log entries collected
 	CatchAllSessions  int64 `json:"catch_all_sessions"`
-	CatchAllBytes     int64 `json:"catch_all_bytes"`
-	DistinctURLs      int   `json:"catch_all_distinct_urls"`
-	ScannerResponses  int64 `json:"scanner_responses"` // catch-all responses to detected scanners
+	// CatchAllClientSessions are the catch-all sessions of ordinary
+	// clients: CatchAllSessions without the scanners'.
+	CatchAllClientSessions int64 `json:"catch_all_client_sessions"`
+	CatchAllBytes          int64 `json:"catch_all_bytes"`
+	DistinctURLs           int   `json:"catch_all_distinct_urls"`
+	ScannerResponses       int64 `json:"scanner_responses"` // catch-all responses to detected scanners
 }
 
 // Suggestion is an App-ID rule that would carry, above the catch-all,
