@@ -265,3 +265,16 @@ type CatchAllWeek struct {
 	Sessions       int64     `json:"sessions"`
 	ClientSessions int64     `json:"client_sessions"`
 }
+
+// DestinationUse is one server and application the catch-all carried for
+// ordinary clients (scanners left out): sessions and bytes from traffic
+// logs, HTTP responses from threat logs.
+type DestinationUse struct {
+	Destination string `json:"destination"`
+	Application string `json:"application"`
+	Ports       []int  `json:"ports"`
+	Sessions    int64  `json:"sessions"`
+	Bytes       int64  `json:"bytes"`
+	Responses   int64  `json:"responses"`
+	Sources     int    `json:"sources"`
+}

@@ -30,6 +30,10 @@ type Report struct {
 	// weeks without a history.
 	CatchAllDaily []CatchAllDay  `json:"catch_all_daily"`
 	CatchAllWeeks []CatchAllWeek `json:"catch_all_weeks"`
+	// CatchAllDestinations is the catch-all's traffic of ordinary clients
+	// per destination and application, most sessions first (most responses
+	// first when there are no traffic logs).
+	CatchAllDestinations []DestinationUse `json:"catch_all_destinations"`
 
 	// Coverage replays the catch-all's traffic against the suggestions.
 	Coverage            Coverage             `json:"coverage"`

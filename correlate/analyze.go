@@ -187,6 +187,7 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	r.DailyStatus = a.dailyStatus()
 	r.CatchAllDaily = x.catchAllDaily()
 	r.CatchAllWeeks = catchAllWeeks(r.CatchAllDaily)
+	r.CatchAllDestinations = x.catchAllDestinations()
 	return r
 }
 

@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/panos-mine/mine"
@@ -88,5 +90,63 @@ func catchAllWeeks(days []mine.CatchAllDay) []mine.CatchAllWeek {
 		}
 		out[i] = wk
 	}
+	return out
+}
+
+// catchAllDestinations sums the catch-all's traffic of ordinary clients per
+// destination and application, most sessions first, then most responses
+// (the order when there are no traffic logs), then by destination and
+// application.
+func (x *analysis) catchAllDestinations() []mine.DestinationUse {
+	type key struct{ dst, app string }
+	type agg struct {
+		u     mine.DestinationUse
+		ports map[int]bool
+		srcs  map[string]bool
+	}
+	byKey := map[key]*agg{}
+	get := func(k flowKey) *agg {
+		g := byKey[key{k.dst, k.app}]
+		if g == nil {
+			g = &agg{u: mine.DestinationUse{Destination: k.dst, Application: k.app}, ports: map[int]bool{}, srcs: map[string]bool{}}
+			byKey[key{k.dst, k.app}] = g
+		}
+		g.ports[k.port], g.srcs[k.src] = true, true
+		return g
+	}
+	for k, s := range x.a.sessions {
+		if !x.isScanner[k.src] {
+			g := get(k)
+			g.u.Sessions += s.sessions
+			g.u.Bytes += s.bytes
+		}
+	}
+	for k, f := range x.a.resp {
+		if !x.isScanner[k.src] {
+			get(k).u.Responses += f.okN + f.redirects + f.errs4 + f.errs5
+		}
+	}
+	out := make([]mine.DestinationUse, 0, len(byKey))
+	for _, g := range byKey {
+		u := g.u
+		for p := range g.ports {
+			u.Ports = append(u.Ports, p)
+		}
+		slices.Sort(u.Ports)
+		u.Sources = len(g.srcs)
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b mine.DestinationUse) int {
+		if c := cmp.Compare(b.Sessions, a.Sessions); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Responses, a.Responses); c != 0 {
+			return c
+		}
+		if c := compareAddr(a.Destination, b.Destination); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Application, b.Application)
+	})
 	return out
 }

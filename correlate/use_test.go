@@ -87,3 +87,19 @@ func TestCatchAllWeeks(t *testing.T) {
 		t.Errorf("midnight window: %d days (partial ends %v, %v); want 14 whole days", n, r.CatchAllDaily[0].Partial, r.CatchAllDaily[n-1].Partial)
 	}
 }
+
+// The scene's ordinary clients used two destinations through the catch-all:
+// jenkins on 10.20.5.11 (3 sessions, 300 bytes, responses 2+1+1 2xx, one
+// 404 and a 500 repeated 3 times: 8, from 10.1.0.5 and 10.1.0.7) and an
+// "incomplete" App-ID on 10.20.5.99 (one 200, no session). The scanner's
+// printer is left out.
+func TestCatchAllDestinations(t *testing.T) {
+	r := analyzed(t)
+	want := []mine.DestinationUse{
+		{Destination: "10.20.5.11", Application: "jenkins", Ports: []int{8080}, Sessions: 3, Bytes: 300, Responses: 8, Sources: 2},
+		{Destination: "10.20.5.99", Application: "incomplete", Ports: []int{8080}, Responses: 1, Sources: 1},
+	}
+	if !reflect.DeepEqual(r.CatchAllDestinations, want) {
+		t.Errorf("CatchAllDestinations =\n%+v\nwant\n%+v", r.CatchAllDestinations, want)
+	}
+}
