@@ -2,10 +2,18 @@ package mine
 
 import "time"
 
+// ReportVersion is the version of the JSON document mine writes. It grows
+// only when a reader of an older document could misread the new one; new
+// keys alone do not change it.
+const ReportVersion = 1
+
 // Report is the result of one analysis: everything the report package
 // renders, and the JSON document mine prints. Its JSON keys are a public
 // interface: keys are added, never renamed or removed.
 type Report struct {
+	// Version is the version of this document's layout, ReportVersion
+	// when mine writes it; it tells mine's report from any other JSON.
+	Version   int          `json:"mine_report_version"`
 	Generated time.Time    `json:"generated"`
 	Device    DeviceReport `json:"device"`
 	Window    Window       `json:"window"`
@@ -46,6 +54,22 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Readiness holds one verdict per catch-all rule.
 	Readiness []Readiness `json:"readiness"`
+	// SignatureChecks are what the run verified of the device's
+	// configuration before collecting, as 'mine signatures verify' does:
+	// whether each rule would log the signatures. Nil when the run did
+	// not check (the readiness criterion signatures-logging still judges
+	// from the logs).
+	SignatureChecks []SignatureCheck `json:"signature_checks"`
+}
+
+// SignatureCheck is the verification of one rule: whether the HTTP status
+// signatures would be logged on its traffic, through which profile, and
+// what stands in the way.
+type SignatureCheck struct {
+	Rule     string   `json:"rule"`
+	Profile  string   `json:"profile"`
+	Logs     bool     `json:"logs"`
+	Problems []string `json:"problems"`
 }
 
 // DeviceReport is the device identity as the report shows it.
