@@ -74,7 +74,11 @@ The same --seed always gives the same traffic.`,
 				if err != nil {
 					return err
 				}
-				if err := (outputs{xlsx: o.out, json: o.json}).write(d, res.last); err != nil {
+				book, err := historyBook(cmd.Context(), res.db, res.target)
+				if err != nil {
+					return err
+				}
+				if err := (outputs{xlsx: o.out, json: o.json, book: book}).write(d, res.last); err != nil {
 					return err
 				}
 				w := d.io.out
@@ -106,6 +110,8 @@ type demoDevice struct {
 	sim  *panosim.Server
 	host *simHost
 	conn collect.Config
+	// checks are what the demo verified of the signatures' configuration.
+	checks []mine.SignatureCheck
 }
 
 // startDemoDevice starts a simulator whose clock begins at start, serves
@@ -138,36 +144,41 @@ func startDemoDevice(ctx context.Context, d *deps, seed int64, start time.Time, 
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.logger.Info("signatures deployed", "count", res.Set, "location", res.Location, "commit_job", res.JobID)
-	if err := demoVerify(ctx, d, dep); err != nil {
+	checks, err := demoVerify(ctx, d, dep)
+	if err != nil {
 		host.close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	return &demoDevice{sim: sim, host: host, conn: cfg}, nil
+	return &demoDevice{sim: sim, host: host, conn: cfg, checks: checks}, nil
 }
 
 // demoVerify checks, as a user would with 'mine signatures verify', that
 // the catch-all logs the signatures, and attaches a logging profile when it
-// does not.
-func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer) error {
+// does not. It returns the verification, for the report's About sheet.
+func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer) ([]mine.SignatureCheck, error) {
 	c := signatures.Default()
 	v, err := dep.Verify(ctx, c, signatures.PolicyScope{}, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !v.OK() {
 		d.logger.Info("the catch-all does not log the signatures yet: attaching a vulnerability profile", "problems", v.Rules[0].Problems)
 		if _, _, err := dep.Attach(ctx, c, signatures.PolicyScope{}, nil); err != nil {
-			return err
+			return nil, err
 		}
 		if v, err = dep.Verify(ctx, c, signatures.PolicyScope{}, nil); err != nil {
-			return err
+			return nil, err
 		}
 		if !v.OK() {
-			return fmt.Errorf("the signatures would still not log on %s: %s", v.Rules[0].Rule, strings.Join(v.Rules[0].Problems, "; "))
+			return nil, fmt.Errorf("the signatures would still not log on %s: %s", v.Rules[0].Rule, strings.Join(v.Rules[0].Problems, "; "))
 		}
 	}
 	d.logger.Info("signatures verified: the catch-all logs them", "rule", v.Rules[0].Rule, "profile", v.Rules[0].Profile)
-	return nil
+	checks := make([]mine.SignatureCheck, len(v.Rules))
+	for i, r := range v.Rules {
+		checks[i] = mine.SignatureCheck{Rule: r.Rule, Profile: r.Profile, Logs: r.Logs, Problems: r.Problems}
+	}
+	return checks, nil
 }
 
 // fastPolls makes the collector poll the simulator's log jobs quickly.
@@ -200,5 +211,6 @@ func runDemo(ctx context.Context, d *deps, o *demoOptions) (*mine.Report, *panos
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: %w", err)
 	}
+	r.SignatureChecks = dev.checks
 	return r, dev.sim, nil
 }

@@ -137,6 +137,23 @@ func (o *reportOptions) history(ctx context.Context) (report.Options, error) {
 		}
 		target = targets[0]
 	}
+	return bookFrom(ctx, store, target)
+}
+
+// historyBook reads what a workbook shows of a target's history: its
+// trend and the hit deltas of its latest run.
+func historyBook(ctx context.Context, db, target string) (report.Options, error) {
+	store, err := history.Open(ctx, db)
+	if err != nil {
+		return report.Options{}, err
+	}
+	defer store.Close()
+	return bookFrom(ctx, store, target)
+}
+
+func bookFrom(ctx context.Context, store *history.Store, target string) (report.Options, error) {
+	var opt report.Options
+	var err error
 	if opt.Trend, err = store.Trend(ctx, target); err != nil {
 		return opt, err
 	}

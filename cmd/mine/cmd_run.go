@@ -118,7 +118,11 @@ they are never stored. See docs/scheduling.md.`,
 			}
 			d.logger.Info("run stored", "history", o.db, "run", saved.RunID, "replaced", saved.Replaced,
 				"catch_all_hits", hitsText(saved.Point))
-			if err := (outputs{xlsx: o.out, json: o.json}).write(d, r); err != nil {
+			book, err := bookFrom(cmd.Context(), store, p.conn.Host)
+			if err != nil {
+				return fmt.Errorf("run stored in the history, but: %w", err)
+			}
+			if err := (outputs{xlsx: o.out, json: o.json, book: book}).write(d, r); err != nil {
 				return fmt.Errorf("run stored in the history, but: %w", err)
 			}
 			return nil

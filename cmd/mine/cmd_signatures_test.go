@@ -264,8 +264,14 @@ func TestDemoVerifyAttachesWhenNeeded(t *testing.T) {
 	if _, err := dep.Deploy(context.Background(), signatures.Default(), signatures.Location{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := demoVerify(context.Background(), d, dep); err != nil {
+	checks, err := demoVerify(context.Background(), d, dep)
+	if err != nil {
 		t.Fatalf("demoVerify: %v", err)
+	}
+	// What the report's About sheet says was verified: the catch-all of
+	// the bare simulator, now logging through the attached profile.
+	if len(checks) != 1 || !checks[0].Logs || checks[0].Profile != "mine-http-status" || checks[0].Rule == "" {
+		t.Errorf("demoVerify() checks = %+v; want the catch-all logging through mine-http-status", checks)
 	}
 	if !strings.Contains(logs.String(), "attaching a vulnerability profile") || !strings.Contains(logs.String(), "profile=mine-http-status") {
 		t.Errorf("demoVerify logged:\n%s\nwant an attach and a verified catch-all", logs.String())

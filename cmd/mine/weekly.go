@@ -116,7 +116,12 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 	}
 	base := filepath.Join(jc.outputDir, fmt.Sprintf("mine-%s-%s", t.name, isoWeek(window)))
 	row.workbook = base + ".xlsx"
-	if err := report.WriteWorkbookFileWith(row.workbook, r, report.Options{}); err != nil {
+	book, err := bookFrom(ctx, store, t.name)
+	if err != nil {
+		row.err = err
+		return row
+	}
+	if err := report.WriteWorkbookFileWith(row.workbook, r, book); err != nil {
 		row.err = fmt.Errorf("write workbook: %w", err)
 		return row
 	}
