@@ -38,7 +38,7 @@ func newReportCmd(d *deps) *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Render a saved JSON report as the full workbook, or as one handoff workbook per app team",
+		Short: "Render a saved JSON report as a workbook, or one per app team",
 		Long: `Report renders a JSON report written by 'mine run --json' again, without a
 device: --out writes the whole workbook (Summary, Suggested Rules, Catch-all
 URLs, Status Codes, Rule Hit Counts, Coverage, App Team Handoff, Scanners,
@@ -58,7 +58,8 @@ Catch-all Trend sheet with the Summary's charts, and the hits since the
 previous run on Rule Hit Counts (those of the target's latest run).`,
 		Example: `  mine run --host fw.example.net --json report.json
   mine report --from report.json --out report.xlsx
-  mine report --from report.json --handoff --owners owners.yaml --out-dir handoff/`,
+  mine report --from report.json --handoff --owners owners.yaml \
+    --out-dir handoff/`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.from == "" {

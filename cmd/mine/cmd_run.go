@@ -57,7 +57,8 @@ API keys come from the environment or a key file the configuration names;
 they are never stored. See docs/scheduling.md.`,
 		Example: `  export PANOS_API_KEY=...
   mine run --host fw.example.net --since 7d --out report.xlsx
-  mine run --host fw.example.net --catch-all Allow-Web-Ports --json - > report.json
+  mine run --host fw.example.net --catch-all Allow-Web-Ports \
+    --json - > report.json
   mine run --config /etc/mine/mine.yaml`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -232,9 +232,14 @@ func TestRunConfigWeekly(t *testing.T) {
 	})
 
 	// mine history prints the trend from the database
+	// (piped, tab-separated: a header and one line per run)
 	code, out, errs = runAt(t, runs[1], nil, "history", "--db", filepath.Join(dir, "history.db"))
-	if code != 0 || !strings.Contains(out, "edge:") || strings.Count(out, "\n") != 4 {
+	if code != 0 || !strings.HasPrefix(out, "TARGET\tWEEK\t") || strings.Count(out, "\nedge\t") != 2 || strings.Count(out, "\n") != 3 {
 		t.Errorf("mine history = %d:\n%s%s", code, out, errs)
+	}
+	code, out, errs = runAt(t, runs[1], nil, "history", "--db", filepath.Join(dir, "history.db"), "--format", "table")
+	if code != 0 || !strings.Contains(out, "edge:") || !strings.Contains(out, "│ WEEK ") {
+		t.Errorf("mine history --format table = %d:\n%s%s", code, out, errs)
 	}
 }
 
