@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -498,10 +499,10 @@ func (ds *dataSheet) widths(n int) []float64 {
 // headerWidth is the width a header needs wrapped onto at most two lines.
 func headerWidth(h string) int {
 	words := strings.Fields(h)
-	best := displayWidth(h)
+	best := twwidth.Width(h)
 	for i := 1; i < len(words); i++ {
 		a, b := strings.Join(words[:i], " "), strings.Join(words[i:], " ")
-		best = min(best, max(displayWidth(a), displayWidth(b)))
+		best = min(best, max(twwidth.Width(a), twwidth.Width(b)))
 	}
 	return best
 }

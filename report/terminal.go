@@ -177,7 +177,9 @@ func fitColumns(cols []Column, rows [][]string, total int) (keep, widths []int) 
 	natural := make([]int, len(cols))
 	minimum := make([]int, len(cols))
 	for i, c := range cols {
-		natural[i] = max(1, twwidth.Width(c.Header))
+		// A header of several words may take two lines rather than
+		// widen a column of narrow values.
+		natural[i] = max(1, headerWidth(c.Header))
 		word := 1
 		for w := range strings.FieldsSeq(c.Header) {
 			word = max(word, twwidth.Width(w))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -172,11 +171,11 @@ func readReport(name string) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
-	var r mine.Report
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := report.ReadJSON(b)
+	if err != nil {
 		return nil, fmt.Errorf("read report %s: %w", name, err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // readOwners reads an owners file: the owners section of a configuration
