@@ -180,7 +180,7 @@ type changeFlags struct {
 }
 
 func (o *changeFlags) register(fs *pflag.FlagSet) {
-	o.conn.register(fs)
+	o.conn.registerDevice(fs)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and the exact requests; change nothing")
 	fs.StringVar(&o.format, "format", "auto", formatHelp(changeFormats...))
 	fs.DurationVar(&o.commitTimeout, "commit-timeout", 15*time.Minute, "how long to wait for each commit or push job")
@@ -418,6 +418,8 @@ commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 		},
 	}
 	o.register(cmd.Flags())
+	o.conn.registerPolicyScope(cmd.Flags(), "virtual system whose rules to check (default vsys1)",
+		"on Panorama: the device group whose pre- and post-rules to check")
 	cat.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringSliceVar(&rules, "rule", nil, "rule to check (repeat or comma-separate); default: the catch-all")
