@@ -70,7 +70,7 @@ func WriteColumns(w io.Writer, format Format, cols []Column, rows [][]string) er
 			}
 		}
 		if dropped := sw.table(cols, clean); len(dropped) > 0 {
-			fmt.Fprintf(sw, "(left out to fit %d columns: %s; --format tsv lists every column)\n", TerminalWidth, strings.Join(dropped, ", "))
+			sw.paragraph(fmt.Sprintf("(left out to fit %d columns: %s; --format tsv lists every column)", TerminalWidth, strings.Join(dropped, ", ")), " ")
 		}
 		if sw.err != nil {
 			return fmt.Errorf("write list: %w", sw.err)

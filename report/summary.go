@@ -199,6 +199,6 @@ func writeTopSuggestions(s *stickyWriter, r *mine.Report) {
 	cols := []Column{{Header: "Name"}, {Header: "Destination", Drop: 1}, {Header: "Application"}, {Header: "Ports", Drop: 2},
 		{Header: "Sessions", Right: true}, {Header: "URLs", Right: true, Drop: 3}}
 	if dropped := s.table(cols, rows); len(dropped) > 0 {
-		fmt.Fprintf(s, "(left out to fit %d columns: %s; the workbook has them)\n", TerminalWidth, strings.Join(dropped, ", "))
+		s.paragraph(fmt.Sprintf("(left out to fit %d columns: %s; the workbook has them)", TerminalWidth, strings.Join(dropped, ", ")), " ")
 	}
 }
