@@ -101,6 +101,7 @@ type styles struct {
 	count, number, percent int
 	bytes                  int
 	date, day              int
+	dateFlush              int // a date without the indent, among text
 	// the Summary's
 	subtitle, heading                 int
 	figureKey, figureText, figureWrap int
@@ -153,6 +154,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 		{&st.percent, excelize.Style{CustomNumFmt: &pctFmt, Alignment: quantity}},
 		{&st.bytes, excelize.Style{CustomNumFmt: &bytesFmt, Alignment: quantity}},
 		{&st.date, excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left", Indent: 1}}},
+		{&st.dateFlush, excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left"}}},
 		{&st.day, excelize.Style{CustomNumFmt: &dayFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left", Indent: 1}}},
 
 		{&st.subtitle, excelize.Style{Font: &excelize.Font{Size: 10, Color: "595959"}, Alignment: middle("left")}},
@@ -331,7 +333,7 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) error {
 			switch v.(type) {
 			case time.Time, *time.Time:
 				if k := ds.cols[j].kind; k != kindDay && k != kindDate {
-					style = st.date // a date in a column of mixed values
+					style = st.dateFlush // a date in a column of mixed values, aligned with the text
 				}
 			}
 			cells[j] = cellValue(v, style)
@@ -521,7 +523,9 @@ const lineHeight = 15
 // wrappedLines estimates how many lines s takes in a wrapped cell of the
 // given width in characters.
 func wrappedLines(s string, width float64) int {
-	w := max(int(width)-1, 1)
+	// A column's width counts digits; text of the default font averages
+	// about a tenth narrower.
+	w := max(int(width*1.1)-1, 1)
 	n := 0
 	for line := range strings.SplitSeq(cellText(s), "\n") {
 		n += max(1, (utf8.RuneCountInString(line)+w-1)/w)
