@@ -42,6 +42,9 @@ func jsonReport(r *mine.Report) *mine.Report {
 	c.CatchAllStatusCounts = nonNilMap(c.CatchAllStatusCounts)
 	c.CatchAllURLs = nonNil(c.CatchAllURLs)
 	c.HitCounts = nonNil(c.HitCounts)
+	c.CatchAllDaily = nonNil(c.CatchAllDaily)
+	c.CatchAllWeeks = nonNil(c.CatchAllWeeks)
+	c.CatchAllDestinations = nonNil(c.CatchAllDestinations)
 
 	c.Suggestions = make([]mine.Suggestion, len(r.Suggestions))
 	for i, s := range r.Suggestions {

@@ -105,7 +105,8 @@ func TestWriteJSONKeys(t *testing.T) {
 
 func TestWriteJSONEmpty(t *testing.T) {
 	doc, _ := decodeJSON(t, &mine.Report{Suggestions: []mine.Suggestion{{Name: "bare"}}})
-	for _, key := range []string{"catch_all", "suggestions", "catch_all_urls", "scanners", "hit_counts"} {
+	for _, key := range []string{"catch_all", "suggestions", "catch_all_urls", "scanners", "hit_counts",
+		"catch_all_daily", "catch_all_weeks", "catch_all_destinations"} {
 		if _, ok := doc[key].([]any); !ok {
 			t.Errorf("%s = %#v; want a JSON array", key, doc[key])
 		}
@@ -114,6 +115,13 @@ func TestWriteJSONEmpty(t *testing.T) {
 		if _, ok := doc[key].(map[string]any); !ok {
 			t.Errorf("%s = %#v; want a JSON object", key, doc[key])
 		}
+	}
+	// null: the run checked no signature configuration
+	if v, ok := doc["signature_checks"]; !ok || v != nil {
+		t.Errorf("signature_checks = %#v; want null", v)
+	}
+	if v := doc["mine_report_version"]; v != float64(1) {
+		t.Errorf("mine_report_version = %#v; want 1", v)
 	}
 	bare := doc["suggestions"].([]any)[0].(map[string]any)
 	for _, key := range []string{"from", "to", "source", "destination", "application", "service", "ports", "top_urls"} {
