@@ -40,8 +40,10 @@ func newReportCmd(d *deps) *cobra.Command {
 		Short: "Render a saved JSON report as a workbook, or one per app team",
 		Long: `Report renders a JSON report written by 'mine run --json' again, without a
 device: --out writes the whole workbook (Summary, Suggested Rules, Catch-all
-URLs, Status Codes, Rule Hit Counts, Coverage, App Team Handoff, Scanners,
-Scanner Targets, URL Templates, Readiness, Custom App-ID Candidates, About).
+URLs, Status Codes, Rule Hit Counts, Coverage, Catch-all Apps, App Team
+Handoff, Scanners, Scanner Targets, URL Templates, Readiness, Custom App-ID
+Candidates, Catch-all Trend, Per Day, About). The file must be mine's
+report: it carries mine_report_version and the keys every report has.
 
 --handoff --owners owners.yaml --out-dir DIR writes one workbook per team
 instead, each with only the findings, failing URLs (4xx and 5xx), scanner
