@@ -53,10 +53,11 @@ type Coverage struct {
 	Covered       int64   `json:"covered"`
 	CoveredShare  float64 `json:"covered_share"`
 	ResidualShare float64 `json:"residual_share"`
-	// Depends counts what a rule above might carry or deny depending on
-	// what mine cannot know (a user's groups, a URL category, an FQDN's
-	// addresses...): never counted as covered. DependsOn says per line
-	// what it depends on.
+	// Depends counts what the replay cannot place because whether a rule
+	// above matches depends on what mine cannot know (a user's groups, a
+	// URL category, an FQDN's addresses...): never counted as covered.
+	// DependsShare is its part of Total; Covered, Depends and the residual
+	// make up Total. DependsOn says per line what it depends on.
 	Depends      int64              `json:"depends"`
 	DependsShare float64            `json:"depends_share"`
 	DependsOn    []DependentTraffic `json:"depends_on"`
@@ -255,4 +256,44 @@ type DayStatus struct {
 	Redirects    int64     `json:"responses_3xx"`
 	ClientErrors int64     `json:"responses_4xx"`
 	ServerErrors int64     `json:"responses_5xx"`
+}
+
+// CatchAllDay is one UTC day of the catch-all rules' use: sessions from
+// traffic logs, and HTTP responses of ordinary clients per status class
+// from threat logs, with the scanners' responses counted apart.
+type CatchAllDay struct {
+	Day time.Time `json:"day"`
+	// Partial is true for a day the window covers only in part: its first
+	// and last day, unless the window starts or ends at midnight UTC.
+	Partial        bool  `json:"partial"`
+	Sessions       int64 `json:"sessions"`
+	ClientSessions int64 `json:"client_sessions"` // sessions without the scanners'
+	Success        int64 `json:"responses_2xx"`
+	Redirects      int64 `json:"responses_3xx"`
+	ClientErrors   int64 `json:"responses_4xx"`
+	ServerErrors   int64 `json:"responses_5xx"`
+	// ScannerResponses are the responses (2xx to 5xx) to detected
+	// scanners, which the class counts leave out.
+	ScannerResponses int64 `json:"scanner_responses"`
+}
+
+// CatchAllWeek is seven whole UTC days of the window, [From, To).
+type CatchAllWeek struct {
+	From           time.Time `json:"from"`
+	To             time.Time `json:"to"`
+	Sessions       int64     `json:"sessions"`
+	ClientSessions int64     `json:"client_sessions"`
+}
+
+// DestinationUse is one server and application the catch-all carried for
+// ordinary clients (scanners left out): sessions and bytes from traffic
+// logs, HTTP responses from threat logs.
+type DestinationUse struct {
+	Destination string `json:"destination"`
+	Application string `json:"application"`
+	Ports       []int  `json:"ports"`
+	Sessions    int64  `json:"sessions"`
+	Bytes       int64  `json:"bytes"`
+	Responses   int64  `json:"responses"`
+	Sources     int    `json:"sources"`
 }

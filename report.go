@@ -2,10 +2,18 @@ package mine
 
 import "time"
 
+// ReportVersion is the version of the JSON document mine writes. It grows
+// only when a reader of an older document could misread the new one; new
+// keys alone do not change it.
+const ReportVersion = 1
+
 // Report is the result of one analysis: everything the report package
 // renders, and the JSON document mine prints. Its JSON keys are a public
 // interface: keys are added, never renamed or removed.
 type Report struct {
+	// Version is the version of this document's layout, ReportVersion
+	// when mine writes it; it tells mine's report from any other JSON.
+	Version   int          `json:"mine_report_version"`
 	Generated time.Time    `json:"generated"`
 	Device    DeviceReport `json:"device"`
 	Window    Window       `json:"window"`
@@ -32,6 +40,16 @@ type Report struct {
 	// DailyStatus counts HTTP responses per UTC day and status class.
 	CatchAllApps []AppStat   `json:"catch_all_apps"`
 	DailyStatus  []DayStatus `json:"daily_status"`
+	// CatchAllDaily is the catch-all's use on every UTC day the window
+	// touches, oldest first; CatchAllWeeks sums its whole days into weeks
+	// ending with the last whole day, as the readiness verdict counts
+	// weeks without a history.
+	CatchAllDaily []CatchAllDay  `json:"catch_all_daily"`
+	CatchAllWeeks []CatchAllWeek `json:"catch_all_weeks"`
+	// CatchAllDestinations is the catch-all's traffic of ordinary clients
+	// per destination and application, most sessions first (most responses
+	// first when there are no traffic logs).
+	CatchAllDestinations []DestinationUse `json:"catch_all_destinations"`
 
 	// Coverage replays the catch-all's traffic against the suggestions.
 	Coverage            Coverage             `json:"coverage"`
@@ -44,6 +62,22 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Readiness holds one verdict per catch-all rule.
 	Readiness []Readiness `json:"readiness"`
+	// SignatureChecks are what the run verified of the device's
+	// configuration before collecting, as 'mine signatures verify' does:
+	// whether each rule would log the signatures. Nil when the run did
+	// not check (the readiness criterion signatures-logging still judges
+	// from the logs).
+	SignatureChecks []SignatureCheck `json:"signature_checks"`
+}
+
+// SignatureCheck is the verification of one rule: whether the HTTP status
+// signatures would be logged on its traffic, through which profile, and
+// what stands in the way.
+type SignatureCheck struct {
+	Rule     string   `json:"rule"`
+	Profile  string   `json:"profile"`
+	Logs     bool     `json:"logs"`
+	Problems []string `json:"problems"`
 }
 
 // DeviceReport is the device identity as the report shows it.
@@ -63,9 +97,12 @@ type Totals struct {
 	CatchAllResponses int64 `json:"catch_all_responses"`
 	TrafficLogs       int64 `json:"traffic_logs"` // catch-all traffic log entries collected
 	CatchAllSessions  int64 `json:"catch_all_sessions"`
-	CatchAllBytes     int64 `json:"catch_all_bytes"`
-	DistinctURLs      int   `json:"catch_all_distinct_urls"`
-	ScannerResponses  int64 `json:"scanner_responses"` // catch-all responses to detected scanners
+	// CatchAllClientSessions are the catch-all sessions of ordinary
+	// clients: CatchAllSessions without the scanners'.
+	CatchAllClientSessions int64 `json:"catch_all_client_sessions"`
+	CatchAllBytes          int64 `json:"catch_all_bytes"`
+	DistinctURLs           int   `json:"catch_all_distinct_urls"`
+	ScannerResponses       int64 `json:"scanner_responses"` // catch-all responses to detected scanners
 }
 
 // Suggestion is an App-ID rule that would carry, above the catch-all,

@@ -45,7 +45,13 @@ type Aggregator struct {
 	internal map[string]bool
 	// responses per UTC day, one series per status class 2xx..5xx (all rules)
 	daily [4]days
+	// the catch-all's responses per source, UTC day and status class
+	// 2xx..5xx: the days of ordinary clients once the scanners are known
+	caSrcDays map[string]*classDays
 }
+
+// classDays counts events per UTC day, one series per status class 2xx..5xx.
+type classDays [4]days
 
 // flowKey is a service as the catch-all sees it, from one client.
 type flowKey struct {
@@ -198,6 +204,7 @@ func NewAggregator(catchAll []string) *Aggregator {
 		errs:       map[errKey]*errAgg{},
 		sources:    map[string]*sourceAgg{},
 		internal:   map[string]bool{},
+		caSrcDays:  map[string]*classDays{},
 	}
 	for _, n := range catchAll {
 		a.catchAll[n] = true
@@ -253,6 +260,14 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 	rt.entries++
 	a.caResponses += n
 	a.caStatus[code] += n
+	if code >= 200 && code < 600 {
+		cd := a.caSrcDays[l.Src]
+		if cd == nil {
+			cd = &classDays{}
+			a.caSrcDays[l.Src] = cd
+		}
+		cd[code/100-2].add(l.ReceiveTime, n)
+	}
 
 	uk := urlKey{url: l.URL, status: code, dst: l.Dst, app: l.App, port: l.DstPort}
 	u := a.urls[uk]

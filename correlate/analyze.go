@@ -211,9 +211,12 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 		}
 	}
 	r.Totals.DistinctURLs = len(distinct)
-	for _, s := range a.sessions {
+	for k, s := range a.sessions {
 		r.Totals.CatchAllSessions += s.sessions
 		r.Totals.CatchAllBytes += s.bytes
+		if !x.isScanner[k.src] {
+			r.Totals.CatchAllClientSessions += s.sessions
+		}
 	}
 
 	groups := x.serviceGroups()
@@ -227,6 +230,9 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	r.Readiness = x.readiness(groups)
 	r.CatchAllApps = x.catchAllApps(r.Suggestions)
 	r.DailyStatus = a.dailyStatus()
+	r.CatchAllDaily = x.catchAllDaily()
+	r.CatchAllWeeks = catchAllWeeks(r.CatchAllDaily)
+	r.CatchAllDestinations = x.catchAllDestinations()
 	return r
 }
 

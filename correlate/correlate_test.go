@@ -151,7 +151,7 @@ func TestReportScannersAndCounts(t *testing.T) {
 		t.Errorf("status counts = %v / %v; want %v / %v", r.StatusCounts, r.CatchAllStatusCounts, wantAll, wantCA)
 	}
 	wantTotals := mine.Totals{ThreatLogs: 33, Responses: 39, CatchAllResponses: 35, TrafficLogs: 3,
-		CatchAllSessions: 4, CatchAllBytes: 350, DistinctURLs: 31, ScannerResponses: 26}
+		CatchAllSessions: 4, CatchAllClientSessions: 3, CatchAllBytes: 350, DistinctURLs: 31, ScannerResponses: 26}
 	if r.Totals != wantTotals {
 		t.Errorf("totals = %+v; want %+v", r.Totals, wantTotals)
 	}

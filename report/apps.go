@@ -1,16 +1,15 @@
 package report
 
 import (
-	"fmt"
-
-	"github.com/xuri/excelize/v2"
+	"slices"
+	"time"
 
 	"github.com/panos-mine/mine"
 )
 
 const (
 	sheetApps  = "Catch-all Apps"
-	sheetDaily = "Status per Day"
+	sheetDaily = "Per Day"
 )
 
 // appSheet lists the catch-all's traffic per application.
@@ -21,7 +20,7 @@ func appSheet(apps []mine.AppStat) *dataSheet {
 		cols: []column{
 			{"Application", kindText},
 			{"Sessions", kindCount},
-			{"Bytes", kindCount},
+			{"Bytes", kindBytes},
 			{"Destinations", kindCount},
 			{"Sources", kindCount},
 			{"Ports", kindText},
@@ -45,49 +44,66 @@ func appSheet(apps []mine.AppStat) *dataSheet {
 	}
 }
 
-// dailySheet lists responses per day and class: the data of the Summary's
-// daily chart.
-func dailySheet(days []mine.DayStatus) *dataSheet {
+// dailySheet lists every day of the report: the HTTP responses of all
+// rules per status class, and the catch-all's sessions and responses of
+// ordinary clients and scanners, with whether the window covers the whole
+// day. The Summary charts the catch-all's whole days.
+func dailySheet(all []mine.DayStatus, catchAll []mine.CatchAllDay) *dataSheet {
+	type dayRow struct {
+		day time.Time
+		all *mine.DayStatus
+		ca  *mine.CatchAllDay
+	}
+	byDay := map[time.Time]*dayRow{}
+	var rows []*dayRow
+	get := func(d time.Time) *dayRow {
+		d = d.UTC()
+		if byDay[d] == nil {
+			byDay[d] = &dayRow{day: d}
+			rows = append(rows, byDay[d])
+		}
+		return byDay[d]
+	}
+	for i := range all {
+		get(all[i].Day).all = &all[i]
+	}
+	for i := range catchAll {
+		get(catchAll[i].Day).ca = &catchAll[i]
+	}
+	slices.SortFunc(rows, func(a, b *dayRow) int { return a.day.Compare(b.day) })
 	return &dataSheet{
 		name:  sheetDaily,
-		table: "StatusPerDay",
+		table: "PerDay",
 		cols: []column{
-			{"Day (UTC)", kindDate},
-			{"2xx", kindCount},
-			{"3xx", kindCount},
-			{"4xx", kindCount},
-			{"5xx", kindCount},
-			{"Day", kindText},
+			{"Day (UTC)", kindDay},
+			{"Weekday", kindText},
+			{"Whole Day in Window", kindText},
+			{"All Rules 2xx", kindCount},
+			{"All Rules 3xx", kindCount},
+			{"All Rules 4xx", kindCount},
+			{"All Rules 5xx", kindCount},
+			{"Catch-all Sessions", kindCount},
+			{"Catch-all Client Sessions", kindCount},
+			{"Catch-all Client 2xx", kindCount},
+			{"Catch-all Client 3xx", kindCount},
+			{"Catch-all Client 4xx", kindCount},
+			{"Catch-all Client 5xx", kindCount},
+			{"Catch-all Scanner Responses", kindCount},
 		},
-		n: len(days),
+		n: len(rows),
 		row: func(i int) []any {
-			d := &days[i]
-			return []any{d.Day, d.Success, d.Redirects, d.ClientErrors, d.ServerErrors, d.Day.Format("Mon 01-02")}
+			d := rows[i]
+			out := []any{d.day, d.day.Format("Mon"), nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}
+			if a := d.all; a != nil {
+				out[3], out[4], out[5], out[6] = a.Success, a.Redirects, a.ClientErrors, a.ServerErrors
+			}
+			if c := d.ca; c != nil {
+				out[2] = yesNo(!c.Partial)
+				out[7], out[8], out[9], out[10], out[11], out[12], out[13] = c.Sessions, c.ClientSessions,
+					c.Success, c.Redirects, c.ClientErrors, c.ServerErrors, c.ScannerResponses
+			}
+			return out
 		},
 		statusCol: -1,
 	}
-}
-
-// addDailyChart puts stacked columns of the responses per status class and
-// day on the Summary, drawn from the Status per Day sheet's n rows.
-func addDailyChart(f *excelize.File, n int, anchor string) error {
-	if n == 0 {
-		return nil
-	}
-	ref := func(col string) string { return fmt.Sprintf("'%s'!$%s$2:$%s$%d", sheetDaily, col, col, n+1) }
-	var series []excelize.ChartSeries
-	for _, col := range []string{"B", "C", "D", "E"} {
-		series = append(series, excelize.ChartSeries{Name: fmt.Sprintf("'%s'!$%s$1", sheetDaily, col), Categories: ref("F"), Values: ref(col)})
-	}
-	chart := &excelize.Chart{
-		Type:      excelize.ColStacked,
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "HTTP responses per status class and day (UTC)"}}},
-		Series:    series,
-		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 640, Height: 280},
-	}
-	if err := f.AddChart(sheetSummary, anchor, chart); err != nil {
-		return fmt.Errorf("add chart: %w", err)
-	}
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -19,7 +20,13 @@ const (
 	kindNumber              // an integer identifier: status code, position
 	kindDate                // a time.Time, as an Excel date in UTC
 	kindPercent             // a float64 fraction, shown as a percentage
+	kindBytes               // an integer byte count, shown in KB, MB, GB
+	kindDay                 // a time.Time at midnight UTC, shown as a date only
 )
+
+// right reports whether the kind is a quantity, right-aligned with its
+// header.
+func (k kind) right() bool { return k == kindCount || k == kindPercent || k == kindBytes }
 
 // column is one column of a data sheet.
 type column struct {
@@ -46,6 +53,12 @@ type dataSheet struct {
 	// limit is the most items the sheet holds before it continues on the
 	// next; 0 is maxDataRows. Tests lower it.
 	limit int
+	// maxLines caps, per column index, the lines a row grows to for the
+	// column's value: the cell holds it whole, the row shows its start.
+	maxLines map[int]int
+	// wide marks the text columns whose values are wider than a column
+	// may be: they wrap. widths sets it.
+	wide []bool
 }
 
 // parts splits ds into sheets of at most limit items: the first keeps the
@@ -82,40 +95,107 @@ const maxDataRows = excelize.TotalRows - 1
 // styles are the cell styles of a workbook, created once.
 type styles struct {
 	title, key, link       int
-	header                 int
+	header, headerRight    int
+	headerCenter           int
 	text, lines            int
 	count, number, percent int
-	date                   int
+	bytes                  int
+	date, day              int
+	dateFlush              int // a date without the indent, among text
+	// the Summary's
+	subtitle, heading                 int
+	figureKey, figureText, figureWrap int
+	figureCount, figureBytes          int
+	figurePercent, figureDate         int
+	// banner styles per verdict: ready, not ready, not enough evidence
+	bannerHead, bannerLine, bannerNext [3]int
 	// class holds the conditional formats for 2xx, 3xx, 4xx and 5xx.
 	class [4]int
 	// result holds the conditional formats for pass, fail and unknown.
 	result [3]int
 }
 
-// dateFormat shows a UTC date to the second and sorts as text does.
-const dateFormat = "yyyy-mm-dd hh:mm:ss"
+// Number formats. A date shows to the minute (the cell keeps the second)
+// and sorts as text does; a day is a date without a time. Bytes show in
+// decimal units, the cell keeping the count: Excel allows two conditions.
+const (
+	dateFormat    = "yyyy-mm-dd hh:mm"
+	dayFormat     = "yyyy-mm-dd"
+	bytesFormat   = `[<1000000]#,##0.0," KB";[<1000000000]#,##0.0,," MB";#,##0.0,,," GB"`
+	percentFormat = "0.0%"
+)
 
 func newStyles(f *excelize.File) (*styles, error) {
 	var st styles
 	top := &excelize.Alignment{Vertical: "top"}
-	dateFmt := dateFormat
-	defs := []struct {
+	right := &excelize.Alignment{Vertical: "top", Horizontal: "right"}
+	// A quantity on a data sheet keeps an indent's gap from a text that
+	// follows it ("1Block-Known-Bad" otherwise); its header lines up.
+	quantity := &excelize.Alignment{Vertical: "top", Horizontal: "right", Indent: 1}
+	center := &excelize.Alignment{Vertical: "top", Horizontal: "center"}
+	dateFmt, dayFmt, bytesFmt, pctFmt := dateFormat, dayFormat, bytesFormat, percentFormat
+	middle := func(h string) *excelize.Alignment { return &excelize.Alignment{Vertical: "center", Horizontal: h} }
+	type styleDef struct {
 		id    *int
 		style excelize.Style
-	}{
-		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+	}
+	defs := []styleDef{
+		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Color: "1F3864"}, Alignment: middle("left")}},
 		{&st.key, excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: top}},
-		{&st.link, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}}},
+		{&st.link, excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}, Alignment: top}},
 		{&st.header, excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
+		{&st.headerRight, excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "right", WrapText: true, Indent: 1}}},
+		{&st.headerCenter, excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "center", WrapText: true}}},
 		// NumFmt 49 is "@": the cell stays text even when someone edits it.
 		{&st.text, excelize.Style{NumFmt: 49, Alignment: top}},
 		{&st.lines, excelize.Style{NumFmt: 49, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
-		{&st.count, excelize.Style{NumFmt: 3, Alignment: top}},    // #,##0
-		{&st.number, excelize.Style{NumFmt: 1, Alignment: top}},   // 0
-		{&st.percent, excelize.Style{NumFmt: 10, Alignment: top}}, // 0.00%
-		{&st.date, excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left"}}},
+		{&st.count, excelize.Style{NumFmt: 3, Alignment: quantity}}, // #,##0
+		{&st.number, excelize.Style{NumFmt: 1, Alignment: center}},  // 0: codes, ports, positions
+		{&st.percent, excelize.Style{CustomNumFmt: &pctFmt, Alignment: quantity}},
+		{&st.bytes, excelize.Style{CustomNumFmt: &bytesFmt, Alignment: quantity}},
+		{&st.date, excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left", Indent: 1}}},
+		{&st.dateFlush, excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left"}}},
+		{&st.day, excelize.Style{CustomNumFmt: &dayFmt, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "left", Indent: 1}}},
+
+		{&st.subtitle, excelize.Style{Font: &excelize.Font{Size: 10, Color: "595959"}, Alignment: middle("left")}},
+		{&st.heading, excelize.Style{Font: &excelize.Font{Bold: true, Size: 12, Color: "1F3864"}, Alignment: &excelize.Alignment{Vertical: "bottom"}}},
+		{&st.figureKey, excelize.Style{Font: &excelize.Font{Color: "262626"}, Alignment: top}},
+		{&st.figureText, excelize.Style{NumFmt: 49, Alignment: right}},
+		{&st.figureWrap, excelize.Style{NumFmt: 49, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "right", WrapText: true}}},
+		{&st.figureCount, excelize.Style{NumFmt: 3, Alignment: right}},
+		{&st.figureBytes, excelize.Style{CustomNumFmt: &bytesFmt, Alignment: right}},
+		{&st.figurePercent, excelize.Style{CustomNumFmt: &pctFmt, Alignment: right}},
+		{&st.figureDate, excelize.Style{CustomNumFmt: &dateFmt, Alignment: right}},
+	}
+	// Banners: a strong headline, light lines below, per verdict.
+	banner := [3][3]string{ // strong fill, light fill, dark text
+		{"1E7B34", "E2F0D9", "1E4620"},
+		{"C00000", "FBE5E5", "7A0000"},
+		{"BF8F00", "FFF2CC", "5C4500"},
+	}
+	for i, c := range banner {
+		wrapMid := &excelize.Alignment{Vertical: "center", Horizontal: "left", WrapText: true, Indent: 1}
+		defs = append(defs,
+			styleDef{&st.bannerHead[i], excelize.Style{Font: &excelize.Font{Bold: true, Size: 13, Color: "FFFFFF"},
+				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[0]}}, Alignment: wrapMid}},
+			styleDef{&st.bannerLine[i], excelize.Style{Font: &excelize.Font{Size: 11, Color: c[2]},
+				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[1]}}, Alignment: wrapMid}},
+			styleDef{&st.bannerNext[i], excelize.Style{Font: &excelize.Font{Bold: true, Size: 11, Color: c[2]},
+				Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[1]}}, Alignment: wrapMid}},
+		)
 	}
 	for _, d := range defs {
+		// Every font names the workbook's: without a name LibreOffice
+		// falls back to a serif face.
+		if d.style.Font == nil {
+			d.style.Font = &excelize.Font{}
+		}
+		if d.style.Font.Family == "" {
+			d.style.Font.Family = "Calibri"
+		}
+		if d.style.Font.Size == 0 {
+			d.style.Font.Size = 11
+		}
 		id, err := f.NewStyle(&d.style)
 		if err != nil {
 			return nil, fmt.Errorf("create cell style: %w", err)
@@ -166,6 +246,10 @@ func (st *styles) of(k kind) int {
 		return st.date
 	case kindPercent:
 		return st.percent
+	case kindBytes:
+		return st.bytes
+	case kindDay:
+		return st.day
 	default:
 		return st.text
 	}
@@ -176,13 +260,18 @@ func (st *styles) of(k kind) int {
 // fit in a sheet (see parts).
 func (ds *dataSheet) write(f *excelize.File, st *styles) error {
 	n := ds.n
+	widths := ds.widths(n)
+	// Before the stream writer, which writes out what the sheet holds
+	// when it starts.
+	if err := printSetup(f, ds.name, widths); err != nil {
+		return fmt.Errorf("page setup of %q: %w", ds.name, err)
+	}
 	sw, err := f.NewStreamWriter(ds.name)
 	if err != nil {
 		return fmt.Errorf("write sheet %q: %w", ds.name, err)
 	}
 	// Excel wants the column definitions in ascending order; the stream
 	// writer puts each new one first, so they go in from the last.
-	widths := ds.widths(n)
 	for i := len(widths) - 1; i >= 0; i-- {
 		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
 			return fmt.Errorf("write sheet %q: %w", ds.name, err)
@@ -198,24 +287,54 @@ func (ds *dataSheet) write(f *excelize.File, st *styles) error {
 		return fmt.Errorf("write sheet %q: freeze header: %w", ds.name, err)
 	}
 
+	// The header aligns with its column: quantities right, codes
+	// centred, text and dates left.
 	header := make([]any, len(ds.cols))
 	for i, c := range ds.cols {
-		header[i] = excelize.Cell{StyleID: st.header, Value: c.header}
+		style := st.header
+		switch {
+		case c.kind.right():
+			style = st.headerRight
+		case c.kind == kindNumber:
+			style = st.headerCenter
+		}
+		header[i] = excelize.Cell{StyleID: style, Value: c.header}
 	}
-	if err := sw.SetRow("A1", header); err != nil {
+	// Text wider than its column wraps, in a row as high as it needs.
+	wraps := make([]bool, len(ds.cols))
+	for j, c := range ds.cols {
+		wraps[j] = c.kind == kindLines || c.kind == kindText && ds.wide[j]
+	}
+	headerLines := 1
+	for j, c := range ds.cols {
+		headerLines = max(headerLines, strings.Count(wrap(c.header, int(widths[j])-filterIcon), "\n")+1)
+	}
+	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: float64(headerLines) * lineHeight}); err != nil {
 		return fmt.Errorf("write sheet %q: header: %w", ds.name, err)
 	}
 	cells := make([]any, len(ds.cols))
 	for i := range n {
 		lines := 1
 		for j, v := range ds.row(i) {
-			if s, ok := v.(string); ok && ds.cols[j].kind == kindLines {
-				lines = max(lines, wrappedLines(s, widths[j]))
-			}
 			style := st.of(ds.cols[j].kind)
+			if s, ok := v.(string); ok && wraps[j] {
+				n := wrappedLines(s, widths[j])
+				switch limit := ds.maxLines[j]; {
+				case limit > 0:
+					n = min(n, limit)
+				case ds.cols[j].kind == kindText:
+					// A long single value (a URL) shows its start; the
+					// cell holds it whole.
+					n = min(n, maxWrappedText)
+				}
+				lines = max(lines, n)
+				style = st.lines
+			}
 			switch v.(type) {
 			case time.Time, *time.Time:
-				style = st.date // a date in a column of mixed values
+				if k := ds.cols[j].kind; k != kindDay && k != kindDate {
+					style = st.dateFlush // a date in a column of mixed values, aligned with the text
+				}
 			}
 			cells[j] = cellValue(v, style)
 		}
@@ -333,22 +452,28 @@ func cellValue(v any, style int) any {
 	}
 }
 
-// widths sizes each column to its header and its widest value, within
-// bounds that keep a sheet readable.
+// widths sizes each column to its widest value and its header, within
+// bounds that keep a sheet readable: a header wraps onto two lines before
+// it widens a column of short values, and a text wider than the cap wraps
+// (ds.wide records which).
 func (ds *dataSheet) widths(n int) []float64 {
 	const (
-		minWidth   = 8
-		maxWidth   = 60
-		filterIcon = 4 // room for the auto-filter button next to a header
+		minWidth = 8
+		maxWidth = 50
 	)
 	w := make([]int, len(ds.cols))
+	ds.wide = make([]bool, len(ds.cols))
 	for j, c := range ds.cols {
-		w[j] = displayWidth(c.header) + filterIcon
+		w[j] = headerWidth(c.header) + filterIcon
 		switch c.kind {
 		case kindDate:
-			w[j] = max(w[j], len("2006-01-02 15:04:05")+2)
+			w[j] = max(w[j], len("2006-01-02 15:04")+2)
+		case kindDay:
+			w[j] = max(w[j], len("2006-01-02")+2)
 		case kindPercent:
-			w[j] = max(w[j], len("100.00%")+2)
+			w[j] = max(w[j], len("100.0%")+2)
+		case kindBytes:
+			w[j] = max(w[j], len("1,234.5 MB")+2)
 		}
 	}
 	// The first rows are enough to size a column; reading a million would
@@ -367,10 +492,30 @@ func (ds *dataSheet) widths(n int) []float64 {
 	}
 	out := make([]float64, len(w))
 	for j := range w {
+		ds.wide[j] = w[j] > maxWidth
 		out[j] = float64(min(max(w[j], minWidth), maxWidth))
 	}
 	return out
 }
+
+// headerWidth is the width a header needs wrapped onto at most two lines.
+func headerWidth(h string) int {
+	words := strings.Fields(h)
+	best := twwidth.Width(h)
+	for i := 1; i < len(words); i++ {
+		a, b := strings.Join(words[:i], " "), strings.Join(words[i:], " ")
+		best = min(best, max(twwidth.Width(a), twwidth.Width(b)))
+	}
+	return best
+}
+
+// maxWrappedText is the most lines a row grows to for a long text value;
+// a cell of several lines (kindLines) shows all of them.
+const maxWrappedText = 4
+
+// filterIcon is the room, in characters, the auto-filter button takes next
+// to a header.
+const filterIcon = 4
 
 // lineHeight is the height in points of one line of the default font.
 const lineHeight = 15
@@ -378,7 +523,9 @@ const lineHeight = 15
 // wrappedLines estimates how many lines s takes in a wrapped cell of the
 // given width in characters.
 func wrappedLines(s string, width float64) int {
-	w := max(int(width)-1, 1)
+	// A column's width counts digits; text of the default font averages
+	// about a tenth narrower.
+	w := max(int(width*1.1)-1, 1)
 	n := 0
 	for line := range strings.SplitSeq(cellText(s), "\n") {
 		n += max(1, (utf8.RuneCountInString(line)+w-1)/w)

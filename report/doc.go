@@ -10,10 +10,17 @@
 // Excel allows continues on "Name (2)". Which items belong to which team is
 // decided by the caller (cmd/mine), which hands in one report per team.
 //
+// The Summary is a dashboard: a banner per readiness verdict in words with
+// its main reasons and the next command, the key figures with units, and
+// charts in their own rows (CheckCharts reads them back and finds text
+// under one). Terminal tables fit TerminalWidth columns (WriteColumns).
+// ReadJSON reads back the document WriteJSON writes, and refuses any other.
+//
 // The package only renders. Every number it writes comes from the
 // *mine.Report it is given; it counts, ranks and judges nothing itself (a
-// share is at most the quotient of two numbers of the report, and a status
-// class total the sum of report counts). Strings in the report come from
+// share is at most the quotient of two numbers of the report, and a total
+// the sum of report counts: a status class, the residual of scanners). The
+// words of a verdict's banner follow from the criteria that did not pass. Strings in the report come from
 // firewall logs and device configuration, so they are untrusted: the
 // workbook stores them as text cells, never as formulas, and the terminal
 // summary strips control characters before printing them.

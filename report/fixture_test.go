@@ -48,9 +48,11 @@ func testReport() *mine.Report {
 			CatchAllResponses: 1100,
 			TrafficLogs:       8800,
 			CatchAllSessions:  7700,
-			CatchAllBytes:     9876543210,
-			DistinctURLs:      7,
-			ScannerResponses:  300,
+			// 7700 sessions, 300 of them the scanner's
+			CatchAllClientSessions: 7400,
+			CatchAllBytes:          9876543210,
+			DistinctURLs:           7,
+			ScannerResponses:       300,
 		},
 		StatusCounts:         map[int]int64{200: 240000, 301: 5000, 404: 4000, 503: 1000},
 		CatchAllStatusCounts: map[int]int64{200: 700, 404: 300, 503: 100, 299: 0},
@@ -65,6 +67,7 @@ func testReport() *mine.Report {
 				Service:     []string{"application-default"},
 				Ports:       []int{80, 443},
 				Sessions:    5000,
+				Share:       5000.0 / 7700,
 				Responses:   600,
 				Bytes:       123456789,
 				URLs:        3,
@@ -93,6 +96,7 @@ func testReport() *mine.Report {
 				Service:     []string{"service-ldap-389"},
 				Ports:       []int{389},
 				Sessions:    2700,
+				Share:       2700.0 / 7700,
 				Bytes:       98765,
 				FirstSeen:   at(17, 1),
 				LastSeen:    at(23, 5),
@@ -113,10 +117,12 @@ func testReport() *mine.Report {
 			{Source: "192.0.2.66", Targets: []string{"10.1.2.11"}, DistinctPaths: 900, Responses: 300, NotFound: 290, FirstSeen: at(18, 2), LastSeen: at(18, 3)},
 		},
 		Coverage: mine.Coverage{
-			Basis: "sessions", Total: 7700, Covered: 7000, CoveredShare: 7000.0 / 7700, ResidualShare: 700.0 / 7700,
+			// 4500 + 2300 carried, 200 depend on a user, 600 + 100 stay
+			Basis: "sessions", Total: 7700, Covered: 6800, CoveredShare: 6800.0 / 7700, ResidualShare: 700.0 / 7700,
+			Depends: 200, DependsShare: 200.0 / 7700,
 			ByRule: []mine.RuleCoverage{
 				{Rule: "allow-intranet-web", Count: 4500, Share: 4500.0 / 7700},
-				{Rule: "allow-ldap-dc", Count: 2500, Share: 2500.0 / 7700, Existing: true},
+				{Rule: "allow-ldap-dc", Count: 2300, Share: 2300.0 / 7700, Existing: true},
 			},
 			Residual: []mine.Residual{
 				{CatchAllRule: "legacy-allow-tcp-any", Application: "unknown-tcp", Destination: injections[3], Port: 9000,
@@ -152,9 +158,9 @@ func testReport() *mine.Report {
 		Readiness: []mine.Readiness{{
 			Rule: "legacy-allow-tcp-any", Verdict: mine.VerdictNotReady,
 			Criteria: []mine.Criterion{
-				{Name: "residual below 1%", Result: mine.ResultFail, Evidence: "9.09% of sessions stay on the catch-all"},
-				{Name: "four weeks of history", Result: mine.ResultUnknown, Evidence: "1 week"},
-				{Name: "suggestions applied", Result: mine.ResultPass, Evidence: injections[0]},
+				{Name: "catch-all-hits", Result: mine.ResultFail, Evidence: "7400 in the latest week, above the threshold of 0"},
+				{Name: "counters-intact", Result: mine.ResultUnknown, Evidence: "no hit counts for \"legacy-allow-tcp-any\""},
+				{Name: "signatures-logging", Result: mine.ResultPass, Evidence: injections[0]},
 			},
 		}},
 		CatchAllApps: []mine.AppStat{
@@ -166,6 +172,15 @@ func testReport() *mine.Report {
 			{Day: time.Date(2026, time.November, 16, 0, 0, 0, 0, time.UTC), Success: 700, Redirects: 40, ClientErrors: 12, ServerErrors: 3},
 			{Day: time.Date(2026, time.November, 17, 0, 0, 0, 0, time.UTC), Success: 650, Redirects: 35, ClientErrors: 300, ServerErrors: 90},
 		},
+		// The window from 11-16 06:30 to 11-23 06:30 touches eight days;
+		// the six whole ones make no week.
+		CatchAllDaily: testDays(),
+		CatchAllDestinations: []mine.DestinationUse{
+			{Destination: "10.1.2.10", Application: "web-browsing", Ports: []int{80, 443}, Sessions: 5000, Bytes: 123456789, Responses: 650, Sources: 42},
+			{Destination: "dc01.example.net", Application: "ldap", Ports: []int{389}, Sessions: 2300, Bytes: 98765, Sources: 9},
+			{Destination: injections[3], Application: "unknown-tcp", Ports: []int{9000}, Sessions: 100, Bytes: 5000, Sources: 4},
+		},
+		SignatureChecks: []mine.SignatureCheck{{Rule: "legacy-allow-tcp-any", Profile: "corp-vuln", Logs: true}},
 		HitCounts: []mine.HitCount{
 			{Rule: "allow-dns", Position: 0, Action: "allow", HitCount: 18446744073709, FirstHit: ptr(at(1, 0)), LastHit: ptr(at(23, 5)), LastReset: ptr(at(1, 0).In(pst))},
 			{Rule: "block-old-app", Position: 1, Action: "deny", HitCount: 0},
@@ -182,4 +197,19 @@ func wideReport() *mine.Report {
 	r.Suggestions[0].Destination = []string{"10.1.2.10", "10.1.2.11", "10.1.2.12", "10.1.2.13", "10.1.2.14", "app.finance.example.net"}
 	r.Suggestions[1].Name = "evil\x1b[2J\x1b]0;pwned\x07-name\u202e"
 	return r
+}
+
+// testDays are the catch-all's days of testReport: 1,000 sessions a day
+// (50 of them the scanner's), the partial ends half that.
+func testDays() []mine.CatchAllDay {
+	var out []mine.CatchAllDay
+	for d := 16; d <= 23; d++ {
+		day := mine.CatchAllDay{Day: time.Date(2026, time.November, d, 0, 0, 0, 0, time.UTC), Partial: d == 16 || d == 23,
+			Sessions: 1000, ClientSessions: 950, Success: 90, Redirects: 5, ClientErrors: 3, ServerErrors: int64(d % 3), ScannerResponses: 40}
+		if day.Partial {
+			day.Sessions, day.ClientSessions = 500, 475
+		}
+		out = append(out, day)
+	}
+	return out
 }

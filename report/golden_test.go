@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // wantFullSheets are the sheets of LayoutFull, the classic five first.
 var wantFullSheets = append(slices.Clone(wantSheets),
 	"Coverage", "Catch-all Apps", "App Team Handoff", "Scanners", "Scanner Targets", "URL Templates",
-	"Readiness", "Custom App-ID Candidates", "Catch-all Trend", "Status per Day", "About")
+	"Readiness", "Custom App-ID Candidates", "Catch-all Trend", "Per Day", "About")
 
 var wantHandoffSheets = []string{"Summary", "Catch-all URLs", "App Team Handoff", "Scanner Targets", "URL Templates", "About"}
 
@@ -174,8 +174,9 @@ func TestWorkbookNoFormulasAnyLayout(t *testing.T) {
 					charts++
 				}
 			}
-			// two from the history trend, one of the responses per day
-			if want := map[string]int{"full": 3}[l.name]; charts != want {
+			// the Summary's: the weekly trend, the days, the top
+			// destinations, the coverage
+			if want := map[string]int{"full": 4}[l.name]; charts != want {
 				t.Errorf("workbook has %d charts; want %d", charts, want)
 			}
 			if filters != len(l.sheets)-1 {
@@ -201,7 +202,8 @@ func TestWorkbookNewSheetsInjections(t *testing.T) {
 		sheet, ref string
 		want       any
 	}{
-		{"Coverage", "F4", injections[3]},
+		{"Coverage", "F5", injections[3]}, // after the two rules and the depends row
+		{"Coverage", "H4", int64(200)},
 		{"App Team Handoff", "E3", injections[3]},
 		{"App Team Handoff", "F3", injections[0]},
 		{"App Team Handoff", "H3", injections[1]},
@@ -233,8 +235,8 @@ func TestWorkbookGolden(t *testing.T) {
 			r    *mine.Report
 		}{{"full", testReport()}, {"empty", &mine.Report{}}} {
 			t.Run(l.name+"/"+r.name, func(t *testing.T) {
-				f, _ := writeBookWith(t, r.r, l.opt)
-				got := dumpWorkbook(t, f)
+				f, book := writeBookWith(t, r.r, l.opt)
+				got := dumpWorkbook(t, f) + dumpCharts(t, book)
 				path := filepath.Join("testdata", "workbook-"+l.name+"-"+r.name+".golden")
 				if *update {
 					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -252,6 +254,23 @@ func TestWorkbookGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// dumpCharts lists where each chart of the workbook sits.
+func dumpCharts(t *testing.T, book []byte) string {
+	t.Helper()
+	places, problems, err := CheckCharts(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, p := range places {
+		fmt.Fprintf(&b, "chart: %s\n", p)
+	}
+	for _, p := range problems {
+		fmt.Fprintf(&b, "chart problem: %s\n", p)
+	}
+	return b.String()
 }
 
 // lineDiff shows the first lines that differ.
@@ -303,6 +322,13 @@ func dumpWorkbook(t *testing.T, f *excelize.File) string {
 			for _, o := range cfs[rng] {
 				fmt.Fprintf(&b, "conditional: %s %s %s %s\n", rng, o.Type, o.Criteria, o.Value)
 			}
+		}
+		merged, err := f.GetMergeCells(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range merged {
+			fmt.Fprintf(&b, "merged: %s:%s\n", m.GetStartAxis(), m.GetEndAxis())
 		}
 		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 		if err != nil {
@@ -374,6 +400,12 @@ func dumpFmt(t *testing.T, f *excelize.File, sheet, ref string) string {
 	}
 	if st.Alignment != nil && st.Alignment.WrapText {
 		s += ",wrap"
+	}
+	if st.Alignment != nil && st.Alignment.Horizontal != "" && st.Alignment.Horizontal != "left" {
+		s += "," + st.Alignment.Horizontal
+	}
+	if len(st.Fill.Color) > 0 {
+		s += ",fill=" + st.Fill.Color[0]
 	}
 	if st.Font != nil && st.Font.Bold {
 		s += ",bold"

@@ -105,7 +105,8 @@ func TestWriteJSONKeys(t *testing.T) {
 
 func TestWriteJSONEmpty(t *testing.T) {
 	doc, _ := decodeJSON(t, &mine.Report{Suggestions: []mine.Suggestion{{Name: "bare"}}})
-	for _, key := range []string{"catch_all", "suggestions", "catch_all_urls", "scanners", "hit_counts"} {
+	for _, key := range []string{"catch_all", "suggestions", "catch_all_urls", "scanners", "hit_counts",
+		"catch_all_daily", "catch_all_weeks", "catch_all_destinations"} {
 		if _, ok := doc[key].([]any); !ok {
 			t.Errorf("%s = %#v; want a JSON array", key, doc[key])
 		}
@@ -114,6 +115,13 @@ func TestWriteJSONEmpty(t *testing.T) {
 		if _, ok := doc[key].(map[string]any); !ok {
 			t.Errorf("%s = %#v; want a JSON object", key, doc[key])
 		}
+	}
+	// null: the run checked no signature configuration
+	if v, ok := doc["signature_checks"]; !ok || v != nil {
+		t.Errorf("signature_checks = %#v; want null", v)
+	}
+	if v := doc["mine_report_version"]; v != float64(1) {
+		t.Errorf("mine_report_version = %#v; want 1", v)
 	}
 	bare := doc["suggestions"].([]any)[0].(map[string]any)
 	for _, key := range []string{"from", "to", "source", "destination", "application", "service", "ports", "top_urls"} {
@@ -134,5 +142,53 @@ func TestWriteJSONNil(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteJSON(&buf, nil); err == nil {
 		t.Errorf("WriteJSON(nil) = nil; want an error")
+	}
+}
+
+// ReadJSON reads back what WriteJSON wrote, and refuses anything else with
+// an error that says what is wrong.
+func TestReadJSON(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, testReport()); err != nil {
+		t.Fatal(err)
+	}
+	doc := buf.String()
+	r, err := ReadJSON(buf.Bytes())
+	if err != nil {
+		t.Fatalf("ReadJSON(WriteJSON(testReport)) = %v", err)
+	}
+	if r.Version != mine.ReportVersion || r.Device.Hostname != "fw-edge-01" || len(r.Suggestions) != 2 || r.Coverage.Depends != 200 {
+		t.Errorf("ReadJSON() = version %d, %q, %d suggestions, depends %d; want the report written", r.Version, r.Device.Hostname, len(r.Suggestions), r.Coverage.Depends)
+	}
+	legacy := strings.Replace(doc, `"mine_report_version": 1,`, "", 1)
+	if legacy == doc {
+		t.Fatalf("WriteJSON() has no mine_report_version 1:\n%.200s", doc)
+	}
+	tests := []struct {
+		name string
+		doc  string
+		want string // "" for no error
+	}{
+		{"a report of a mine without the version", legacy, ""},
+		{"any JSON object", `{"foo":1}`, "not a mine report: no mine_report_version key, and it lacks the keys generated, device, window, catch_all, totals, status_counts, suggestions, readiness"},
+		{"a list", `[1, 2]`, "not a mine report: the document is a JSON array, not an object"},
+		{"null", `null`, "not a mine report: the document is null"},
+		{"not JSON", "{\n  \"generated\": nope\n}", "not JSON: invalid character 'o' in literal null (expecting 'u') at line 2, column 17"},
+		{"a newer mine", strings.Replace(doc, `"mine_report_version": 1`, `"mine_report_version": 2`, 1), "written by a newer mine (mine_report_version 2; this mine reads up to 1)"},
+		{"a bad version", strings.Replace(doc, `"mine_report_version": 1`, `"mine_report_version": "one"`, 1), `mine_report_version "one": want a whole number from 1`},
+		{"version but keys missing", `{"mine_report_version": 1, "generated": "2026-11-23T06:30:15Z"}`, "not a mine report: it lacks the keys device, window"},
+		{"a key of the wrong kind", strings.Replace(doc, `"catch_all": [`, `"catch_all": 7, "x": [`, 1), "key catch_all: a JSON number where the report has a list"},
+		{"a time that is not one", strings.Replace(doc, `"generated": "2026-11-23T06:30:15Z"`, `"generated": "Monday"`, 1), `a time that is not RFC 3339: "Monday"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadJSON([]byte(tc.doc))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("ReadJSON() = %v; want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("ReadJSON() = %v; want an error containing %q", err, tc.want)
+			}
+		})
 	}
 }

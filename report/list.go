@@ -30,17 +30,30 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("format %q: want table, tsv, csv or json", s)
 }
 
-// WriteList writes a list of rows under header in format: a table that fits
-// a terminal, tab-separated lines (tabs and newlines in a value become
-// spaces), RFC 4180 CSV, or a JSON array of objects keyed by the header.
-// Values are stripped of control characters in the table, as in the
-// summary; CSV and JSON keep them, escaped. A CSV value that a spreadsheet
-// would run as a formula (=, +, -, @ first) is left as it is: CSV has no
-// text type, so open it with the import dialog, not by double-click.
+// WriteList writes a list of rows under header in format, every column
+// left-aligned and wrapped in a table: WriteColumns with Columns(header...).
+func WriteList(w io.Writer, format Format, header []string, rows [][]string) error {
+	return WriteColumns(w, format, Columns(header...), rows)
+}
+
+// WriteColumns writes a list of rows under the headers of cols in format:
+// a table that fits TerminalWidth columns (the columns with the highest
+// Drop left out first, with a note saying which, then the widest cells
+// wrapped or cut), tab-separated lines (tabs and newlines in a value
+// become spaces), RFC 4180 CSV, or a JSON array of objects keyed by the
+// header. Only the table leaves columns out. Values are stripped of
+// control characters in the table, as in the summary; CSV and JSON keep
+// them, escaped. A CSV value that a spreadsheet would run as a formula (=,
+// +, -, @ first) is left as it is: CSV has no text type, so open it with
+// the import dialog, not by double-click.
 //
 // It returns the error of w, or an error for an unknown format or a row
-// longer than header.
-func WriteList(w io.Writer, format Format, header []string, rows [][]string) error {
+// longer than the columns.
+func WriteColumns(w io.Writer, format Format, cols []Column, rows [][]string) error {
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.Header
+	}
 	for i, r := range rows {
 		if len(r) > len(header) {
 			return fmt.Errorf("write list: row %d has %d values for %d columns", i, len(r), len(header))
@@ -56,7 +69,9 @@ func WriteList(w io.Writer, format Format, header []string, rows [][]string) err
 				clean[i][j] = term(v)
 			}
 		}
-		sw.table(header, clean, nil)
+		if dropped := sw.table(cols, clean); len(dropped) > 0 {
+			sw.paragraph(fmt.Sprintf("(left out to fit %d columns: %s; --format tsv lists every column)", TerminalWidth, strings.Join(dropped, ", ")), " ")
+		}
 		if sw.err != nil {
 			return fmt.Errorf("write list: %w", sw.err)
 		}

@@ -10,8 +10,21 @@ import (
 	"github.com/panos-mine/mine"
 )
 
-// rulesHeader are the columns of the rules list.
-var rulesHeader = []string{"#", "location", "rule", "action", "state", "port-based", "shadowed by", "hits", "last hit", "catch-all"}
+// rulesColumns are the columns of the rules list; on a narrow terminal
+// the last hit, the state and the hits go first, the rule and what shadows
+// it never.
+var rulesColumns = []Column{
+	{Header: "#", Right: true},
+	{Header: "location", Drop: 3, Cut: true},
+	{Header: "rule"},
+	{Header: "action", Drop: 2},
+	{Header: "state", Drop: 5},
+	{Header: "port-based", Drop: 1},
+	{Header: "shadowed by"},
+	{Header: "hits", Right: true, Drop: 4},
+	{Header: "last hit", Drop: 6},
+	{Header: "catch-all"},
+}
 
 // WriteRules writes every rule of a policy context with where it lives,
 // whether it is port-based, what shadows it, its hit counter and the
@@ -44,20 +57,21 @@ func WriteRules(w io.Writer, format Format, rb *mine.RulebaseReport) error {
 		rows = append(rows, []string{strconv.Itoa(r.Position), r.Location, r.Name, r.Action, state,
 			yesNo(r.PortBased), strings.Join(r.ShadowedBy, ", "), hits, last, yesEmpty(r.CatchAll)})
 	}
-	if err := WriteList(w, format, rulesHeader, rows); err != nil {
+	if err := WriteColumns(w, format, rulesColumns, rows); err != nil {
 		return err
 	}
 	if format != FormatTable {
 		return nil
 	}
 	sw := &stickyWriter{w: w}
+	fmt.Fprintln(sw)
 	if len(rb.CatchAll) > 0 {
-		fmt.Fprintf(sw, "\ncatch-all: %s\n  %s\n", strings.Join(rb.CatchAll, ", "), term(rb.CatchAllReason))
+		sw.paragraph("catch-all: "+term(strings.Join(rb.CatchAll, ", "))+": "+term(rb.CatchAllReason), "  ")
 	} else {
-		fmt.Fprintf(sw, "\nno catch-all: %s\n", term(rb.CatchAllReason))
+		sw.paragraph("no catch-all: "+term(rb.CatchAllReason), "  ")
 	}
 	for _, wn := range rb.Warnings {
-		fmt.Fprintf(sw, "warning: %s\n", term(wn))
+		sw.paragraph("warning: "+term(wn), "  ")
 	}
 	return sw.err
 }

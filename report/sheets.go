@@ -25,7 +25,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 	switch opt.Layout {
 	case LayoutClassic:
 		return []*dataSheet{
-			suggestionSheet(r.Suggestions),
+			suggestionSheet(r.Suggestions, basis(r.Coverage.Basis)),
 			urlSheet(r.CatchAllURLs),
 			statusSheet(r.StatusCounts, r.CatchAllStatusCounts),
 			hitCountSheet(r.HitCounts, r.Generated, nil, false),
@@ -40,7 +40,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 		return append(sheets, aboutSheet(r, describe(sheets)))
 	}
 	sheets := []*dataSheet{
-		suggestionSheet(r.Suggestions),
+		suggestionSheet(r.Suggestions, basis(r.Coverage.Basis)),
 		urlSheet(r.CatchAllURLs),
 		statusSheet(r.StatusCounts, r.CatchAllStatusCounts),
 		hitCountSheet(r.HitCounts, r.Generated, opt.Deltas, true),
@@ -53,7 +53,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 		readinessSheet(r.Readiness),
 		customAppSheet(r.CustomAppCandidates),
 		trendSheet(opt.Trend),
-		dailySheet(r.DailyStatus),
+		dailySheet(r.DailyStatus, r.CatchAllDaily),
 	}
 	return append(sheets, aboutSheet(r, describe(sheets)))
 }
@@ -67,62 +67,78 @@ func describe(sheets []*dataSheet) []sheetLink {
 	return append(links, sheetLink{sheetAbout, describeSheet(sheetAbout)})
 }
 
-func suggestionSheet(ss []mine.Suggestion) *dataSheet {
+// suggestionSheet lists the suggested rules: first what a reviewer decides
+// on (name, destination, application, service, sessions, share, first and
+// last seen), then the rest of the rule and its evidence, and last the long
+// columns (top URLs, set commands, XML).
+func suggestionSheet(ss []mine.Suggestion, basisName string) *dataSheet {
 	return &dataSheet{
 		name:  sheetSuggestions,
 		table: "SuggestedRules",
 		cols: []column{
 			{"Name", kindText},
-			{"From", kindText},
-			{"To", kindText},
-			{"Source", kindText},
 			{"Destination", kindText},
 			{"Application", kindText},
 			{"Service", kindText},
-			{"Ports", kindText},
 			{"Sessions", kindCount},
-			{"Responses (HTTP 200)", kindCount},
-			{"Bytes", kindCount},
-			{"Distinct URLs", kindCount},
-			{"Distinct Sources", kindCount},
+			{"Share of Catch-all " + titleCase(basisName), kindPercent},
 			{"First Seen (UTC)", kindDate},
 			{"Last Seen (UTC)", kindDate},
-			{"Top URLs", kindLines},
-			{"Catch-all Rule", kindText},
-			{"Share of Catch-all", kindPercent},
+			{"From", kindText},
+			{"To", kindText},
+			{"Source", kindText},
+			{"Ports", kindText},
+			{"Responses (2xx)", kindCount},
 			{"Redirects (3xx)", kindCount},
+			{"Bytes", kindBytes},
+			{"Distinct URLs", kindCount},
+			{"Distinct Sources", kindCount},
+			{"Catch-all Rule", kindText},
 			{"Existing Disabled Rule", kindText},
+			{"Top URLs", kindLines},
 			{"Set Commands", kindLines},
+			{"XML", kindText},
 		},
-		n: len(ss),
+		// Reference for whoever applies a rule: a row shows their start,
+		// so that a screen holds several rules.
+		maxLines: map[int]int{19: 5, 20: 6, 21: 3},
+		n:        len(ss),
 		row: func(i int) []any {
 			s := &ss[i]
 			return []any{
 				s.Name,
-				list(s.From),
-				list(s.To),
-				list(s.Source),
 				list(s.Destination),
 				list(s.Application),
 				list(s.Service),
-				ports(s.Ports),
 				s.Sessions,
+				s.Share,
+				s.FirstSeen,
+				s.LastSeen,
+				list(s.From),
+				list(s.To),
+				list(s.Source),
+				ports(s.Ports),
 				s.Responses,
+				s.Redirects,
 				s.Bytes,
 				s.URLs,
 				s.DistinctSources,
-				s.FirstSeen,
-				s.LastSeen,
-				topURLs(s.TopURLs),
 				s.CatchAllRule,
-				s.Share,
-				s.Redirects,
 				s.ExistingRule,
+				topURLs(s.TopURLs),
 				strings.Join(s.SetCommands, "\n"),
+				s.XML,
 			}
 		},
 		statusCol: -1,
 	}
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // topURLs puts one URL per line, most frequent first as correlate sorted
@@ -194,7 +210,7 @@ func statusSheet(all, catchAll map[int]int64) *dataSheet {
 			{"Name", kindText},
 			{"All Rules", kindCount},
 			{"Catch-all", kindCount},
-			{"Share of Catch-all", kindPercent},
+			{"Share of Catch-all Responses", kindPercent},
 		},
 		n: len(codes),
 		row: func(i int) []any {

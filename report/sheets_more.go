@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,7 +23,11 @@ const (
 // coverageSheet lists, in one table, what each rule would carry in the
 // what-if replay and the residual that would stay on the catch-all.
 func coverageSheet(c mine.Coverage) *dataSheet {
-	n := len(c.ByRule) + len(c.Residual)
+	depends := 0 // one row for what depends on the unknown, when any does
+	if c.Depends > 0 {
+		depends = 1
+	}
+	n := len(c.ByRule) + depends + len(c.Residual)
 	return &dataSheet{
 		name:  sheetCoverage,
 		table: "Coverage",
@@ -37,7 +42,7 @@ func coverageSheet(c mine.Coverage) *dataSheet {
 			{"Count (" + basis(c.Basis) + ")", kindCount},
 			{"Share", kindPercent},
 			{"Sources", kindCount},
-			{"Reason Left on Catch-all", kindText},
+			{"Why", kindText},
 			{"Rare", kindText},
 			{"First Seen (UTC)", kindDate},
 			{"Last Seen (UTC)", kindDate},
@@ -49,7 +54,11 @@ func coverageSheet(c mine.Coverage) *dataSheet {
 				return []any{"carried", b.Rule, yesNo(b.Existing), nil, nil, nil, nil,
 					b.Count, b.Share, nil, nil, nil, nil, nil}
 			}
-			x := &c.Residual[i-len(c.ByRule)]
+			if i < len(c.ByRule)+depends {
+				return []any{"depends", nil, nil, nil, nil, nil, nil, c.Depends, c.DependsShare, nil,
+					"whether a rule matches depends on a user or URL category the logs do not tell", nil, nil, nil}
+			}
+			x := &c.Residual[i-len(c.ByRule)-depends]
 			return []any{"residual", nil, nil, x.CatchAllRule, x.Application, x.Destination, x.Port,
 				x.Count, x.Share, x.Sources, x.Reason, yesNo(x.Rare), x.FirstSeen, x.LastSeen}
 		},
@@ -266,7 +275,8 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 		{"Window to (UTC)", r.Window.To},
 		{"Generated (UTC)", r.Generated},
 		{"Catch-all rules", list(r.CatchAll)},
-		{"Signature status", "not in the report: run mine signatures verify"},
+		{"Signatures verified in this run", signatureChecks(r.SignatureChecks)},
+		{"Signatures logging (from the logs)", signaturesLogging(r.Readiness)},
 		{"Times", "all dates are UTC; the device's own time zone is above"},
 		{"Log values", "URLs, hosts and names come from firewall logs: they are stored as text, never as formulas; a value longer than a cell holds ends with " + truncatedMarker},
 	}
@@ -287,4 +297,41 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 		},
 		statusCol: -1,
 	}
+}
+
+// signatureChecks says what the run verified of the signatures'
+// configuration.
+func signatureChecks(cs []mine.SignatureCheck) string {
+	if len(cs) == 0 {
+		return "not checked in this run: mine signatures verify checks that the catch-all logs them"
+	}
+	lines := make([]string, len(cs))
+	for i, c := range cs {
+		switch {
+		case c.Logs && c.Profile != "":
+			lines[i] = fmt.Sprintf("%s logs them, through vulnerability profile %s", c.Rule, c.Profile)
+		case c.Logs:
+			lines[i] = c.Rule + " logs them"
+		default:
+			lines[i] = c.Rule + " does not log them: " + strings.Join(c.Problems, "; ")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// signaturesLogging quotes the readiness criterion that judges, from the
+// threat logs, whether the signatures log.
+func signaturesLogging(rs []mine.Readiness) string {
+	var lines []string
+	for _, r := range rs {
+		for _, c := range r.Criteria {
+			if c.Name == "signatures-logging" {
+				lines = append(lines, fmt.Sprintf("%s: %s, %s", r.Rule, c.Result, c.Evidence))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return "no readiness verdict in this report"
+	}
+	return strings.Join(lines, "\n")
 }

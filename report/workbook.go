@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,11 +174,6 @@ func build(f *excelize.File, r *mine.Report, opt Options) error {
 			if _, err := f.NewSheet(p.name); err != nil {
 				return fmt.Errorf("add sheet %q: %w", p.name, err)
 			}
-			// Before the stream writer, which writes out what the sheet
-			// holds when it starts.
-			if err := printSetup(f, p.name); err != nil {
-				return fmt.Errorf("page setup of %q: %w", p.name, err)
-			}
 			if err := p.write(f, st); err != nil {
 				return err
 			}
@@ -192,35 +188,38 @@ func build(f *excelize.File, r *mine.Report, opt Options) error {
 	if err := writeSummarySheet(f, st, r, opt, links, continued); err != nil {
 		return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
 	}
-	if opt.Layout == LayoutFull {
-		if err := addTrendCharts(f, min(len(opt.Trend), maxDataRows)); err != nil {
-			return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
-		}
-		anchor := "D3" // below the trend charts when there are any
-		if len(opt.Trend) > 0 {
-			anchor = "D35"
-		}
-		if err := addDailyChart(f, min(len(r.DailyStatus), maxDataRows), anchor); err != nil {
-			return fmt.Errorf("write sheet %q: %w", sheetSummary, err)
-		}
-	}
-	if err := printSetup(f, sheetSummary); err != nil {
-		return fmt.Errorf("page setup of %q: %w", sheetSummary, err)
-	}
 	f.SetActiveSheet(0)
 	return nil
 }
 
-// printSetup prints a sheet landscape, as wide as one page, repeating
-// nothing: a PDF of the workbook (scripts/render-report.sh) then shows whole
-// rows instead of cutting the columns across pages.
-func printSetup(f *excelize.File, sheet string) error {
+// pageWidth is how many characters of column width a landscape page
+// prints at a readable scale (about 70%).
+const pageWidth = 200
+
+// printSetup prints a data sheet landscape, scaled to as many pages across
+// as its columns need at a readable size (one for most sheets), the header
+// row on every page and, when the sheet spans pages across, its first
+// column too, so each page says what its rows are.
+func printSetup(f *excelize.File, sheet string, widths []float64) error {
+	total := 0.0
+	for _, w := range widths {
+		total += w
+	}
+	across := max(1, int(math.Ceil(total/pageWidth)))
 	fit := true
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	landscape, one, tall := "landscape", 1, 0
-	return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall})
+	landscape, tall := "landscape", 0
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &across, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	quoted := "'" + strings.ReplaceAll(sheet, "'", "''") + "'"
+	titles := quoted + "!$1:$1"
+	if across > 1 {
+		titles = quoted + "!$A:$A," + titles
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: sheet})
 }
 
 // sheetLink is a sheet the Summary links to, with what it shows.
@@ -228,11 +227,11 @@ type sheetLink struct{ sheet, about string }
 
 // sheetDescriptions say what each sheet shows and how to read it.
 var sheetDescriptions = map[string]string{
-	sheetSuggestions:    "App-ID rules that would carry, above the catch-all, traffic only the catch-all allows today; Set Commands create them disabled",
+	sheetSuggestions:    "App-ID rules that would carry, above the catch-all, traffic only the catch-all allows today; what to decide on first, the evidence after; Set Commands and XML create them disabled",
 	sheetCatchAllURLs:   "URLs answered through the catch-all, per status code; filter Class for 4xx/5xx, Scanner for probes",
-	sheetStatusCodes:    "HTTP responses per status code, all rules and catch-all",
+	sheetStatusCodes:    "HTTP responses per status code, all rules and catch-all, with each code's share of the catch-all's responses",
 	sheetHitCounts:      "security rule hit counters, in rulebase order, with the week's hits (from history) and days since the last hit",
-	sheetCoverage:       "what-if replay: what each rule would carry (carried) and what would stay on the catch-all (residual), with why",
+	sheetCoverage:       "what-if replay: what each rule would carry (carried), what depends on a user or URL category the logs do not tell, and what would stay on the catch-all (residual), with why",
 	sheetHandoff:        "items for application teams: URL templates answering errors to ordinary clients; filter Team",
 	sheetScanners:       "sources that swept servers for paths that do not exist, and why they were called scanners",
 	sheetScannerTargets: "destinations scanners probed, with what to do about each",
@@ -241,193 +240,8 @@ var sheetDescriptions = map[string]string{
 	sheetCustomApps:     "internal applications seen as generic web traffic that a custom App-ID could name",
 	sheetAbout:          "where the report comes from and how to read each sheet",
 	sheetApps:           "the catch-all's traffic per application (scanners left out): sessions and bytes from traffic logs, responses per status class; not HTTP-visible means no response was ever seen (ssl without decryption, ssh, databases)",
-	sheetDaily:          "HTTP responses per UTC day and status class, all rules; the Summary charts it",
+	sheetDaily:          "every UTC day: HTTP responses of all rules per status class, and the catch-all's sessions and responses of ordinary clients and scanners; the Summary charts the catch-all's whole days",
 	sheetTrend:          "the catch-all's use per run from the history, oldest first: hits, client sessions, responses per status class, verdict",
 }
 
 func describeSheet(name string) string { return sheetDescriptions[name] }
-
-// writeSummarySheet writes the key/value block of the Summary sheet. It is
-// small, so it uses the cell API, which also allows hyperlinks.
-func writeSummarySheet(f *excelize.File, st *styles, r *mine.Report, opt Options, links []sheetLink, continued []string) error {
-	const sh = sheetSummary
-	row := 1
-	cell := func(col string) string { return fmt.Sprintf("%s%d", col, row) }
-
-	title := "mine catch-all report"
-	if opt.Title != "" {
-		title = opt.Title
-	}
-	if err := f.SetCellStr(sh, cell("A"), cellText(title)); err != nil {
-		return err
-	}
-	if err := f.SetCellStyle(sh, cell("A"), cell("A"), st.title); err != nil {
-		return err
-	}
-	row += 2
-
-	// key writes a key in column A and returns the value cell of its row.
-	key := func(k string) (string, error) {
-		defer func() { row++ }()
-		if err := f.SetCellStr(sh, cell("A"), k); err != nil {
-			return "", err
-		}
-		return cell("B"), f.SetCellStyle(sh, cell("A"), cell("A"), st.key)
-	}
-	text := func(k, v string) error {
-		c, err := key(k)
-		if err != nil || v == "" {
-			return err
-		}
-		if err := f.SetCellStr(sh, c, cellText(v)); err != nil {
-			return err
-		}
-		style := st.text
-		if n := strings.Count(v, "\n") + 1; n > 1 {
-			style = st.lines
-			if err := f.SetRowHeight(sh, row-1, min(float64(n)*lineHeight, excelize.MaxRowHeight)); err != nil {
-				return err
-			}
-		}
-		return f.SetCellStyle(sh, c, c, style)
-	}
-	count := func(k string, v int64) error {
-		c, err := key(k)
-		if err != nil {
-			return err
-		}
-		if err := f.SetCellInt(sh, c, v); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sh, c, c, st.count)
-	}
-	date := func(k string, t time.Time) error {
-		c, err := key(k)
-		if err != nil || t.IsZero() {
-			return err
-		}
-		if err := f.SetCellValue(sh, c, t.UTC()); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sh, c, c, st.date)
-	}
-
-	d, tot := r.Device, r.Totals
-	steps := []func() error{
-		func() error { return date("Generated (UTC)", r.Generated) },
-		func() error { return text("Device", d.Hostname) },
-		func() error { return text("Serial", d.Serial) },
-		func() error { return text("Model", d.Model) },
-		func() error { return text("PAN-OS", d.SWVersion) },
-		func() error { return text("Panorama", yesNo(d.Panorama)) },
-		func() error { return text("Time zone", d.TimeZone) },
-		func() error { return date("Window from (UTC)", r.Window.From) },
-		func() error { return date("Window to (UTC)", r.Window.To) },
-		func() error { return text("Catch-all rules", list(r.CatchAll)) },
-		func() error { return count("HTTP status logs", tot.ThreatLogs) },
-		func() error { return count("HTTP responses", tot.Responses) },
-		func() error { return count("Catch-all HTTP responses", tot.CatchAllResponses) },
-		func() error { return count("Catch-all traffic logs", tot.TrafficLogs) },
-		func() error { return count("Catch-all sessions", tot.CatchAllSessions) },
-		func() error { return count("Catch-all bytes", tot.CatchAllBytes) },
-		func() error { return count("Catch-all distinct URLs", int64(tot.DistinctURLs)) },
-		func() error { return count("Catch-all responses to scanners", tot.ScannerResponses) },
-		func() error { return count("Suggested rules", int64(len(r.Suggestions))) },
-		func() error { return count("Scanners", int64(len(r.Scanners))) },
-	}
-	percent := func(k string, v float64) error {
-		c, err := key(k)
-		if err != nil {
-			return err
-		}
-		if err := f.SetCellFloat(sh, c, v, -1, 64); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sh, c, c, st.percent)
-	}
-	if opt.Layout == LayoutHandoff {
-		// Whole-device totals would mislead a team: its workbook has its
-		// own rows only.
-		steps = steps[:10]
-		steps = append(steps,
-			func() error { return count("Findings", int64(len(r.Findings))) },
-			func() error { return count("Scanner targets", int64(len(r.ScannerTargets))) },
-		)
-	} else {
-		steps = append([]func() error{func() error { return text("Verdict", verdict(r.Readiness)) }}, steps...)
-		cov := r.Coverage
-		steps = append(steps,
-			func() error { return text("Coverage basis", basis(cov.Basis)) },
-			func() error { return count("Coverage total", cov.Total) },
-			func() error { return count("Covered by rules", cov.Covered) },
-			func() error { return percent("Covered share", cov.CoveredShare) },
-			func() error { return percent("Residual share (stays on catch-all)", cov.ResidualShare) },
-			func() error { return count("App team findings", int64(len(r.Findings))) },
-			func() error { return count("Custom App-ID candidates", int64(len(r.CustomAppCandidates))) },
-		)
-	}
-	if len(continued) > 0 {
-		steps = append(steps, func() error {
-			return text("Sheets continued (over 1,048,576 rows)", strings.Join(continued, ", "))
-		})
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-
-	row++
-	if _, err := key("Sheets"); err != nil {
-		return err
-	}
-	for _, l := range links {
-		if err := f.SetCellStr(sh, cell("A"), l.sheet); err != nil {
-			return err
-		}
-		target := "'" + l.sheet + "'!A1"
-		if err := f.SetCellHyperLink(sh, cell("A"), target, "Location"); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(sh, cell("A"), cell("A"), st.link); err != nil {
-			return err
-		}
-		if err := f.SetCellStr(sh, cell("B"), l.about); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(sh, cell("B"), cell("B"), st.text); err != nil {
-			return err
-		}
-		row++
-	}
-
-	if err := f.SetColWidth(sh, "A", "A", 32); err != nil {
-		return err
-	}
-	return f.SetColWidth(sh, "B", "B", 80)
-}
-
-// verdict puts the readiness verdicts in words: one line per catch-all rule
-// with the criteria that did not pass.
-func verdict(rs []mine.Readiness) string {
-	if len(rs) == 0 {
-		return "no readiness verdict in this report"
-	}
-	lines := make([]string, len(rs))
-	for i, r := range rs {
-		var open []string
-		for _, c := range r.Criteria {
-			if c.Result != mine.ResultPass {
-				open = append(open, c.Name+" ("+c.Result+")")
-			}
-		}
-		lines[i] = r.Rule + ": " + r.Verdict
-		switch {
-		case r.Verdict == mine.VerdictReady:
-			lines[i] += ", every criterion passes"
-		case len(open) > 0:
-			lines[i] += "; open: " + strings.Join(open, ", ")
-		}
-	}
-	return strings.Join(lines, "\n")
-}

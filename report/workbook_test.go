@@ -60,13 +60,12 @@ func TestWorkbookSheets(t *testing.T) {
 
 // wantHeaders are the header rows of the data sheets.
 var wantHeaders = map[string][]string{
-	"Suggested Rules": {"Name", "From", "To", "Source", "Destination", "Application", "Service", "Ports",
-		"Sessions", "Responses (HTTP 200)", "Bytes", "Distinct URLs", "Distinct Sources",
-		"First Seen (UTC)", "Last Seen (UTC)", "Top URLs", "Catch-all Rule",
-		"Share of Catch-all", "Redirects (3xx)", "Existing Disabled Rule", "Set Commands"},
+	"Suggested Rules": {"Name", "Destination", "Application", "Service", "Sessions", "Share of Catch-all Sessions",
+		"First Seen (UTC)", "Last Seen (UTC)", "From", "To", "Source", "Ports", "Responses (2xx)", "Redirects (3xx)",
+		"Bytes", "Distinct URLs", "Distinct Sources", "Catch-all Rule", "Existing Disabled Rule", "Top URLs", "Set Commands", "XML"},
 	"Catch-all URLs": {"URL", "Status", "Class", "Destination", "Application", "Port", "Count", "Sources",
 		"First Seen (UTC)", "Last Seen (UTC)", "Scanner"},
-	"Status Codes":    {"Status", "Class", "Name", "All Rules", "Catch-all", "Share of Catch-all"},
+	"Status Codes":    {"Status", "Class", "Name", "All Rules", "Catch-all", "Share of Catch-all Responses"},
 	"Rule Hit Counts": {"Position", "Rule", "Action", "Catch-all", "Hit Count", "First Hit (UTC)", "Last Hit (UTC)", "Last Reset (UTC)"},
 }
 
@@ -114,12 +113,12 @@ func TestWorkbookRows(t *testing.T) {
 		rows  [][]any
 	}{
 		{"Suggested Rules", [][]any{
-			{"allow-intranet-web", "trust", "dmz", "any", "10.1.2.10, 10.1.2.11", "web-browsing, ssl",
-				"application-default", "80, 443", 5000, 600, 123456789, 3, 42,
-				at(16, 7), at(22, 23), topURLs, "legacy-allow-tcp-any"},
-			{"allow-ldap-dc", "trust", "servers", "10.0.0.0/8", "dc01.example.net", "ldap",
-				"service-ldap-389", "389", 2700, 0, 98765, 0, 0,
-				at(17, 1), at(23, 5), blank{}, "legacy-allow-tcp-any"},
+			{"allow-intranet-web", "10.1.2.10, 10.1.2.11", "web-browsing, ssl", "application-default", 5000, 5000.0 / 7700,
+				at(16, 7), at(22, 23), "trust", "dmz", "any", "80, 443", 600, 0, 123456789, 3, 42,
+				"legacy-allow-tcp-any", blank{}, topURLs},
+			{"allow-ldap-dc", "dc01.example.net", "ldap", "service-ldap-389", 2700, 2700.0 / 7700,
+				at(17, 1), at(23, 5), "trust", "servers", "10.0.0.0/8", "389", 0, 0, 98765, 0, 0,
+				"legacy-allow-tcp-any", blank{}, blank{}},
 		}},
 		{"Catch-all URLs", [][]any{
 			{"/index.html", 200, "2xx", "10.1.2.10", "web-browsing", 80, 400, 30, at(16, 7), at(22, 23), "no"},
@@ -210,8 +209,8 @@ func checkCell(t *testing.T, f *excelize.File, sheet, ref string, want any) {
 		if err != nil || got.Sub(want.UTC()).Abs() > time.Millisecond {
 			t.Errorf("%s!%s = %v (%v); want %v", sheet, ref, got, err, want.UTC())
 		}
-		if got := numFmt(t, f, sheet, ref); got != "yyyy-mm-dd hh:mm:ss" {
-			t.Errorf("number format of %s!%s = %q; want \"yyyy-mm-dd hh:mm:ss\"", sheet, ref, got)
+		if got := numFmt(t, f, sheet, ref); got != "yyyy-mm-dd hh:mm" {
+			t.Errorf("number format of %s!%s = %q; want \"yyyy-mm-dd hh:mm\"", sheet, ref, got)
 		}
 	default:
 		t.Fatalf("checkCell: unexpected want type %T", want)
@@ -340,7 +339,7 @@ func TestWorkbookTablesAndPanes(t *testing.T) {
 		sheet, table, fullRange, emptyRange string
 		colours                             bool
 	}{
-		{"Suggested Rules", "SuggestedRules", "A1:U3", "A1:U2", false},
+		{"Suggested Rules", "SuggestedRules", "A1:V3", "A1:V2", false},
 		{"Catch-all URLs", "CatchAllURLs", "A1:K8", "A1:K2", true},
 		{"Status Codes", "StatusCodes", "A1:F6", "A1:F2", true},
 		{"Rule Hit Counts", "RuleHitCounts", "A1:H4", "A1:H2", false},
@@ -392,15 +391,48 @@ func TestWorkbookEmptyRows(t *testing.T) {
 	}
 }
 
+// The Summary of testReport: a title naming the device, a red banner
+// with the verdict in words, its reasons with figures of the report and the
+// next step, then the key figures, each a number with the format that
+// gives its unit, and a link to every sheet.
 func TestWorkbookSummary(t *testing.T) {
 	f, _ := writeBook(t, testReport())
 	const sheet = "Summary"
-	title, _ := f.GetCellValue(sheet, "A1")
-	if title == "" {
-		t.Errorf("Summary!A1 = %q; want a title", title)
+	if title, _ := f.GetCellValue(sheet, "A1"); title != "mine catch-all report: fw-edge-01" {
+		t.Errorf("Summary!A1 = %q; want the title naming the device", title)
 	}
 	if st, err := f.GetStyle(mustStyle(t, f, sheet, "A1")); err != nil || st.Font == nil || !st.Font.Bold {
 		t.Errorf("style of Summary!A1 = %+v, %v; want bold", st, err)
+	}
+	if sub, _ := f.GetCellValue(sheet, "A2"); !strings.Contains(sub, "Window 2026-11-16 06:30 to 2026-11-23 06:30 UTC (7 days)") {
+		t.Errorf("Summary!A2 = %q; want the window", sub)
+	}
+	// The banner: row 4 the verdict, on red, across A to J; then the
+	// reasons and the next step.
+	banner := []struct{ ref, prefix string }{
+		{"A4", "legacy-allow-tcp-any: NOT READY. The catch-all is still in use"},
+		{"A5", "•  Ordinary clients still use it: 7,400 sessions in 7 days"},
+		{"A6", "•  Its hit counter could not be read"},
+		{"A7", "Next step: Move what stays on the catch-all"},
+	}
+	for _, b := range banner {
+		if v, _ := f.GetCellValue(sheet, b.ref); !strings.HasPrefix(v, b.prefix) {
+			t.Errorf("Summary!%s = %q; want it to start %q", b.ref, v, b.prefix)
+		}
+	}
+	if st, err := f.GetStyle(mustStyle(t, f, sheet, "A4")); err != nil || len(st.Fill.Color) == 0 || st.Fill.Color[0] != "C00000" {
+		t.Errorf("style of the NOT READY banner = %+v, %v; want a red fill", st.Fill, err)
+	}
+	merged, err := f.GetMergeCells(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range merged {
+		found = found || m.GetStartAxis() == "A4" && m.GetEndAxis() == "J4"
+	}
+	if !found {
+		t.Errorf("the banner is not merged across A4:J4; merged %v", merged)
 	}
 	rows, err := f.GetRows(sheet)
 	if err != nil {
@@ -413,29 +445,34 @@ func TestWorkbookSummary(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		key  string
-		want any
+		key    string
+		want   any
+		format string // the number format, "" for a text
 	}{
-		{"Generated (UTC)", at(23, 6)},
-		{"Device", "fw-edge-01"},
-		{"Serial", "013201001234"},
-		{"Model", "PA-3220"},
-		{"PAN-OS", "11.1.4-h7"},
-		{"Panorama", "no"},
-		{"Time zone", "Europe/Athens"},
-		{"Window from (UTC)", at(16, 6)},
-		{"Window to (UTC)", at(23, 6)},
-		{"Catch-all rules", "legacy-allow-tcp-any"},
-		{"HTTP status logs", 120345},
-		{"HTTP responses", 250000},
-		{"Catch-all HTTP responses", 1100},
-		{"Catch-all traffic logs", 8800},
-		{"Catch-all sessions", 7700},
-		{"Catch-all bytes", int64(9876543210)},
-		{"Catch-all distinct URLs", 7},
-		{"Catch-all responses to scanners", 300},
-		{"Suggested rules", 2},
-		{"Scanners", 1},
+		{"Window", "7 days", ""},
+		{"Catch-all sessions", 7700, "builtin 3"},
+		{"   of them from ordinary clients", 7400, "builtin 3"},
+		{"Catch-all traffic", int64(9876543210), bytesFormat},
+		{"Catch-all HTTP responses", 1100, "builtin 3"},
+		{"   of them to scanners", 300, "builtin 3"},
+		{"Distinct URLs on the catch-all", 7, "builtin 3"},
+		{"Scanners detected", 1, "builtin 3"},
+		{"Suggested App-ID rules", 2, "builtin 3"},
+		{"Carried by App-ID rules (sessions)", 6800.0 / 7700, "0.0%"},
+		{"Depends on user or URL category", 200.0 / 7700, "0.0%"},
+		{"Stays on the catch-all", 700.0 / 7700, "0.0%"},
+		{"   of it scanners", 100.0 / 7700, "0.0%"},
+		{"HTTP status logs (all rules)", 120345, "builtin 3"},
+		{"HTTP responses (all rules)", 250000, "builtin 3"},
+		{"Device", "fw-edge-01", ""},
+		{"Catch-all rules", "legacy-allow-tcp-any", ""},
+		{"Serial", "013201001234", ""},
+		{"Model", "PA-3220", ""},
+		{"PAN-OS", "11.1.4-h7", ""},
+		{"Panorama", "no", ""},
+		{"Time zone of the device", "Europe/Athens", ""},
+		{"Window from (UTC)", at(16, 6), "yyyy-mm-dd hh:mm"},
+		{"Window to (UTC)", at(23, 6), "yyyy-mm-dd hh:mm"},
 	}
 	for _, tc := range tests {
 		ref, ok := refs[tc.key]
@@ -444,6 +481,11 @@ func TestWorkbookSummary(t *testing.T) {
 			continue
 		}
 		checkCell(t, f, sheet, ref, tc.want)
+		if tc.format != "" {
+			if got := numFmt(t, f, sheet, ref); got != tc.format {
+				t.Errorf("number format of %s (%s) = %q; want %q", tc.key, ref, got, tc.format)
+			}
+		}
 	}
 	for _, target := range wantSheets[1:] {
 		ref, ok := refs[target]

@@ -8,8 +8,9 @@
 # It writes OUTDIR/report.pdf and OUTDIR/report-1.png, report-2.png ...
 # (pdftoppm pads the page numbers: report-01.png when there are ten or more)
 # (OUTDIR defaults to the workbook's directory). It uses LibreOffice
-# headless and pdftoppm (poppler-utils); when either is missing it installs
-# it with apt-get (with sudo when not root), unless MINE_RENDER_NO_INSTALL=1.
+# headless, pdftoppm (poppler-utils) and the Carlito font (Calibri's
+# metrics); when one is missing it installs it with apt-get (with sudo when
+# not root), unless MINE_RENDER_NO_INSTALL=1.
 # PNG resolution: MINE_RENDER_DPI (default 110).
 set -euo pipefail
 
@@ -40,6 +41,15 @@ need=()
 [ -n "$(soffice_bin)" ] || need+=(libreoffice-calc)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] || install_pkgs "${need[@]}"
+# Carlito has Calibri's metrics, the workbook's font: without it text runs
+# wider than in Excel and the pages differ from what users see. Optional.
+if command -v fc-list >/dev/null && ! fc-list | grep -qi carlito; then
+	if [ "${MINE_RENDER_NO_INSTALL:-}" = 1 ]; then
+		echo "$0: the Carlito font (fonts-crosextra-carlito) is missing: text will be wider than in Excel" >&2
+	else
+		install_pkgs fonts-crosextra-carlito
+	fi
+fi
 
 soffice=$(soffice_bin)
 name=$(basename -- "$book")

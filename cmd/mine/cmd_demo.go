@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,9 +35,26 @@ type demoOptions struct {
 // process.
 const demoUser, demoPassword = "admin", "demo-only-password"
 
-// defaultDemoDB is where `mine demo --weeks` keeps its history when --db
-// is not given: next to the workbook, so it can be opened afterwards.
+// defaultDemoDB names the history `mine demo --weeks` keeps when --db is
+// not given: next to the workbook --out names, or in a new temporary
+// directory, never in the working directory unasked.
 const defaultDemoDB = "mine-demo-history.db"
+
+// demoHistory chooses the history database of `mine demo --weeks`: --db,
+// else next to an --out the user gave, else in a new temporary directory.
+func demoHistory(o *demoOptions, outGiven bool) (string, error) {
+	switch {
+	case o.db != "":
+		return o.db, nil
+	case outGiven && o.out != "":
+		return filepath.Join(filepath.Dir(o.out), defaultDemoDB), nil
+	}
+	dir, err := os.MkdirTemp("", "mine-demo-")
+	if err != nil {
+		return "", fmt.Errorf("demo history: %w", err)
+	}
+	return filepath.Join(dir, defaultDemoDB), nil
+}
 
 func newDemoCmd(d *deps) *cobra.Command {
 	o := &demoOptions{}
@@ -53,28 +72,44 @@ mine's production path against it through the real XML API client:
   4. collects, correlates, prints a summary and writes the workbook.
 
 With --weeks N the simulator lives N weeks, each a run kept in a history
-database (--db): before each week after the first, an administrator adds
-some of the previous week's suggested App-ID rules above the catch-all
-through the XML API (enabled, moved before it, committed), and in the last
-week also rules for the services no suggestion covered, so the history
-shows the catch-all draining and the readiness verdict changing. The
-weekly trend is printed at the end; the workbook is the last week's.
+database: --db, or by default next to the workbook --out names, or in a
+new temporary directory when --out is not given (its path is printed at
+the end). Before each week after the first, an administrator adds some of
+the previous week's suggested App-ID rules above the catch-all through the
+XML API (enabled, moved before it, committed), and in the last week also
+rules for the services no suggestion covered, so the history shows the
+catch-all draining and the readiness verdict changing. The weekly trend
+is printed at the end; the workbook is the last week's, with the trend.
 
 The same --seed always gives the same traffic.`,
 		Example: `  mine demo
   mine demo --seed 7 --out demo.xlsx --json demo.json
-  mine demo --weeks 4 --db demo.db && sqlite3 demo.db 'select * from catch_all_trend'`,
+  mine demo --weeks 4 --out demo/weeks.xlsx   # history in demo/
+  mine demo --weeks 4 --db demo.db &&
+    sqlite3 demo.db 'select * from catch_all_trend'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("weeks") && cmd.Flags().Changed("days") {
 				return usagef("give --days or --weeks, not both")
 			}
 			if o.weeks > 1 || o.db != "" {
+				if err := checkDemoWeeks(o); err != nil {
+					return err
+				}
+				db, err := demoHistory(o, cmd.Flags().Changed("out"))
+				if err != nil {
+					return err
+				}
+				o.db = db
 				res, err := runDemoWeeks(cmd.Context(), d, o)
 				if err != nil {
 					return err
 				}
-				if err := (outputs{xlsx: o.out, json: o.json}).write(d, res.last); err != nil {
+				book, err := historyBook(cmd.Context(), res.db, res.target)
+				if err != nil {
+					return err
+				}
+				if err := (outputs{xlsx: o.out, json: o.json, book: book}).write(d, res.last); err != nil {
 					return err
 				}
 				w := d.io.out
@@ -95,7 +130,7 @@ The same --seed always gives the same traffic.`,
 	f.Int64Var(&o.seed, "seed", 1, "seed of the simulated traffic")
 	f.IntVar(&o.days, "days", 7, "days of traffic to simulate and collect")
 	f.IntVar(&o.weeks, "weeks", 1, "weeks the simulator lives, one stored run each, rules added week by week (1-12)")
-	f.StringVar(&o.db, "db", "", "history database of the weekly runs (default "+defaultDemoDB+" with --weeks)")
+	f.StringVar(&o.db, "db", "", "history database of the weekly runs (default: "+defaultDemoDB+" next to --out, or in a new temporary directory)")
 	f.StringVarP(&o.out, "out", "o", "mine-report.xlsx", "workbook to write (empty for none)")
 	f.StringVar(&o.json, "json", "", "also write the JSON document to FILE, or - for stdout")
 	return cmd
@@ -106,6 +141,8 @@ type demoDevice struct {
 	sim  *panosim.Server
 	host *simHost
 	conn collect.Config
+	// checks are what the demo verified of the signatures' configuration.
+	checks []mine.SignatureCheck
 }
 
 // startDemoDevice starts a simulator whose clock begins at start, serves
@@ -138,40 +175,45 @@ func startDemoDevice(ctx context.Context, d *deps, seed int64, start time.Time, 
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.logger.Info("signatures deployed", "count", res.Set, "location", res.Location, "commit_job", res.JobID)
-	if err := demoVerify(ctx, d, dep, cfg); err != nil {
+	checks, err := demoVerify(ctx, d, dep, cfg)
+	if err != nil {
 		host.close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	return &demoDevice{sim: sim, host: host, conn: cfg}, nil
+	return &demoDevice{sim: sim, host: host, conn: cfg, checks: checks}, nil
 }
 
 // demoVerify checks, as a user would with 'mine signatures verify', that
 // the catch-all logs the signatures, and attaches a logging profile when it
-// does not.
-func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer, cfg collect.Config) error {
+// does not. It returns the verification, for the report's About sheet.
+func demoVerify(ctx context.Context, d *deps, dep *signatures.Deployer, cfg collect.Config) ([]mine.SignatureCheck, error) {
 	c := signatures.Default()
 	rules, err := catchAllNames(ctx, d, cfg, collect.Scope{Vsys: "vsys1"})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, err := dep.Verify(ctx, c, signatures.PolicyScope{}, rules)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !v.OK() {
 		d.logger.Info("the catch-all does not log the signatures yet: attaching a vulnerability profile", "problems", v.Rules[0].Problems)
 		if _, _, err := dep.Attach(ctx, c, signatures.PolicyScope{}, rules); err != nil {
-			return err
+			return nil, err
 		}
 		if v, err = dep.Verify(ctx, c, signatures.PolicyScope{}, rules); err != nil {
-			return err
+			return nil, err
 		}
 		if !v.OK() {
-			return fmt.Errorf("the signatures would still not log on %s: %s", v.Rules[0].Rule, strings.Join(v.Rules[0].Problems, "; "))
+			return nil, fmt.Errorf("the signatures would still not log on %s: %s", v.Rules[0].Rule, strings.Join(v.Rules[0].Problems, "; "))
 		}
 	}
 	d.logger.Info("signatures verified: the catch-all logs them", "rule", v.Rules[0].Rule, "profile", v.Rules[0].Profile)
-	return nil
+	checks := make([]mine.SignatureCheck, len(v.Rules))
+	for i, r := range v.Rules {
+		checks[i] = mine.SignatureCheck{Rule: r.Rule, Profile: r.Profile, Logs: r.Logs, Problems: r.Problems}
+	}
+	return checks, nil
 }
 
 // fastPolls makes the collector poll the simulator's log jobs quickly.
@@ -204,5 +246,14 @@ func runDemo(ctx context.Context, d *deps, o *demoOptions) (*mine.Report, *panos
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: %w", err)
 	}
+	r.SignatureChecks = dev.checks
 	return r, dev.sim, nil
+}
+
+// checkDemoWeeks checks --weeks before anything is created for it.
+func checkDemoWeeks(o *demoOptions) error {
+	if o.weeks < 1 || o.weeks > 12 {
+		return usagef("--weeks %d: want 1 to 12", o.weeks)
+	}
+	return nil
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/history"
+	"github.com/panos-mine/mine/report"
 )
 
 type historyOptions struct {
@@ -36,10 +36,9 @@ views for any SQLite tool.`,
   mine history --target edge --format json`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch o.format {
-			case "table", "json":
-			default:
-				return usagef("--format %q: want table or json", o.format)
+			format, err := resolveFormat(d, o.format, listFormats...)
+			if err != nil {
+				return err
 			}
 			path := historyPath(d, o.db, "")
 			if _, err := os.Stat(path); err != nil {
@@ -67,16 +66,26 @@ views for any SQLite tool.`,
 				}
 				all[t] = tr
 			}
-			if o.format == "json" {
+			switch format {
+			case "json":
 				enc := json.NewEncoder(d.io.out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(all)
+			case "tsv", "csv":
+				// One list of every target's runs, the target first.
+				var rows [][]string
+				for _, t := range targets {
+					for _, r := range trendRows(all[t]) {
+						rows = append(rows, append([]string{t}, r...))
+					}
+				}
+				return report.WriteColumns(d.io.out, report.Format(format), append([]report.Column{{Header: "TARGET"}}, trendColumns...), rows)
 			}
 			for i, t := range targets {
 				if i > 0 {
 					fmt.Fprintln(d.io.out)
 				}
-				fmt.Fprintf(d.io.out, "%s:\n", t)
+				fmt.Fprintf(d.io.out, "%s:\n", clean(t))
 				if err := writeTrend(d.io.out, all[t]); err != nil {
 					return err
 				}
@@ -87,24 +96,38 @@ views for any SQLite tool.`,
 	f := cmd.Flags()
 	f.StringVar(&o.db, "db", "", "history database (env MINE_DB; default $XDG_STATE_HOME/mine/history.db)")
 	f.StringVar(&o.target, "target", "", "only this target")
-	f.StringVar(&o.format, "format", "table", "output: table or json")
+	f.StringVar(&o.format, "format", "auto", formatHelp(listFormats...))
 	return cmd
 }
 
-// writeTrend prints a target's runs, oldest first.
-func writeTrend(w io.Writer, trend []mine.TrendPoint) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "WEEK\tWINDOW (UTC)\tCATCH-ALL HITS\tCHANGE\tCLIENT SESSIONS\tURLS\t2XX\t3XX\t4XX\t5XX\tSUGGESTED\tVERDICT\t")
+// trendColumns are the columns of a history's runs; on a narrow terminal
+// the window, 3xx, 5xx and the URLs go first (the week names the run).
+var trendColumns = []report.Column{
+	{Header: "WEEK"}, {Header: "WINDOW (UTC)", Drop: 7}, {Header: "CATCH-ALL HITS", Right: true}, {Header: "CHANGE", Right: true},
+	{Header: "CLIENT SESSIONS", Right: true}, {Header: "URLS", Right: true, Drop: 4}, {Header: "2XX", Right: true, Drop: 3},
+	{Header: "3XX", Right: true, Drop: 6}, {Header: "4XX", Right: true, Drop: 2}, {Header: "5XX", Right: true, Drop: 5},
+	{Header: "SUGGESTED", Right: true, Drop: 1}, {Header: "VERDICT"},
+}
+
+// trendRows are a target's runs, oldest first, as trendColumns show them.
+func trendRows(trend []mine.TrendPoint) [][]string {
+	rows := make([][]string, len(trend))
 	for i, p := range trend {
 		var prev *mine.TrendPoint
 		if i > 0 {
 			prev = &trend[i-1]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", isoWeek(p.Window),
-			p.Window.From.Format("01-02 15:04")+" to "+p.Window.To.Format("01-02 15:04"),
-			hitsText(p), change(p, prev), p.ClientSessions, p.DistinctURLs,
-			p.StatusClasses[2], p.StatusClasses[3], p.StatusClasses[4], p.StatusClasses[5],
-			p.Suggestions, verdictText(p.Verdict))
+		c := p.StatusClasses
+		rows[i] = []string{isoWeek(p.Window),
+			p.Window.From.UTC().Format("01-02 15:04") + " to " + p.Window.To.UTC().Format("01-02 15:04"),
+			hitsText(p), change(p, prev), report.Count(p.ClientSessions), report.Count(int64(p.DistinctURLs)),
+			report.Count(c[2]), report.Count(c[3]), report.Count(c[4]), report.Count(c[5]),
+			report.Count(int64(p.Suggestions)), verdictText(p.Verdict)}
 	}
-	return tw.Flush()
+	return rows
+}
+
+// writeTrend prints a target's runs, oldest first, as a table.
+func writeTrend(w io.Writer, trend []mine.TrendPoint) error {
+	return report.WriteColumns(w, report.FormatTable, trendColumns, trendRows(trend))
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,9 +46,9 @@ func newReadinessCmd(d *deps) *cobra.Command {
 	o := &readinessOptions{}
 	cmd := &cobra.Command{
 		Use:   "readiness",
-		Short: "Judge whether the catch-all rule can be retired; the exit code says",
+		Short: "Judge whether the catch-all can be retired; the exit code says",
 		Long: `Readiness collects the window's evidence like 'mine run' and judges each
-catch-all rule READY, NOT READY or INSUFFICIENT EVIDENCE, listing every
+catch-all rule READY, NOT READY or NOT ENOUGH EVIDENCE, listing every
 criterion as pass, fail or unknown with its evidence:
 
   signatures-logging  the HTTP status signatures are deployed and logging
@@ -70,15 +69,16 @@ criterion as pass, fail or unknown with its evidence:
                       reported
 
 Without status codes nothing can be told: when the signatures are not
-logging the verdict is INSUFFICIENT EVIDENCE. Traffic the catch-all still
+logging the verdict is NOT ENOUGH EVIDENCE. Traffic the catch-all still
 carries makes it NOT READY, however short the window. Any other failed or
-unknown criterion makes it INSUFFICIENT EVIDENCE.
+unknown criterion makes it NOT ENOUGH EVIDENCE.
 
-Exit code 0 means ready, 4 not ready, 5 insufficient evidence (the worst
+Exit code 0 means ready, 4 not ready, 5 not enough evidence (the worst
 verdict over the catch-all rules), so the command can gate a change request.`,
 		Example: `  export PANOS_API_KEY=...
   mine readiness --host fw.example.net
-  mine readiness --host fw.example.net --since 30d --format json | jq '.readiness[].verdict'`,
+  mine readiness --host fw.example.net --since 30d --format json |
+    jq '.readiness[].verdict'`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			since, err := mine.ParseSince(o.since)
@@ -89,7 +89,7 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			if err != nil {
 				return err
 			}
-			if o.format, err = listFormat(d, o.format); err != nil {
+			if o.format, err = resolveFormat(d, o.format, listFormats...); err != nil {
 				return err
 			}
 			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
@@ -147,7 +147,7 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 	f.StringVar(&o.freshness, "freshness", "48h", "how old the newest HTTP status log may be")
 	f.Int64Var(&o.maxWeekly, "max-weekly-sessions", 0, "sessions per week from non-scanners the catch-all may still carry")
 	f.StringSliceVar(&o.expect, "expect-serial", nil, "serial number of a firewall that must have reported, HA peers included (repeat; default the connected one)")
-	f.StringVar(&o.format, "format", "auto", "output: table, tsv, csv or json (auto: table on a terminal, tsv when piped)")
+	f.StringVar(&o.format, "format", "auto", formatHelp(listFormats...))
 	f.StringVar(&o.db, "db", "", "history database of earlier runs of this host (mine run --db) to read the weekly use from (env MINE_DB); none: the weeks inside the window")
 	return cmd
 }
@@ -173,7 +173,7 @@ func (o *readinessOptions) thresholds() (correlate.ReadinessOptions, error) {
 
 // verdictExit returns nil when every catch-all is ready, otherwise the
 // worst verdict as an error with its exit code: not ready (4) before
-// insufficient evidence (5).
+// not enough evidence (5).
 func verdictExit(rs []mine.Readiness) error {
 	var notReady, noEvidence []string
 	for _, r := range rs {
@@ -190,21 +190,9 @@ func verdictExit(rs []mine.Readiness) error {
 	case len(notReady) > 0:
 		return verdictError{exitNotReady, fmt.Sprintf("not ready: %s", strings.Join(notReady, ", "))}
 	case len(noEvidence) > 0:
-		return verdictError{exitNoEvidence, fmt.Sprintf("insufficient evidence: %s", strings.Join(noEvidence, ", "))}
+		return verdictError{exitNoEvidence, fmt.Sprintf("not enough evidence: %s", strings.Join(noEvidence, ", "))}
 	}
 	return nil
-}
-
-func verdictLabel(v string) string {
-	switch v {
-	case mine.VerdictReady:
-		return "READY"
-	case mine.VerdictNotReady:
-		return "NOT READY"
-	case mine.VerdictInsufficientEvidence:
-		return "INSUFFICIENT EVIDENCE"
-	}
-	return strings.ToUpper(v)
 }
 
 // writeReadiness prints the verdicts: a block per catch-all rule (table),
@@ -235,13 +223,13 @@ func writeReadiness(w io.Writer, format string, rs []mine.Readiness) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s: %s\n", clean(r.Rule), verdictLabel(r.Verdict))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  RESULT\tCRITERION\tEVIDENCE")
-		for _, c := range r.Criteria {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Result, c.Name, clean(c.Evidence))
+		fmt.Fprintf(w, "%s: %s\n", clean(r.Rule), report.VerdictLabel(r.Verdict))
+		rows := make([][]string, len(r.Criteria))
+		for j, c := range r.Criteria {
+			rows[j] = []string{c.Result, c.Name, c.Evidence}
 		}
-		if err := tw.Flush(); err != nil {
+		cols := []report.Column{{Header: "RESULT"}, {Header: "CRITERION"}, {Header: "EVIDENCE"}}
+		if err := report.WriteColumns(w, report.FormatTable, cols, rows); err != nil {
 			return err
 		}
 	}

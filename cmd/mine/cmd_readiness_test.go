@@ -174,7 +174,7 @@ func TestReadinessTableAndUsage(t *testing.T) {
 	if err := writeReadiness(&b, "table", rs); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.String(); !strings.Contains(got, "NOT READY") || strings.Contains(got, "\x1b") || !strings.Contains(got, "fail    catch-all-hits") {
+	if got := b.String(); !strings.Contains(got, "NOT READY") || strings.Contains(got, "\x1b") || !strings.Contains(got, "│ fail   │ catch-all-hits │ 12 in the latest week and more │") {
 		t.Errorf("table =\n%q; want the verdict, the criterion, no control characters", got)
 	}
 	b.Reset()

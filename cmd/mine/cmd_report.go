@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -38,11 +37,13 @@ func newReportCmd(d *deps) *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Render a saved JSON report as the full workbook, or as one handoff workbook per app team",
+		Short: "Render a saved JSON report as a workbook, or one per app team",
 		Long: `Report renders a JSON report written by 'mine run --json' again, without a
 device: --out writes the whole workbook (Summary, Suggested Rules, Catch-all
-URLs, Status Codes, Rule Hit Counts, Coverage, App Team Handoff, Scanners,
-Scanner Targets, URL Templates, Readiness, Custom App-ID Candidates, About).
+URLs, Status Codes, Rule Hit Counts, Coverage, Catch-all Apps, App Team
+Handoff, Scanners, Scanner Targets, URL Templates, Readiness, Custom App-ID
+Candidates, Catch-all Trend, Per Day, About). The file must be mine's
+report: it carries mine_report_version and the keys every report has.
 
 --handoff --owners owners.yaml --out-dir DIR writes one workbook per team
 instead, each with only the findings, failing URLs (4xx and 5xx), scanner
@@ -58,7 +59,8 @@ Catch-all Trend sheet with the Summary's charts, and the hits since the
 previous run on Rule Hit Counts (those of the target's latest run).`,
 		Example: `  mine run --host fw.example.net --json report.json
   mine report --from report.json --out report.xlsx
-  mine report --from report.json --handoff --owners owners.yaml --out-dir handoff/`,
+  mine report --from report.json --handoff --owners owners.yaml \
+    --out-dir handoff/`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.from == "" {
@@ -137,6 +139,23 @@ func (o *reportOptions) history(ctx context.Context) (report.Options, error) {
 		}
 		target = targets[0]
 	}
+	return bookFrom(ctx, store, target)
+}
+
+// historyBook reads what a workbook shows of a target's history: its
+// trend and the hit deltas of its latest run.
+func historyBook(ctx context.Context, db, target string) (report.Options, error) {
+	store, err := history.Open(ctx, db)
+	if err != nil {
+		return report.Options{}, err
+	}
+	defer store.Close()
+	return bookFrom(ctx, store, target)
+}
+
+func bookFrom(ctx context.Context, store *history.Store, target string) (report.Options, error) {
+	var opt report.Options
+	var err error
 	if opt.Trend, err = store.Trend(ctx, target); err != nil {
 		return opt, err
 	}
@@ -154,11 +173,11 @@ func readReport(name string) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
-	var r mine.Report
-	if err := json.Unmarshal(b, &r); err != nil {
+	r, err := report.ReadJSON(b)
+	if err != nil {
 		return nil, fmt.Errorf("read report %s: %w", name, err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // readOwners reads an owners file: the owners section of a configuration

@@ -6,7 +6,6 @@ import (
 	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/collect"
 	"github.com/panos-mine/mine/correlate"
-	"github.com/panos-mine/mine/policy"
 	"github.com/panos-mine/mine/report"
 )
 
@@ -21,7 +20,7 @@ func newRulesCmd(d *deps) *cobra.Command {
 	o := &rulesOptions{}
 	cmd := &cobra.Command{
 		Use:   "rules",
-		Short: "Every security rule as PAN-OS evaluates it, and the catch-all choice",
+		Short: "Every rule as PAN-OS evaluates it, and the catch-all",
 		Long: `Rules prints the security policy of a firewall vsys or a Panorama device
 group in evaluation order, each rule with:
 
@@ -36,9 +35,12 @@ group in evaluation order, each rule with:
               match: delete it or move it)
   hits        the device's hit counter and last hit, when read from a device
 
-and which rule mine takes as the catch-all, and why: ` + policy.Criterion + `.
---catch-all names it instead (a shadowed, disabled or non-allow rule is
-refused).
+and which rule mine takes as the catch-all, and why. Among the reachable
+port-based rules that allow a web port (tcp/80, 443, 8080 or 8443), it is
+the one not narrowed by source user, URL category, HIP or schedule, then the
+broadest (source, destination and port breadth in bits), then the one with
+the most hits, then the first in evaluation order. --catch-all names it
+instead (a shadowed, disabled or non-allow rule is refused).
 
 Objects (addresses, groups, dynamic groups, services, application groups and
 filters) are resolved in PAN-OS scope order: vsys then shared; device
@@ -54,7 +56,7 @@ saves), and no device or network is needed.`,
   mine rules --host fw.example.net`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := listFormat(d, o.format)
+			format, err := resolveFormat(d, o.format, listFormats...)
 			if err != nil {
 				return err
 			}
@@ -100,6 +102,6 @@ saves), and no device or network is needed.`,
 	f := cmd.Flags()
 	f.StringVar(&o.configFile, "config-file", "", "read the policy from this saved configuration instead of a device")
 	f.StringSliceVar(&o.catchAll, "catch-all", nil, "the catch-all rule(s), instead of mine's choice")
-	f.StringVar(&o.format, "format", "auto", "table, tsv, csv or json (auto: a table on a terminal, TSV when piped)")
+	f.StringVar(&o.format, "format", "auto", formatHelp(listFormats...))
 	return cmd
 }

@@ -57,7 +57,8 @@ API keys come from the environment or a key file the configuration names;
 they are never stored. See docs/scheduling.md.`,
 		Example: `  export PANOS_API_KEY=...
   mine run --host fw.example.net --since 7d --out report.xlsx
-  mine run --host fw.example.net --catch-all Allow-Web-Ports --json - > report.json
+  mine run --host fw.example.net --catch-all Allow-Web-Ports \
+    --json - > report.json
   mine run --config /etc/mine/mine.yaml`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -118,7 +119,11 @@ they are never stored. See docs/scheduling.md.`,
 			}
 			d.logger.Info("run stored", "history", o.db, "run", saved.RunID, "replaced", saved.Replaced,
 				"catch_all_hits", hitsText(saved.Point))
-			if err := (outputs{xlsx: o.out, json: o.json}).write(d, r); err != nil {
+			book, err := bookFrom(cmd.Context(), store, p.conn.Host)
+			if err != nil {
+				return fmt.Errorf("run stored in the history, but: %w", err)
+			}
+			if err := (outputs{xlsx: o.out, json: o.json, book: book}).write(d, r); err != nil {
 				return fmt.Errorf("run stored in the history, but: %w", err)
 			}
 			return nil

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +22,7 @@ import (
 func newSignaturesCmd(d *deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "signatures",
-		Short: "List, export, deploy, verify and remove the HTTP status code signatures",
+		Short: "List, export, deploy, verify, remove the HTTP status signatures",
 		Long: `The signatures are custom vulnerability signatures, one per HTTP status
 code (by default the 60 codes of the public "HTTP Response Codes" skillet,
 threat IDs 41000-41059, context http-rsp-code, severity informational,
@@ -63,22 +62,6 @@ func (o *catalogFlags) catalog() (signatures.Catalog, error) {
 	return c, nil
 }
 
-// outputFormat resolves --format: table on a terminal, TSV when piped.
-func outputFormat(d *deps, format string, allowed ...string) (string, error) {
-	if format == "" {
-		if isTerminal(d.io.out) {
-			return "table", nil
-		}
-		return "tsv", nil
-	}
-	for _, a := range allowed {
-		if format == a {
-			return format, nil
-		}
-	}
-	return "", usagef("--format %q: want %s", format, strings.Join(allowed, ", "))
-}
-
 func parseLocation(s string) (signatures.Location, error) {
 	loc, err := signatures.ParseLocation(s)
 	if err != nil {
@@ -99,7 +82,7 @@ func newSignaturesListCmd(d *deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			format, err := listFormat(d, format)
+			format, err := resolveFormat(d, format, listFormats...)
 			if err != nil {
 				return err
 			}
@@ -126,10 +109,11 @@ func newSignaturesListCmd(d *deps) *cobra.Command {
 				}
 				rows[i] = []string{fmt.Sprint(s.ID), code, s.Name, text}
 			}
-			return report.WriteList(d.io.out, report.Format(format), []string{"ID", "CODE", "NAME", "STATUS"}, rows)
+			cols := []report.Column{{Header: "ID", Right: true}, {Header: "CODE", Right: true}, {Header: "NAME"}, {Header: "STATUS"}}
+			return report.WriteColumns(d.io.out, report.Format(format), cols, rows)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "auto", "output format: table, tsv, csv or json (auto: table on a terminal, tsv when piped)")
+	cmd.Flags().StringVar(&format, "format", "auto", formatHelp(listFormats...))
 	cat.register(cmd.Flags())
 	return cmd
 }
@@ -141,7 +125,7 @@ func newSignaturesExportCmd(d *deps) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write the signatures' configuration for an offline or change-managed install",
+		Short: "Write the signatures' configuration for an offline install",
 		Long: `Export writes the configuration of the selected signatures, marked as mine's
 (a later deploy recognises them), without contacting a device:
 
@@ -153,7 +137,8 @@ func newSignaturesExportCmd(d *deps) *cobra.Command {
 --location sets the xpath (xml/skillet) or command prefix (set; vsys:NAME
 gives the 'set vsys NAME' form of multi-vsys firewalls).`,
 		Example: `  mine signatures export --format set > signatures.txt
-  mine signatures export --format skillet --location device-group:Branches --out .meta-cnc.yaml`,
+  mine signatures export --format skillet --location device-group:Branches \
+    --out .meta-cnc.yaml`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cat.catalog()
@@ -167,7 +152,7 @@ gives the 'set vsys NAME' form of multi-vsys firewalls).`,
 			switch format {
 			case signatures.FormatXML, signatures.FormatSet, signatures.FormatSkillet:
 			default:
-				return usagef("--format %q: want xml, set or skillet", format)
+				return usagef("--format %q: want %s", format, orList([]string{signatures.FormatXML, signatures.FormatSet, signatures.FormatSkillet}))
 			}
 			if out == "" || out == "-" {
 				return signatures.Export(d.io.out, c, l, format)
@@ -186,6 +171,10 @@ gives the 'set vsys NAME' form of multi-vsys firewalls).`,
 	return cmd
 }
 
+// changeFormats are the --format values of the commands that change a
+// device: their plans and results are not plain lists, so no csv.
+var changeFormats = []string{"table", "tsv", "json"}
+
 // changeFlags are the flags of the commands that change a device.
 type changeFlags struct {
 	conn          connOptions
@@ -195,14 +184,14 @@ type changeFlags struct {
 }
 
 func (o *changeFlags) register(fs *pflag.FlagSet) {
-	o.conn.register(fs)
+	o.conn.registerDevice(fs)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and the exact requests; change nothing")
-	fs.StringVar(&o.format, "format", "", "output: table, tsv or json (default table on a terminal, tsv otherwise)")
+	fs.StringVar(&o.format, "format", "auto", formatHelp(changeFormats...))
 	fs.DurationVar(&o.commitTimeout, "commit-timeout", 15*time.Minute, "how long to wait for each commit or push job")
 }
 
 func (o *changeFlags) connect(cmd *cobra.Command, d *deps) (*signatures.Deployer, string, error) {
-	format, err := outputFormat(d, o.format, "table", "tsv", "json")
+	format, err := resolveFormat(d, o.format, changeFormats...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -231,7 +220,7 @@ func newSignaturesDeployCmd(d *deps) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy",
-		Short: "Install the signatures safely on a firewall or Panorama, commit and wait",
+		Short: "Install the signatures on a firewall or Panorama, commit, wait",
 		Long: `Deploy first reads every custom vulnerability signature on the device: shared
 and every vsys (firewall) or device group (Panorama), and on a firewall
 managed by Panorama the pushed configuration too. Each wanted threat ID is
@@ -252,8 +241,10 @@ informational client threats, on the rule that carries the traffic: see
 'mine signatures verify'.`,
 		Example: `  export PANOS_API_KEY=... PANOS_USERNAME=api-admin
   mine signatures deploy --host fw.example.net --dry-run
-  mine signatures deploy --host fw.example.net --location vsys:vsys2 --codes 2xx,4xx,5xx
-  mine signatures deploy --host panorama.example.net --location device-group:Branches`,
+  mine signatures deploy --host fw.example.net --location vsys:vsys2 \
+    --codes 2xx,4xx,5xx
+  mine signatures deploy --host panorama.example.net \
+    --location device-group:Branches`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cat.catalog()
@@ -304,7 +295,7 @@ func newSignaturesRemoveCmd(d *deps) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "remove",
-		Short: "Delete mine's signatures (and the profile rule mine added), commit and wait",
+		Short: "Delete mine's signatures and profile rule, commit, wait",
 		Long: `Remove deletes, at --location, only the entries that carry mine's marker,
 the alert rule mine added to vulnerability profiles, and threat exceptions
 for the deleted IDs (a device refuses to commit an exception for a threat
@@ -352,7 +343,7 @@ func newSignaturesVerifyCmd(d *deps) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "verify",
-		Short: "Check that the signatures would log on the catch-all (or named) rules; --attach-profile fixes it",
+		Short: "Check that the catch-all (or named) rules log the signatures",
 		Long: `Verify reads the running configuration and reports, for each rule checked
 (the catch-all by default, as 'mine rules' chooses it), whether the
 signatures would be logged on its traffic:
@@ -375,8 +366,10 @@ rule would still decide), and attached to the rule; a profile group is
 replaced by its profiles, so only the vulnerability profile changes. It
 commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 		Example: `  mine signatures verify --host fw.example.net
-  mine signatures verify --host fw.example.net --rule Allow-Web-Ports --attach-profile --dry-run
-  mine signatures verify --host panorama.example.net --device-group Branches --attach-profile`,
+  mine signatures verify --host fw.example.net --rule Allow-Web-Ports \
+    --attach-profile --dry-run
+  mine signatures verify --host panorama.example.net --device-group Branches \
+    --attach-profile`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cat.catalog()
@@ -430,6 +423,8 @@ commits (and pushes) like deploy; --dry-run prints the diff instead.`,
 		},
 	}
 	o.register(cmd.Flags())
+	o.conn.registerPolicyScope(cmd.Flags(), "virtual system whose rules to check (default vsys1)",
+		"on Panorama: the device group whose pre- and post-rules to check")
 	cat.register(cmd.Flags())
 	f := cmd.Flags()
 	f.StringSliceVar(&rules, "rule", nil, "rule to check (repeat or comma-separate); default: the catch-all, as 'mine rules' chooses it")
@@ -444,7 +439,7 @@ func verifyConfigFile(ctx context.Context, d *deps, path, formatFlag string, c s
 	if attach {
 		return usagef("--attach-profile changes a device; a saved configuration (--config-file) is only read")
 	}
-	format, err := outputFormat(d, formatFlag, "table", "tsv", "json")
+	format, err := resolveFormat(d, formatFlag, "table", "tsv", "json")
 	if err != nil {
 		return err
 	}
@@ -590,20 +585,18 @@ func writeSigPlan(w io.Writer, format string, p *signatures.Plan, res *signature
 	if format == "json" {
 		return encodeJSON(w, planJSON(p, res, dryRun))
 	}
-	var out io.Writer = w
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if format == "table" {
-		out = tw
-		fmt.Fprintf(tw, "# %s, location %s\n", clean(p.Device.String()), p.Location)
+		fmt.Fprintln(w, report.Wrap(fmt.Sprintf("# %s, location %s", clean(p.Device.String()), p.Location), report.TerminalWidth, "# "))
 	}
 	if len(p.Items) > 0 {
-		fmt.Fprintln(out, "ID\tNAME\tACTION\tDETAIL")
-		for _, it := range p.Items {
-			fmt.Fprintf(out, "%d\t%s\t%s\t%s\n", it.ID, clean(it.Name), it.Action, clean(it.Detail))
+		rows := make([][]string, len(p.Items))
+		for i, it := range p.Items {
+			rows[i] = []string{fmt.Sprint(it.ID), it.Name, string(it.Action), it.Detail}
 		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		cols := []report.Column{{Header: "ID", Right: true}, {Header: "NAME"}, {Header: "ACTION"}, {Header: "DETAIL"}}
+		if err := report.WriteColumns(w, report.Format(format), cols, rows); err != nil {
+			return err
+		}
 	}
 	if format != "table" {
 		return nil
@@ -675,13 +668,12 @@ func writeOutcome(w io.Writer, res *signatures.Result) {
 		fmt.Fprintln(w, "# nothing changed, nothing committed")
 	}
 	for _, ps := range res.Pushes {
-		fmt.Fprintf(w, "# pushed device group %s: job %d\n", ps.DeviceGroup, ps.JobID)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERIAL\tFIREWALL\tRESULT\tMESSAGES")
-		for _, dv := range ps.Devices {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(dv.Serial), clean(dv.Name), dv.Result, clean(strings.Join(dv.Messages, "; ")))
+		fmt.Fprintf(w, "# pushed device group %s: job %d\n", clean(ps.DeviceGroup), ps.JobID)
+		rows := make([][]string, len(ps.Devices))
+		for i, dv := range ps.Devices {
+			rows[i] = []string{dv.Serial, dv.Name, dv.Result, strings.Join(dv.Messages, "; ")}
 		}
-		tw.Flush()
+		_ = report.WriteColumns(w, report.FormatTable, report.Columns("SERIAL", "FIREWALL", "RESULT", "MESSAGES"), rows)
 	}
 }
 
@@ -747,12 +739,7 @@ func writeVerification(w io.Writer, format string, v *signatures.Verification) e
 		}
 		return encodeJSON(w, j)
 	}
-	var out io.Writer = w
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if format == "table" {
-		out = tw
-	}
-	fmt.Fprintln(out, "RULE\tWHERE\tPROFILE\tLOGS\tPROBLEM")
+	var rows [][]string
 	for _, r := range v.Rules {
 		profile := r.Profile
 		if r.Group != "" {
@@ -768,13 +755,14 @@ func writeVerification(w io.Writer, format string, v *signatures.Verification) e
 		}
 		for i, pr := range problems {
 			if i == 0 {
-				fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", clean(r.Rule), clean(r.Where), clean(profile), logs, clean(pr))
+				rows = append(rows, []string{r.Rule, r.Where, profile, logs, pr})
 			} else {
-				fmt.Fprintf(out, "\t\t\t\t%s\n", clean(pr))
+				rows = append(rows, []string{"", "", "", "", pr})
 			}
 		}
 	}
-	if err := tw.Flush(); err != nil {
+	cols := []report.Column{{Header: "RULE"}, {Header: "WHERE", Drop: 1}, {Header: "PROFILE"}, {Header: "LOGS"}, {Header: "PROBLEM"}}
+	if err := report.WriteColumns(w, report.Format(format), cols, rows); err != nil {
 		return err
 	}
 	if len(v.Missing) > 0 && format == "table" {

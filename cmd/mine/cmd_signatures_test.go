@@ -78,7 +78,7 @@ func TestSignaturesDeployCLI(t *testing.T) {
 		t.Fatalf("deploy --dry-run = %d: %s", code, errs)
 	}
 	for _, want := range []string{
-		"41003  HTTP-200  add", "41026  HTTP-404  add", "# 11 add",
+		"│ 41003 │ HTTP-200 │ add    │", "│ 41026 │ HTTP-404 │ add    │", "# 11 add",
 		"type=config action=set\nxpath=/config/shared/threats/vulnerability\nelement=\n<entry name=\"41003\">",
 		"<equal-to><value>404</value><context>http-rsp-code</context></equal-to>",
 		"Managed by mine (catalog 1, sha256 ",
@@ -135,7 +135,7 @@ func TestSignaturesConflictCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := s.run(t, "signatures", "deploy", "--format", "table")
-	if code != exitFailure || !strings.Contains(out, `41000  HTTP-100  conflict  taken by "Team-Sig" in shared`) ||
+	if code != exitFailure || !strings.Contains(out, `│ 41000 │ HTTP-100 │ conflict │ taken by "Team-Sig" in shared │`) ||
 		!strings.Contains(errs, "--base-id 41100") || !strings.Contains(errs, "nothing was written") {
 		t.Errorf("deploy over a foreign 41000 = %d:\n%s\n%s", code, out, errs)
 	}
@@ -152,7 +152,7 @@ func TestSignaturesVerifyAttachCLI(t *testing.T) {
 	if code, _, errs := s.run(t, "signatures", "deploy"); code != 0 {
 		t.Fatalf("deploy = %d: %s", code, errs)
 	}
-	code, out, errs := s.run(t, "signatures", "verify", "--format", "table")
+	code, out, errs := s.run(t, "signatures", "verify", "--format", "tsv")
 	if code != exitFailure || !strings.Contains(out, "Allow-Web-Ports") || !strings.Contains(out, "vulnerability profile default (predefined): no rule covers severity informational") {
 		t.Fatalf("verify on a bare device = %d:\n%s\n%s", code, out, errs)
 	}
@@ -175,7 +175,7 @@ func TestSignaturesVerifyAttachCLI(t *testing.T) {
 		t.Errorf("verify after a dry run = %d; want still failing", code)
 	}
 	code, out, errs = s.run(t, "signatures", "verify", "--attach-profile", "--format", "table")
-	if code != 0 || !strings.Contains(out, "# committed: job ") || !strings.Contains(out, "Allow-Web-Ports  vsys1  mine-http-status  yes") {
+	if code != 0 || !strings.Contains(out, "# committed: job ") || !strings.Contains(out, "│ Allow-Web-Ports │ vsys1 │ mine-http-status │ yes  │") {
 		t.Errorf("verify --attach-profile = %d:\n%s\n%s", code, out, errs)
 	}
 	code, out, errs = s.run(t, "signatures", "remove", "--format", "table")
@@ -264,8 +264,14 @@ func TestDemoVerifyAttachesWhenNeeded(t *testing.T) {
 	if _, err := dep.Deploy(context.Background(), signatures.Default(), signatures.Location{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := demoVerify(context.Background(), d, dep, cfg); err != nil {
+	checks, err := demoVerify(context.Background(), d, dep, cfg)
+	if err != nil {
 		t.Fatalf("demoVerify: %v", err)
+	}
+	// What the report's About sheet says was verified: the catch-all of
+	// the bare simulator, now logging through the attached profile.
+	if len(checks) != 1 || !checks[0].Logs || checks[0].Profile != "mine-http-status" || checks[0].Rule == "" {
+		t.Errorf("demoVerify() checks = %+v; want the catch-all logging through mine-http-status", checks)
 	}
 	if !strings.Contains(logs.String(), "attaching a vulnerability profile") || !strings.Contains(logs.String(), "profile=mine-http-status") {
 		t.Errorf("demoVerify logged:\n%s\nwant an attach and a verified catch-all", logs.String())

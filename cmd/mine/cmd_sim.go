@@ -20,7 +20,7 @@ import (
 func newSimCmd(d *deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run the built-in PAN-OS simulator, or print its planted ground truth",
+		Short: "Run the built-in PAN-OS simulator, or print its ground truth",
 	}
 	cmd.AddCommand(newSimServeCmd(d), newSimTruthCmd(d))
 	return cmd
@@ -48,7 +48,8 @@ already flowed, so 'mine run' finds evidence at once; traffic keeps flowing
 in real time while it runs. Stop it with Ctrl-C.`,
 		Example: `  mine sim serve --addr 127.0.0.1:8443
   # in another shell, with the key it prints:
-  SSL_CERT_FILE=/tmp/mine-sim-cert.pem PANOS_API_KEY=... mine run --host 127.0.0.1 --port 8443`,
+  SSL_CERT_FILE=/tmp/mine-sim-cert.pem PANOS_API_KEY=... \
+    mine run --host 127.0.0.1 --port 8443`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

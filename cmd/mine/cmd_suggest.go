@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,7 +34,7 @@ func newSuggestCmd(d *deps) *cobra.Command {
 	o := &suggestOptions{}
 	cmd := &cobra.Command{
 		Use:   "suggest",
-		Short: "Print the App-ID rules that would carry the catch-all's traffic; --apply creates them disabled",
+		Short: "Print App-ID rules for the catch-all's traffic; --apply adds them",
 		Long: `Suggest collects the window's evidence like 'mine run' and prints the App-ID
 rules that would carry, above the catch-all, the traffic that today only the
 catch-all allows: one rule per destination zone, servers and application,
@@ -59,7 +58,8 @@ on the device by name are left alone. Enable them after review.`,
 		Example: `  export PANOS_API_KEY=...
   mine suggest --host fw.example.net --since 7d
   mine suggest --host fw.example.net --format set > rules.txt
-  PANOS_USERNAME=admin PANOS_PASSWORD=... mine suggest --host fw.example.net --apply`,
+  PANOS_USERNAME=admin PANOS_PASSWORD=... \
+    mine suggest --host fw.example.net --apply`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -67,8 +67,8 @@ on the device by name are left alone. Enable them after review.`,
 			if err != nil {
 				return usagef("--since: %v", err)
 			}
-			if o.format, err = listFormat(d, o.format, "set", "xml"); err != nil {
-				return usagef("--format %q: want table, tsv, csv, set, xml or json", o.format)
+			if o.format, err = resolveFormat(d, o.format, append(listFormats, "set", "xml")...); err != nil {
+				return err
 			}
 			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
@@ -139,7 +139,7 @@ on the device by name are left alone. Enable them after review.`,
 	f.StringVar(&o.until, "until", "", "window end, RFC 3339 (default: the start of the current hour)")
 	f.StringSliceVar(&o.catchAll, "catch-all", nil, "name of the catch-all rule (repeat or comma-separate for several); chosen as 'mine rules' explains when absent")
 	f.StringVar(&o.configFile, "config-file", "", "read the rulebase and objects from this saved configuration instead of the device (logs still come from the device)")
-	f.StringVar(&o.format, "format", "auto", "output: table, tsv, csv, set (PAN-OS commands), xml or json (auto: table on a terminal, tsv when piped)")
+	f.StringVar(&o.format, "format", "auto", formatHelp(append(listFormats, "set (PAN-OS commands)", "xml")...))
 	f.BoolVar(&o.apply, "apply", false, "create the rules on the device, disabled and tagged mine-suggested, above the catch-all, after confirmation")
 	f.BoolVarP(&o.yes, "yes", "y", false, "with --apply: do not ask for confirmation")
 	return cmd
@@ -240,61 +240,84 @@ func writeSuggestions(w io.Writer, format string, r *mine.Report) error {
 }
 
 func writeSuggestionTable(w io.Writer, r *mine.Report) error {
+	para := func(text string) error {
+		_, err := fmt.Fprintln(w, report.Wrap(text, report.TerminalWidth, "  "))
+		return err
+	}
 	if len(r.Suggestions) == 0 {
-		fmt.Fprintf(w, "No rule to suggest: no ordinary client got a 2xx answer through %s in the window.\n", strings.Join(r.CatchAll, ", "))
+		if err := para(fmt.Sprintf("No rule to suggest: no ordinary client got a 2xx answer through %s in the window.", clean(strings.Join(r.CatchAll, ", ")))); err != nil {
+			return err
+		}
 	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tFROM > TO\tSOURCE\tDESTINATION\tAPPLICATION\tSERVICE\tSESSIONS\tSHARE\tLAST SEEN")
-		for _, s := range r.Suggestions {
+		// What a reviewer decides on stays; zones, the last day and the
+		// sources go first when the terminal is narrow (tsv has all).
+		cols := []report.Column{{Header: "NAME"}, {Header: "FROM > TO", Drop: 5}, {Header: "SOURCE", Drop: 3}, {Header: "DESTINATION"},
+			{Header: "APPLICATION"}, {Header: "SERVICE", Drop: 2}, {Header: "SESSIONS (SHARE)", Right: true},
+			{Header: "LAST SEEN", Drop: 4}}
+		rows := make([][]string, len(r.Suggestions))
+		for i, s := range r.Suggestions {
 			name := s.Name
 			if s.ExistingRule != "" {
 				name += " (exists: " + s.ExistingRule + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s > %s\t%s\t%s\t%s\t%s\t%d\t%.1f%%\t%s\n", clean(name),
-				clean(strings.Join(s.From, ",")), clean(strings.Join(s.To, ",")), clean(strings.Join(s.Source, ",")),
-				strings.Join(s.Destination, ","), clean(strings.Join(s.Application, ",")), clean(strings.Join(s.Service, ",")),
-				s.Sessions, 100*s.Share, s.LastSeen.UTC().Format("2006-01-02"))
+			rows[i] = []string{name, strings.Join(s.From, ",") + " > " + strings.Join(s.To, ","), strings.Join(s.Source, ", "),
+				strings.Join(s.Destination, ", "), strings.Join(s.Application, ", "), strings.Join(s.Service, ", "),
+				report.Count(s.Sessions) + " (" + report.Percent(s.Share) + ")", s.LastSeen.UTC().Format("2006-01-02")}
 		}
-		if err := tw.Flush(); err != nil {
+		if err := report.WriteColumns(w, report.FormatTable, cols, rows); err != nil {
 			return err
 		}
 	}
 	c := r.Coverage
 	if c.Total > 0 {
-		fmt.Fprintf(w, "\nWhat-if: these rules would carry %.1f%% of the catch-all's %s (%d of %d). Staying on the catch-all:\n",
-			100*c.CoveredShare, c.Basis, c.Covered, c.Total)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w)
+		if err := para(fmt.Sprintf("What-if: these rules would carry %s of the catch-all's %s (%s of %s). Staying on the catch-all:",
+			report.Percent(c.CoveredShare), c.Basis, report.Count(c.Covered), report.Count(c.Total))); err != nil {
+			return err
+		}
+		var rows [][]string
 		for i, res := range c.Residual {
 			if i == 8 {
-				fmt.Fprintf(tw, "  ... %d more\n", len(c.Residual)-i)
+				rows = append(rows, []string{fmt.Sprintf("... %d more", len(c.Residual)-i)})
 				break
 			}
-			rare := ""
+			why := res.Reason
 			if res.Rare {
-				rare = " (rare)"
+				why += " (rare)"
 			}
-			fmt.Fprintf(tw, "  %s\t%s:%d\t%d\t%.1f%%\t%s%s\n", clean(res.Application), res.Destination, res.Port, res.Count, 100*res.Share, res.Reason, rare)
+			rows = append(rows, []string{res.Application, fmt.Sprintf("%s:%d", res.Destination, res.Port), report.Count(res.Count), report.Percent(res.Share), why})
 		}
-		if err := tw.Flush(); err != nil {
-			return err
+		cols := []report.Column{{Header: "APPLICATION"}, {Header: "DESTINATION"}, {Header: c.Basis, Right: true}, {Header: "SHARE", Right: true}, {Header: "WHY"}}
+		if len(rows) > 0 {
+			if err := report.WriteColumns(w, report.FormatTable, cols, rows); err != nil {
+				return err
+			}
 		}
 	}
 	for _, u := range c.Rare {
-		fmt.Fprintf(w, "Seen on %d of %d days only, a window this short cannot show it covered: %s to %s:%d\n",
-			u.DaysSeen, u.WindowDays, clean(u.Application), u.Destination, u.Port)
+		if err := para(fmt.Sprintf("Seen on %d of %d days only, a window this short cannot show it covered: %s to %s:%d",
+			u.DaysSeen, u.WindowDays, clean(u.Application), clean(u.Destination), u.Port)); err != nil {
+			return err
+		}
 	}
 	if len(r.CustomAppCandidates) > 0 {
-		fmt.Fprintln(w, "\nCustom App-ID candidates (generic App-IDs with a stable host name or URL prefix):")
+		fmt.Fprintln(w)
+		if err := para("Custom App-ID candidates (generic App-IDs with a stable host name or URL prefix):"); err != nil {
+			return err
+		}
 		for _, ca := range r.CustomAppCandidates {
 			what := ca.Host
 			if ca.PathPrefix != "" {
 				what = strings.TrimSpace(what + " " + ca.PathPrefix)
 			}
-			fmt.Fprintf(w, "  %s: %s on %s (%d responses)\n", ca.Name, clean(what), strings.Join(ca.Destination, ","), ca.Responses)
+			if err := para(fmt.Sprintf("  %s: %s on %s (%d responses)", clean(ca.Name), clean(what), clean(strings.Join(ca.Destination, ",")), ca.Responses)); err != nil {
+				return err
+			}
 		}
 	}
 	if len(r.Suggestions) > 0 {
-		fmt.Fprintln(w, "\n--format set prints the PAN-OS commands, --format xml the XML API elements; --apply creates the rules, disabled.")
+		fmt.Fprintln(w)
+		return para("--format set prints the PAN-OS commands, --format xml the XML API elements; --apply creates the rules, disabled.")
 	}
 	return nil
 }

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -146,18 +145,31 @@ func loadConfig(d *deps, path, dbFlag string) (*jobConfig, error) {
 		return nil, usagef("read config: %v", err)
 	}
 	warnReadable(d, path, "config file")
+	// The file is read as a tree first, so that every error can name the
+	// key and its line: unknown keys, values of the wrong kind, values
+	// check refuses.
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, usagef("config %s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(root.Content) == 0 {
+		return nil, usagef("config %s is empty", path)
+	}
+	if bad := unknownKeys(&root, reflect.TypeFor[fileConfig]()); len(bad) > 0 {
+		return nil, usagef("config %s %s", path, strings.Join(bad, "; "))
+	}
+	idx := indexConfig(&root)
 	var fc fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, usagef("config %s is empty", path)
+	if err := root.Decode(&fc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, usagef("config %s %s", path, strings.Join(typeErrors(te, idx), "; "))
 		}
 		return nil, usagef("config %s: %v", path, err)
 	}
 	jc, err := fc.check(d, path, dbFlag)
 	if err != nil {
-		return nil, usagef("config %s: %v", path, err)
+		return nil, usagef("config %s %s", path, locate(err, idx))
 	}
 	return jc, nil
 }
@@ -181,7 +193,7 @@ func (fc *fileConfig) check(d *deps, path, dbFlag string) (*jobConfig, error) {
 		fc.Window = "7d"
 	}
 	if jc.window, err = mine.ParseSince(fc.Window); err != nil {
-		return nil, fmt.Errorf("window: %v", err)
+		return nil, keyErrorf("window", "window: %v", err)
 	}
 	jc.align = fc.Align
 	if jc.align == "" {
@@ -197,20 +209,20 @@ func (fc *fileConfig) check(d *deps, path, dbFlag string) (*jobConfig, error) {
 	switch jc.align {
 	case "week", "day", "hour":
 	default:
-		return nil, fmt.Errorf("align %q: want week, day or hour", fc.Align)
+		return nil, keyErrorf("align", "align %q: want week, day or hour", fc.Align)
 	}
 	if fc.Retention != "" {
 		if jc.retention, err = mine.ParseSince(fc.Retention); err != nil {
-			return nil, fmt.Errorf("retention: %v", err)
+			return nil, keyErrorf("retention", "retention: %v", err)
 		}
 		if jc.retention < jc.window {
-			return nil, fmt.Errorf("retention %s is shorter than the window %s", fc.Retention, fc.Window)
+			return nil, keyErrorf("retention", "retention %s is shorter than the window %s", fc.Retention, fc.Window)
 		}
 	}
 	timeout := 60 * time.Second
 	if fc.Timeout != "" {
 		if timeout, err = time.ParseDuration(fc.Timeout); err != nil || timeout <= 0 {
-			return nil, fmt.Errorf("timeout %q: want a positive duration such as 60s", fc.Timeout)
+			return nil, keyErrorf("timeout", "timeout %q: want a positive duration such as 60s", fc.Timeout)
 		}
 	}
 	if jc.readiness, err = fc.Thresholds.options(); err != nil {
@@ -218,7 +230,7 @@ func (fc *fileConfig) check(d *deps, path, dbFlag string) (*jobConfig, error) {
 	}
 	for i, o := range jc.owners {
 		if o.Pattern == "" || o.Team == "" {
-			return nil, fmt.Errorf("owners entry %d: want both a pattern and a team", i+1)
+			return nil, keyErrorf(fmt.Sprintf("owners[%d]", i), "owners entry %d: want both a pattern and a team", i+1)
 		}
 	}
 	jc.outputDir = fc.OutputDir
@@ -232,7 +244,7 @@ func (fc *fileConfig) check(d *deps, path, dbFlag string) (*jobConfig, error) {
 	}
 
 	if len(fc.Targets) == 0 {
-		return nil, errors.New("no targets")
+		return nil, errors.New("no targets: list the firewalls under targets")
 	}
 	seen := map[string]bool{}
 	for i, t := range fc.Targets {
@@ -242,10 +254,10 @@ func (fc *fileConfig) check(d *deps, path, dbFlag string) (*jobConfig, error) {
 			if name == "" {
 				name = fmt.Sprintf("%d", i+1)
 			}
-			return nil, fmt.Errorf("target %s: %v", name, err)
+			return nil, keyErrorf(fmt.Sprintf("targets[%d]", i), "target %s: %v", name, err)
 		}
 		if seen[jt.name] {
-			return nil, fmt.Errorf("target %s is listed twice", jt.name)
+			return nil, keyErrorf(fmt.Sprintf("targets[%d]", i), "target %s is listed twice", jt.name)
 		}
 		seen[jt.name] = true
 		jc.targets = append(jc.targets, jt)
@@ -265,13 +277,13 @@ func (t thresholdsConfig) options() (correlate.ReadinessOptions, error) {
 		}
 		v, err := mine.ParseSince(f.val)
 		if err != nil {
-			return o, fmt.Errorf("thresholds.%s: %v", f.key, err)
+			return o, keyErrorf("thresholds."+f.key, "thresholds.%s: %v", f.key, err)
 		}
 		*f.dst = v
 	}
 	if t.MaxWeeklySessions != nil {
 		if *t.MaxWeeklySessions < 0 {
-			return o, errors.New("thresholds.max_weekly_sessions must not be negative")
+			return o, keyErrorf("thresholds.max_weekly_sessions", "thresholds.max_weekly_sessions must not be negative")
 		}
 		o.MaxWeeklySessions = *t.MaxWeeklySessions
 	}

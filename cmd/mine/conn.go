@@ -28,12 +28,27 @@ type connOptions struct {
 	timeout    time.Duration
 }
 
+// register adds the connection flags and the scope of a collection: the
+// vsys, or on Panorama the device group and optionally one firewall.
 func (o *connOptions) register(fs *pflag.FlagSet) {
+	o.registerDevice(fs)
+	o.registerPolicyScope(fs, "virtual system to read (default vsys1)",
+		"on Panorama: the device group holding the catch-all (its pre- and post-rules and hit counts are read, logs from all its firewalls)")
+	fs.StringVar(&o.device, "device", "", "on Panorama: collect logs of this one managed firewall (serial) only")
+}
+
+// registerPolicyScope adds --vsys and --device-group, for the commands
+// that read a rulebase.
+func (o *connOptions) registerPolicyScope(fs *pflag.FlagSet, vsys, deviceGroup string) {
+	fs.StringVar(&o.vsys, "vsys", "", vsys)
+	fs.StringVar(&o.devGroup, "device-group", "", deviceGroup)
+}
+
+// registerDevice adds the flags that reach a device and nothing else: the
+// commands that change configuration at a --location use only these.
+func (o *connOptions) registerDevice(fs *pflag.FlagSet) {
 	fs.StringVar(&o.host, "host", "", "firewall host name or address (env PANOS_HOSTNAME)")
 	fs.IntVar(&o.port, "port", 0, "XML API port (env PANOS_PORT; default 443)")
-	fs.StringVar(&o.vsys, "vsys", "", "virtual system to read (default vsys1)")
-	fs.StringVar(&o.devGroup, "device-group", "", "on Panorama: the device group holding the catch-all (its pre- and post-rules and hit counts are read, logs from all its firewalls)")
-	fs.StringVar(&o.device, "device", "", "on Panorama: collect logs of this one managed firewall (serial) only")
 	fs.StringVar(&o.username, "username", "", "admin user for API key generation when no key is given (env PANOS_USERNAME; password from env PANOS_PASSWORD)")
 	fs.StringVar(&o.apiKeyFile, "api-key-file", "", "read the API key from this file instead of env PANOS_API_KEY")
 	fs.StringVar(&o.caFile, "ca-file", "", "PEM file of the CA that signed the device certificate, added to the system roots")

@@ -94,6 +94,7 @@ func runDemoWeeks(ctx context.Context, d *deps, o *demoOptions) (*demoWeeksResul
 		if err != nil {
 			return nil, fmt.Errorf("demo week %d: %w", n, err)
 		}
+		r.SignatureChecks = dev.checks
 		saved, err := rc.save(ctx, r)
 		if err != nil {
 			return nil, fmt.Errorf("demo week %d: %w", n, err)

@@ -1,24 +1,42 @@
 package main
 
-import "github.com/panos-mine/mine/report"
+import (
+	"slices"
+	"strings"
+)
 
-// listFormat resolves a list command's --format: "auto" (the default) is a
-// table on a terminal and tab-separated values when the output is piped.
-func listFormat(d *deps, flag string, extra ...string) (string, error) {
-	if flag == "" || flag == "auto" {
+// listFormats are the --format values of every command that prints a
+// list; some commands add their own (suggest: set, xml).
+var listFormats = []string{"table", "tsv", "csv", "json"}
+
+// resolveFormat resolves a --format value the same way for every command:
+// "auto" (the default) and "" are a table on a terminal and tab-separated
+// values when the output is piped; otherwise the value must be one of
+// allowed, or the error (a usage error, exit 2) names the value and every
+// allowed one.
+func resolveFormat(d *deps, flag string, allowed ...string) (string, error) {
+	f := strings.ToLower(flag)
+	if f == "" || f == "auto" {
 		if isTerminal(d.io.out) {
-			return string(report.FormatTable), nil
+			return "table", nil
 		}
-		return string(report.FormatTSV), nil
+		return "tsv", nil
 	}
-	for _, e := range extra {
-		if flag == e {
-			return flag, nil
-		}
+	if slices.Contains(allowed, f) {
+		return f, nil
 	}
-	f, err := report.ParseFormat(flag)
-	if err != nil {
-		return "", usageError{err}
+	return "", usagef("--format %q: want %s", flag, orList(append([]string{"auto"}, allowed...)))
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
 	}
-	return string(f), nil
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// formatHelp is the help of a --format flag with these values.
+func formatHelp(allowed ...string) string {
+	return "output: " + orList(allowed) + " (auto: table on a terminal, tsv when piped)"
 }

@@ -51,6 +51,9 @@ type pipeline struct {
 type outputs struct {
 	xlsx string // workbook path; "" for none
 	json string // JSON path, "-" for stdout, "" for none
+	// book holds what the workbook shows beyond the report: the history's
+	// trend and hit deltas.
+	book report.Options
 }
 
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
@@ -225,7 +228,7 @@ func checkFlows(ctx context.Context, c *collect.Client, agg *correlate.Aggregato
 // summary: on stdout, or on stderr when stdout carries the JSON.
 func (o outputs) write(d *deps, r *mine.Report) error {
 	if o.xlsx != "" {
-		if err := report.WriteWorkbookFileWith(o.xlsx, r, report.Options{}); err != nil {
+		if err := report.WriteWorkbookFileWith(o.xlsx, r, o.book); err != nil {
 			return fmt.Errorf("write workbook: %w", err)
 		}
 		d.logger.Info("workbook written", "path", o.xlsx)

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/panos-mine/mine/collect"
+	"github.com/panos-mine/mine/report"
 )
 
 // stdio is where a command reads and writes. stdout is for data only.
@@ -30,9 +33,10 @@ type deps struct {
 }
 
 type globalOptions struct {
-	quiet   bool
-	verbose bool
-	debug   bool
+	quiet     bool
+	verbose   bool
+	debug     bool
+	logFormat string
 }
 
 // Exit codes, one switch for the whole program; listed in `mine --help`.
@@ -52,7 +56,7 @@ const exitCodesHelp = `Exit codes:
   2    usage error (bad flag, argument or input file)
   3    device unreachable or unauthorized
   4    readiness: not ready
-  5    readiness: insufficient evidence
+  5    readiness: not enough evidence
   130  interrupted`
 
 // usageError marks errors in what the user typed.
@@ -89,12 +93,16 @@ func run(ctx context.Context, args []string, io stdio, getenv func(string) strin
 	root.SetIn(io.in)
 	root.SetOut(io.out)
 	root.SetErr(io.err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
 		fmt.Fprintf(io.err, "mine: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintln(io.err, "Run 'mine --help' for usage.")
+			path := "mine"
+			if cmd != nil {
+				path = cmd.CommandPath()
+			}
+			fmt.Fprintf(io.err, "Run '%s --help' for usage.\n", path)
 		}
 	}
 	return exitCode(ctx, err)
@@ -133,7 +141,11 @@ Against a firewall (the API key comes from the environment, never a flag):
 			case d.global.quiet:
 				level = slog.LevelWarn
 			}
-			d.logger = slog.New(slog.NewTextHandler(d.io.err, &slog.HandlerOptions{Level: level}))
+			logger, err := newLogger(d.io.err, d.global.logFormat, level, isTerminal(d.io.err))
+			if err != nil {
+				return err
+			}
+			d.logger = logger
 			return nil
 		},
 	}
@@ -142,6 +154,7 @@ Against a firewall (the API key comes from the environment, never a flag):
 	pf.BoolVarP(&d.global.quiet, "quiet", "q", false, "print only warnings and errors on stderr")
 	pf.BoolVarP(&d.global.verbose, "verbose", "v", false, "print progress details on stderr")
 	pf.BoolVar(&d.global.debug, "debug", false, "also log every XML API request pango sends (API keys are blanked)")
+	pf.StringVar(&d.global.logFormat, "log-format", logAuto, "log lines on stderr: human (level and message), text (key=value with time) or json; auto is human on a terminal, text otherwise")
 	root.AddCommand(
 		newDemoCmd(d),
 		newRunCmd(d),
@@ -154,7 +167,36 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newHistoryCmd(d),
 		newReportCmd(d),
 	)
+	for _, c := range append([]*cobra.Command{root}, root.Commands()...) {
+		if c.HasSubCommands() {
+			groupCmd(c)
+		}
+	}
+	// Flag help wraps at the terminal width, like everything else.
+	cobra.AddTemplateFunc("wrappedFlagUsages", func(fs *pflag.FlagSet) string { return fs.FlagUsagesWrapped(report.TerminalWidth) })
+	t := root.UsageTemplate()
+	t = strings.ReplaceAll(t, ".LocalFlags.FlagUsages", "wrappedFlagUsages .LocalFlags")
+	t = strings.ReplaceAll(t, ".InheritedFlags.FlagUsages", "wrappedFlagUsages .InheritedFlags")
+	root.SetUsageTemplate(t)
 	return root
+}
+
+// groupCmd makes a command that only groups subcommands print its help
+// when called alone, and refuse a subcommand it does not have as a usage
+// error (exit 2), as the root does.
+func groupCmd(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 2
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usagef("%s", msg)
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 }
 
 // argsUsage wraps a cobra positional-args check so its failures exit 2.

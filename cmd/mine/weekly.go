@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/panos-mine/mine"
@@ -116,7 +115,12 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 	}
 	base := filepath.Join(jc.outputDir, fmt.Sprintf("mine-%s-%s", t.name, isoWeek(window)))
 	row.workbook = base + ".xlsx"
-	if err := report.WriteWorkbookFileWith(row.workbook, r, report.Options{}); err != nil {
+	book, err := bookFrom(ctx, store, t.name)
+	if err != nil {
+		row.err = err
+		return row
+	}
+	if err := report.WriteWorkbookFileWith(row.workbook, r, book); err != nil {
 		row.err = fmt.Errorf("write workbook: %w", err)
 		return row
 	}
@@ -143,25 +147,39 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 // writeWeeklySummary prints one line per target: what the catch-all
 // carried this period and the week before, the verdict and the workbook.
 func writeWeeklySummary(w io.Writer, window mine.Window, db string, rows []weeklyRow) error {
-	fmt.Fprintf(w, "mine weekly run %s (%s to %s UTC), history %s\n\n", isoWeek(window),
-		window.From.Format("2006-01-02 15:04"), window.To.Format("2006-01-02 15:04"), db)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tDEVICE\tCATCH-ALL HITS\tCHANGE\tCLIENT SESSIONS\tURLS\tSUGGESTED\tVERDICT\tWORKBOOK")
+	fmt.Fprintln(w, report.Wrap(fmt.Sprintf("mine weekly run %s (%s to %s UTC), history %s", isoWeek(window),
+		window.From.Format("2006-01-02 15:04"), window.To.Format("2006-01-02 15:04"), db), report.TerminalWidth, "  "))
+	fmt.Fprintln(w)
+	cols := []report.Column{{Header: "TARGET"}, {Header: "DEVICE", Drop: 3}, {Header: "CATCH-ALL HITS", Right: true},
+		{Header: "CHANGE", Right: true, Drop: 2}, {Header: "CLIENT SESSIONS", Right: true}, {Header: "URLS", Right: true, Drop: 5},
+		{Header: "SUGGESTED", Right: true, Drop: 4}, {Header: "VERDICT"}}
+	var table [][]string
+	var failures []string
 	for _, r := range rows {
 		if r.err != nil {
-			fmt.Fprintf(tw, "%s\t%s\tFAILED: %s\t\t\t\t\t\t\n", r.target, orDash(r.device), oneLine(r.err.Error(), 90))
+			table = append(table, []string{r.target, orDash(r.device), "-", "-", "-", "-", "-", "FAILED"})
+			failures = append(failures, fmt.Sprintf("%s FAILED: %s", r.target, oneLine(r.err.Error(), 300)))
 			continue
 		}
 		p := r.point
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.target, orDash(r.device), hitsText(p),
-			change(p, r.prev), p.ClientSessions, p.DistinctURLs, p.Suggestions, verdictText(p.Verdict), r.workbook)
+		table = append(table, []string{r.target, orDash(r.device), hitsText(p), change(p, r.prev), report.Count(p.ClientSessions),
+			report.Count(int64(p.DistinctURLs)), report.Count(int64(p.Suggestions)), verdictText(p.Verdict)})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := report.WriteColumns(w, report.FormatTable, cols, table); err != nil {
 		return err
+	}
+	for _, f := range failures {
+		fmt.Fprintln(w, report.Wrap(f, report.TerminalWidth, "  "))
+	}
+	for _, r := range rows {
+		if r.workbook != "" && r.err == nil {
+			fmt.Fprintln(w, report.Wrap("Workbook of "+r.target+": "+r.workbook, report.TerminalWidth, "  "))
+		}
 	}
 	for _, r := range rows {
 		if r.err == nil && r.point.Resets > 0 {
-			fmt.Fprintf(w, "\n%s: a catch-all hit counter was reset since the last run; the hits before the reset are lost (see rule_trend in the history).\n", r.target)
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, report.Wrap(r.target+": a catch-all hit counter was reset since the last run; the hits before the reset are lost (see rule_trend in the history).", report.TerminalWidth, "  "))
 		}
 	}
 	return nil
@@ -173,7 +191,7 @@ func hitsText(p mine.TrendPoint) string {
 	if !p.HitsKnown {
 		return "n/a (first run)"
 	}
-	s := fmt.Sprint(p.CatchAllHits)
+	s := report.Count(p.CatchAllHits)
 	if p.Resets > 0 {
 		s += " (reset)"
 	}
@@ -197,7 +215,7 @@ func verdictText(v string) string {
 	if v == "" {
 		return "-"
 	}
-	return verdictLabel(v)
+	return report.VerdictLabel(v)
 }
 
 func orDash(s string) string {

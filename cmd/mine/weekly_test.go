@@ -232,9 +232,14 @@ func TestRunConfigWeekly(t *testing.T) {
 	})
 
 	// mine history prints the trend from the database
+	// (piped, tab-separated: a header and one line per run)
 	code, out, errs = runAt(t, runs[1], nil, "history", "--db", filepath.Join(dir, "history.db"))
-	if code != 0 || !strings.Contains(out, "edge:") || strings.Count(out, "\n") != 4 {
+	if code != 0 || !strings.HasPrefix(out, "TARGET\tWEEK\t") || strings.Count(out, "\nedge\t") != 2 || strings.Count(out, "\n") != 3 {
 		t.Errorf("mine history = %d:\n%s%s", code, out, errs)
+	}
+	code, out, errs = runAt(t, runs[1], nil, "history", "--db", filepath.Join(dir, "history.db"), "--format", "table")
+	if code != 0 || !strings.Contains(out, "edge:") || !strings.Contains(out, "│ WEEK ") {
+		t.Errorf("mine history --format table = %d:\n%s%s", code, out, errs)
 	}
 }
 
@@ -353,11 +358,17 @@ thresholds: {min_window: 14d, max_weekly_sessions: 5}
 				t.Errorf("config = %+v, target %+v", jc, tg)
 			}
 		}},
-		{name: "unknown key", yaml: base + "windoow: 7d\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: "field windoow not found"},
-		{name: "key variable unset", yaml: base, wantErr: "EDGE_KEY (api_key_env) is not set"},
+		{name: "unknown key", yaml: base + "windoow: 7d\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `mine.yaml line 5: unknown key "windoow" (did you mean "window"?)`},
+		{name: "unknown key in a target", yaml: base + "    hots: fw2\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `mine.yaml line 5: unknown key "hots" in targets[0] (did you mean "host"?)`},
+		{name: "unknown key, nothing near", yaml: base + "thresholds: {zzz: 1}\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `line 5: unknown key "zzz" in thresholds (known: freshness, max_weekly_sessions, min_window, recent)`},
+		{name: "value of the wrong kind", yaml: base + "    port: https\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `mine.yaml line 5: targets[0].port: want a whole number, got "https"`},
+		{name: "a flag that is not one", yaml: base + "json: sometimes\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `line 5: json: want true or false, got "sometimes"`},
+		{name: "bad threshold", yaml: base + "thresholds:\n  recent: soon\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `mine.yaml line 6: thresholds.recent: invalid duration "soon"`},
+		{name: "not YAML", yaml: "targets: [\n", wantErr: "mine.yaml: line 1"},
+		{name: "key variable unset", yaml: base, wantErr: "mine.yaml line 2: target edge: environment variable EDGE_KEY (api_key_env) is not set"},
 		{name: "no key at all", yaml: "targets:\n  - {name: a, host: h}\n", wantErr: "no API key"},
-		{name: "bad window", yaml: base + "window: 7x\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: "window"},
-		{name: "two targets one name", yaml: base + "  - {name: edge, host: fw9, api_key_env: EDGE_KEY}\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: "listed twice"},
+		{name: "bad window", yaml: base + "window: 7x\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: `mine.yaml line 5: window: invalid duration "7x"`},
+		{name: "two targets one name", yaml: base + "  - {name: edge, host: fw9, api_key_env: EDGE_KEY}\n", env: map[string]string{"EDGE_KEY": "k"}, wantErr: "mine.yaml line 5: target edge is listed twice"},
 		{name: "vsys and device group", yaml: "targets:\n  - {name: a, host: h, api_key_env: K, vsys: vsys1, device_group: DG}\n", env: map[string]string{"K": "k"}, wantErr: "not both"},
 		{name: "name unfit for a file", yaml: "targets:\n  - {name: ../x, host: h, api_key_env: K}\n", env: map[string]string{"K": "k"}, wantErr: "name"},
 		{name: "no targets", yaml: "window: 7d\n", wantErr: "no targets"},
