@@ -120,6 +120,9 @@ func testReport() *mine.Report {
 			// 4500 + 2300 carried, 200 depend on a user, 600 + 100 stay
 			Basis: "sessions", Total: 7700, Covered: 6800, CoveredShare: 6800.0 / 7700, ResidualShare: 700.0 / 7700,
 			Depends: 200, DependsShare: 200.0 / 7700,
+			DependsOn: []mine.DependentTraffic{{CatchAllRule: "legacy-allow-tcp-any", Application: "ssl", Destination: "10.1.2.12", Port: 443,
+				Count: 200, Share: 200.0 / 7700, Sources: 3, Rule: "allow-finance", Reasons: []string{"source user (corp\\finance)"},
+				FirstSeen: at(17, 9), LastSeen: at(22, 17)}},
 			ByRule: []mine.RuleCoverage{
 				{Rule: "allow-intranet-web", Count: 4500, Share: 4500.0 / 7700},
 				{Rule: "allow-ldap-dc", Count: 2300, Share: 2300.0 / 7700, Existing: true},
@@ -183,9 +186,15 @@ func testReport() *mine.Report {
 		SignatureChecks: []mine.SignatureCheck{{Rule: "legacy-allow-tcp-any", Profile: "corp-vuln", Logs: true}},
 		HitCounts: []mine.HitCount{
 			{Rule: "allow-dns", Position: 0, Action: "allow", HitCount: 18446744073709, FirstHit: ptr(at(1, 0)), LastHit: ptr(at(23, 5)), LastReset: ptr(at(1, 0).In(pst))},
-			{Rule: "block-old-app", Position: 1, Action: "deny", HitCount: 0},
-			{Rule: "legacy-allow-tcp-any", Position: 2, Action: "allow", CatchAll: true, HitCount: 7700, FirstHit: ptr(at(16, 6)), LastHit: ptr(at(23, 5))},
+			{Rule: "block-old-app", Position: 1, Action: "deny", HitCount: 0, Location: "vsys1", ShadowedBy: []string{"allow-dns"}},
+			{Rule: "legacy-allow-tcp-any", Position: 2, Action: "allow", CatchAll: true, HitCount: 7700, FirstHit: ptr(at(16, 6)), LastHit: ptr(at(23, 5)),
+				Location: "vsys1", PortBased: true},
 		},
+		CatchAllReason: "the only reachable port-based rule allowing web ports: breadth 81.0 bits",
+		PolicyWarnings: []string{`rule "block-old-app": service "svc-old" is not defined in vsys1, shared`},
+		PolicyChecks: &mine.PolicyChecks{Checked: 12, Agreed: 10, Resolved: 1, Disagreements: []mine.PolicyDisagreement{
+			{CatchAllRule: "legacy-allow-tcp-any", From: "trust", To: "dmz", Source: "10.9.0.5", Destination: "10.1.2.10", Protocol: "tcp", Port: 80,
+				Application: "web-browsing", Mine: "allow-intranet-web", Device: "legacy-allow-tcp-any"}}},
 	}
 }
 

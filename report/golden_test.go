@@ -215,9 +215,9 @@ func TestWorkbookNewSheetsInjections(t *testing.T) {
 		{"App Team Handoff", "C2", 404},
 		{"App Team Handoff", "M2", at(16, 8)},
 		{"Coverage", "I2", 4500.0 / 7700},
-		{"Rule Hit Counts", "I4", int64(750)},
-		{"Rule Hit Counts", "J4", int64(0)},
-		{"Rule Hit Counts", "K3", "never hit"},
+		{"Rule Hit Counts", "L4", int64(750)},
+		{"Rule Hit Counts", "M4", int64(0)},
+		{"Rule Hit Counts", "N3", "never hit"},
 		{"About", "B10", at(23, 6)}, {"About", "B8", at(16, 6)},
 	}
 	for _, tc := range tests {

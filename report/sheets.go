@@ -241,12 +241,17 @@ func hitCountSheet(hs []mine.HitCount, generated time.Time, deltas []mine.HitDel
 		{"Position", kindNumber},
 		{"Rule", kindText},
 		{"Action", kindText},
+	}
+	if extra {
+		cols = append(cols, column{"Location", kindText}, column{"Port-based", kindText}, column{"Shadowed By", kindText})
+	}
+	cols = append(cols, []column{
 		{"Catch-all", kindText},
 		{"Hit Count", kindCount},
 		{"First Hit (UTC)", kindDate},
 		{"Last Hit (UTC)", kindDate},
 		{"Last Reset (UTC)", kindDate},
-	}
+	}...)
 	weekly := map[string]int64{}
 	for _, d := range deltas {
 		if d.Known() {
@@ -268,16 +273,17 @@ func hitCountSheet(hs []mine.HitCount, generated time.Time, deltas []mine.HitDel
 		n:     len(hs),
 		row: func(i int) []any {
 			h := &hs[i]
-			row := []any{
-				h.Position,
-				h.Rule,
-				h.Action,
+			row := []any{h.Position, h.Rule, h.Action}
+			if extra {
+				row = append(row, h.Location, yesNo(h.PortBased), strings.Join(h.ShadowedBy, ", "))
+			}
+			row = append(row,
 				yesNo(h.CatchAll),
 				h.HitCount,
 				h.FirstHit,
 				h.LastHit,
 				h.LastReset,
-			}
+			)
 			if !extra {
 				return row
 			}

@@ -23,8 +23,11 @@ const (
 // coverageSheet lists, in one table, what each rule would carry in the
 // what-if replay and the residual that would stay on the catch-all.
 func coverageSheet(c mine.Coverage) *dataSheet {
-	depends := 0 // one row for what depends on the unknown, when any does
-	if c.Depends > 0 {
+	// The lines that depend on what mine cannot know, each with the rule
+	// and what it depends on; one summary line for a report that has the
+	// count but no lines.
+	depends := len(c.DependsOn)
+	if depends == 0 && c.Depends > 0 {
 		depends = 1
 	}
 	n := len(c.ByRule) + depends + len(c.Residual)
@@ -55,8 +58,13 @@ func coverageSheet(c mine.Coverage) *dataSheet {
 					b.Count, b.Share, nil, nil, nil, nil, nil}
 			}
 			if i < len(c.ByRule)+depends {
-				return []any{"depends", nil, nil, nil, nil, nil, nil, c.Depends, c.DependsShare, nil,
-					"whether a rule matches depends on a user or URL category the logs do not tell", nil, nil, nil}
+				if len(c.DependsOn) == 0 {
+					return []any{"depends", nil, nil, nil, nil, nil, nil, c.Depends, c.DependsShare, nil,
+						"whether a rule matches depends on a user or URL category the logs do not tell", nil, nil, nil}
+				}
+				d := &c.DependsOn[i-len(c.ByRule)]
+				return []any{"depends", d.Rule, "yes", d.CatchAllRule, d.Application, d.Destination, d.Port,
+					d.Count, d.Share, d.Sources, "depends on " + strings.Join(d.Reasons, "; "), nil, d.FirstSeen, d.LastSeen}
 			}
 			x := &c.Residual[i-len(c.ByRule)-depends]
 			return []any{"residual", nil, nil, x.CatchAllRule, x.Application, x.Destination, x.Port,
@@ -275,6 +283,9 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 		{"Window to (UTC)", r.Window.To},
 		{"Generated (UTC)", r.Generated},
 		{"Catch-all rules", list(r.CatchAll)},
+		{"Why this catch-all", r.CatchAllReason},
+		{"Policy checked with the device", policyChecks(r.PolicyChecks)},
+		{"Policy references not resolved", lines(r.PolicyWarnings)},
 		{"Signatures verified in this run", signatureChecks(r.SignatureChecks)},
 		{"Signatures logging (from the logs)", signaturesLogging(r.Readiness)},
 		{"Times", "all dates are UTC; the device's own time zone is above"},
@@ -334,4 +345,30 @@ func signaturesLogging(rs []mine.Readiness) string {
 		return "no readiness verdict in this report"
 	}
 	return strings.Join(lines, "\n")
+}
+
+// policyChecks says how mine's policy model fared against the device's
+// own evaluation.
+func policyChecks(pc *mine.PolicyChecks) string {
+	if pc == nil {
+		return "not checked (a saved configuration, Panorama without --device, or --verify-flows 0)"
+	}
+	out := fmt.Sprintf("%d flows asked with test security-policy-match: %d agreed, %d settled by the device, %d disagreed (the device was trusted)",
+		pc.Checked, pc.Agreed, pc.Resolved, len(pc.Disagreements))
+	for i, d := range pc.Disagreements {
+		if i == 5 {
+			out += fmt.Sprintf("\n... and %d more", len(pc.Disagreements)-5)
+			break
+		}
+		out += fmt.Sprintf("\n%s -> %s %s/%d %s: mine %s, device %s", d.Source, d.Destination, d.Protocol, d.Port, d.Application, d.Mine, d.Device)
+	}
+	return out
+}
+
+// lines joins values one per line, "none" for none.
+func lines(vs []string) string {
+	if len(vs) == 0 {
+		return "none"
+	}
+	return strings.Join(vs, "\n")
 }
