@@ -81,7 +81,7 @@ func parseExportHeader(c *csvFields, line []byte) (exportHeader, bool) {
 	}
 	h.cols = c.n
 	for i := 0; i < c.n; i++ {
-		name := strings.ToLower(strings.TrimSpace(string(c.f[i])))
+		name := strings.ToLower(strings.TrimSpace(string(c.field(i))))
 		if id, ok := exportColumns[name]; ok && h.at[id] < 0 {
 			h.at[id] = i
 		}
@@ -103,7 +103,7 @@ func readExportRow(c *csvFields, h *exportHeader, line []byte, r *rawRecord) *li
 	}
 	for id, at := range h.at {
 		if at >= 0 && at < c.n {
-			r.v[id] = c.f[at]
+			r.v[id] = c.field(at)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,9 @@ func importAll(t *testing.T, name string, input []byte, o ImportOptions) ([]mine
 	if err != nil {
 		t.Fatal(err)
 	}
-	im.b.keepAll = true
+	for _, p := range im.parsers {
+		p.b.keepAll = true
+	}
 	if err := im.Read(context.Background(), name, bytes.NewReader(input), int64(len(input))); err != nil {
 		t.Fatalf("Read(%s): %v", name, err)
 	}
@@ -421,3 +424,5 @@ func TestImportRealCSVExport(t *testing.T) {
 		t.Errorf("export row =\n %+v\nwant\n %+v", got[0], want)
 	}
 }
+
+func readRealFile(name string) ([]byte, error) { return os.ReadFile("../testdata/real/" + name) }

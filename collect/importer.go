@@ -2,16 +2,19 @@ package collect
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -160,24 +163,19 @@ const maxLine = 1 << 20
 
 // Importer reads exported PAN-OS logs: syslog files, web interface CSV
 // exports, Strata Logging Service CSV, CEF, LEEF, and SIEM JSON exports of
-// any of them; plain or gzip, one input after another. Memory does not
-// grow with the lines read, only with the distinct records kept (eight
-// bytes each, for deduplication). It is not safe for concurrent use.
+// any of them; plain or gzip, one input after another. Lines are parsed on
+// several cores and handed to the callbacks in input order. Memory does
+// not grow with the lines read, only with the distinct records kept
+// (eight bytes each, for deduplication). It is not safe for concurrent
+// use.
 type Importer struct {
-	o     ImportOptions
-	stats ImportStats
-	b     *recordBuilder
-	csv   csvFields
-	raw   rawRecord
-	pairs []kv
-	seen  map[uint64]struct{}
-	seed  maphash.Seed
-
-	// per input
+	o       ImportOptions
+	stats   ImportStats
+	workers int
+	parsers []*lineParser // one per worker; parsers[0] serves the sequential path
+	seen    map[uint64]struct{}
+	seed    maphash.Seed
 	file    string
-	lineNo  int64
-	header  *exportHeader
-	scratch []byte
 }
 
 // NewImporter returns an importer. It returns an error when the threat ID
@@ -190,10 +188,13 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 		o.BadSamples = 5
 	}
 	im := &Importer{
-		o:    o,
-		b:    newRecordBuilder(o.DeviceTZ, o.MinThreatID, o.MaxThreatID, o.ThreatName),
-		seen: map[uint64]struct{}{},
-		seed: maphash.MakeSeed(),
+		o:       o,
+		workers: min(runtime.GOMAXPROCS(0), 8),
+		seen:    map[uint64]struct{}{},
+		seed:    maphash.MakeSeed(),
+	}
+	for range im.workers {
+		im.parsers = append(im.parsers, newLineParser(&im.o))
 	}
 	im.stats.Skipped = map[string]int64{}
 	im.stats.Bad = map[string]int64{}
@@ -207,20 +208,157 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 // Stats returns the counts so far.
 func (im *Importer) Stats() *ImportStats {
 	s := &im.stats
-	s.WithZone, s.WithOffset, s.AssumedUTC, s.ZoneMismatch = im.b.withZone, im.b.withOffset, im.b.assumedUTC, im.b.zoneMismatch
+	s.WithZone, s.WithOffset, s.AssumedUTC, s.ZoneMismatch = 0, 0, 0, 0
+	for _, p := range im.parsers {
+		s.WithZone += p.b.withZone
+		s.WithOffset += p.b.withOffset
+		s.AssumedUTC += p.b.assumedUTC
+		s.ZoneMismatch += p.b.zoneMismatch
+	}
 	return s
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it, for progress reports
+// made on another goroutine.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
+}
+
+// An input is cut into batches of lines (the framer), parsed by workers,
+// and consumed in order. The framer also finds a CSV export's header rows,
+// since they decide how the lines after them are read.
+
+// batchLines is how many lines a batch holds.
+const batchLines = 512
+
+type entryFlag uint8
+
+const (
+	entryLine    entryFlag = iota
+	entryHeader            // a CSV export's header row: counted, not parsed
+	entryTooLong           // a line over maxLine, dropped
+	entryBadJSON           // a JSON array element that did not decode
+)
+
+type entry struct {
+	off, end int // the line in batch.buf
+	lineNo   int64
+	flag     entryFlag
+	msg      string
+}
+
+type batch struct {
+	buf    []byte
+	ents   []entry
+	header *exportHeader // in effect for the batch's rows
+	res    []lineResult
+	done   chan struct{}
+}
+
+func (b *batch) reset(h *exportHeader) {
+	b.buf, b.ents, b.res, b.header = b.buf[:0], b.ents[:0], b.res[:0], h
+}
+
+// framer cuts one input into batches.
+type framer struct {
+	o      *ImportOptions
+	br     *bufio.Reader
+	lineNo int64
+	header *exportHeader
+	csv    csvFields
+	long   []byte
+	array  *json.Decoder // a JSON array input, element by element
+	eof    bool
+}
+
+// fill adds lines to b until it is full or the input ends. It returns the
+// input's read error, if any (io.EOF is not one).
+func (fr *framer) fill(b *batch) error {
+	for len(b.ents) < batchLines && !fr.eof {
+		if fr.array != nil {
+			if !fr.array.More() {
+				fr.eof = true
+				break
+			}
+			var el json.RawMessage
+			fr.lineNo++
+			if err := fr.array.Decode(&el); err != nil {
+				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryBadJSON, msg: err.Error()})
+				fr.eof = true // the rest of the array cannot be found
+				break
+			}
+			b.add(el, fr.lineNo, entryLine)
+			continue
+		}
+		chunk, err := fr.br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if len(fr.long)+len(chunk) <= maxLine {
+				fr.long = append(fr.long, chunk...)
+			} else {
+				fr.long = append(fr.long[:0], 0) // marks a line too long
+			}
+			continue
+		}
+		line := chunk
+		tooLong := len(fr.long) == 1 && fr.long[0] == 0 || len(fr.long)+len(chunk) > maxLine
+		if len(fr.long) > 0 && !tooLong {
+			line = append(fr.long, chunk...)
+		}
+		fr.long = fr.long[:0]
+		if len(line) > 0 || tooLong {
+			fr.lineNo++
+			switch {
+			case tooLong:
+				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryTooLong})
+			case fr.isHeader(line):
+				b.add(line, fr.lineNo, entryHeader)
+				// the rows after it are read by it: a new batch
+				fr.eof = err == io.EOF
+				if err != nil && err != io.EOF {
+					return err
+				}
+				return nil
+			default:
+				b.add(line, fr.lineNo, entryLine)
+			}
+		}
+		if err == io.EOF {
+			fr.eof = true
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isHeader reports whether line is a CSV export's header row (the first
+// line of an input, or a later one when the input is an export, as when
+// exports are concatenated), and makes it the header in effect.
+func (fr *framer) isHeader(line []byte) bool {
+	f := fr.o.Format
+	if !(f == FormatCSV || f == FormatAuto && (fr.lineNo == 1 || fr.header != nil)) || !looksLikeHeader(line) {
+		return false
+	}
+	h, ok := parseExportHeader(&fr.csv, trimLine(line))
+	if ok {
+		fr.header = &h
+	}
+	return ok
+}
+
+func (b *batch) add(line []byte, n int64, f entryFlag) {
+	off := len(b.buf)
+	b.buf = append(b.buf, line...)
+	b.ents = append(b.ents, entry{off: off, end: len(b.buf), lineNo: n, flag: f})
 }
 
 // Read imports one input named name (for messages) of size bytes (-1 when
@@ -229,7 +367,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // callback, or, when strict, a *BadLineError.
 func (im *Importer) Read(ctx context.Context, name string, r io.Reader, size int64) error {
 	im.stats.Files++
-	im.file, im.lineNo, im.header = name, 0, nil
+	im.file = name
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -240,65 +378,122 @@ func (im *Importer) Read(ctx context.Context, name string, r io.Reader, size int
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 256<<10)
 	}
-	progress := func() {
-		if im.o.Progress != nil {
-			im.o.Progress(ImportProgress{File: name, Read: cr.n, Size: size, Lines: im.stats.Lines})
-		}
-	}
+	fr := &framer{o: &im.o, br: br}
 	if isJSONArray(br) {
-		if err := im.readArray(ctx, br, progress); err != nil {
-			return err
-		}
-		progress()
-		return nil
-	}
-	var long []byte // a line longer than the reader's buffer, so far
-	tooLong := false
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(long)+len(chunk) > maxLine {
-				tooLong, long = true, long[:0]
-			} else if !tooLong {
-				long = append(long, chunk...)
-			}
-			continue
-		}
-		line := chunk
-		if len(long) > 0 || tooLong {
-			line = append(long, chunk...)
-			long = long[:0]
-		}
-		if tooLong {
-			tooLong = false
-			im.lineNo++
-			im.stats.Lines++
-			if e := im.bad(badf(BadTooLong, "a line longer than %d bytes", maxLine), nil); e != nil {
-				return e
-			}
-		} else if len(line) > 0 {
-			im.lineNo++
-			if e := im.line(line); e != nil {
-				return e
-			}
-			if im.lineNo&0xfff == 0 {
-				if e := ctx.Err(); e != nil {
-					return e
-				}
-				if im.lineNo&0xffff == 0 {
-					progress()
-				}
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		fr.array = json.NewDecoder(br)
+		if _, err := fr.array.Token(); err != nil { // '['
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	progress := func() {
+		if im.o.Progress != nil {
+			im.o.Progress(ImportProgress{File: name, Read: cr.n.Load(), Size: size, Lines: im.stats.Lines})
+		}
+	}
+	var err error
+	if im.workers < 2 {
+		err = im.readSequential(ctx, fr, progress)
+	} else {
+		err = im.readParallel(ctx, fr, progress)
+	}
+	if err != nil {
+		return err
+	}
 	progress()
 	return nil
+}
+
+// readSequential frames, parses and consumes on one goroutine.
+func (im *Importer) readSequential(ctx context.Context, fr *framer, progress func()) error {
+	b := &batch{}
+	p := im.parsers[0]
+	for !fr.eof {
+		b.reset(fr.header)
+		if err := fr.fill(b); err != nil {
+			return fmt.Errorf("%s: %w", im.file, err)
+		}
+		p.parseBatch(b)
+		if err := im.consumeBatch(b); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		progress()
+	}
+	return nil
+}
+
+// readParallel frames on one goroutine, parses on the workers and consumes
+// on the caller's, in input order.
+func (im *Importer) readParallel(ctx context.Context, fr *framer, progress func()) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	inFlight := 2 * im.workers
+	free := make(chan *batch, inFlight)
+	for range inFlight {
+		free <- &batch{done: make(chan struct{}, 1)}
+	}
+	work := make(chan *batch, inFlight)
+	order := make(chan *batch, inFlight)
+	var frameErr error
+	var wg sync.WaitGroup
+	wg.Add(1 + im.workers)
+	go func() { // the framer
+		defer wg.Done()
+		defer close(work)
+		defer close(order)
+		for !fr.eof {
+			var b *batch
+			select {
+			case b = <-free:
+			case <-ctx.Done():
+				return
+			}
+			b.reset(fr.header)
+			if err := fr.fill(b); err != nil {
+				frameErr = err
+				fr.eof = true
+			}
+			work <- b
+			order <- b
+		}
+	}()
+	for _, p := range im.parsers {
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				if ctx.Err() == nil {
+					p.parseBatch(b)
+				}
+				b.done <- struct{}{}
+			}
+		}()
+	}
+	var err error
+	for b := range order {
+		<-b.done
+		if err == nil {
+			err = im.consumeBatch(b)
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				cancel()
+			} else {
+				progress()
+			}
+		}
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	wg.Wait()
+	if err == nil && frameErr != nil {
+		err = fmt.Errorf("%s: %w", im.file, frameErr)
+	}
+	return err
 }
 
 // isJSONArray reports whether the input starts, after blanks, with '['.
@@ -308,7 +503,7 @@ func isJSONArray(br *bufio.Reader) bool {
 		if len(b) < n {
 			return false
 		}
-		switch c := b[n-1]; c {
+		switch b[n-1] {
 		case ' ', '\t', '\r', '\n':
 			continue
 		case '[':
@@ -320,120 +515,36 @@ func isJSONArray(br *bufio.Reader) bool {
 	return false
 }
 
-// readArray imports a JSON array of SIEM events, element by element.
-func (im *Importer) readArray(ctx context.Context, br *bufio.Reader, progress func()) error {
-	dec := json.NewDecoder(br)
-	if _, err := dec.Token(); err != nil { // '['
-		return fmt.Errorf("%s: %w", im.file, err)
-	}
-	for dec.More() {
-		var el json.RawMessage
-		if err := dec.Decode(&el); err != nil {
-			im.lineNo++
-			im.stats.Lines++
-			if e := im.bad(badf(BadJSON, "%v", err), nil); e != nil {
-				return e
-			}
-			return nil // the rest of the array cannot be found
+// consumeBatch counts a parsed batch and keeps its records, in order.
+func (im *Importer) consumeBatch(b *batch) error {
+	for i := range b.res {
+		res := &b.res[i]
+		if res.blank {
+			continue
 		}
-		im.lineNo++
-		if e := im.line(el); e != nil {
-			return e
+		im.stats.Lines++
+		var err error
+		switch res.kind {
+		case kindBad:
+			err = im.bad(res)
+		case kindSkip:
+			im.stats.Skipped[res.reason]++
+		case kindThreat:
+			err = im.keepThreat(&res.threat)
+		case kindTraffic:
+			err = im.keepTraffic(&res.traffic)
 		}
-		if im.lineNo&0xfff == 0 {
-			if e := ctx.Err(); e != nil {
-				return e
-			}
-			progress()
+		if err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// line imports one line. It returns only errors that stop the import.
-func (im *Importer) line(line []byte) error {
-	line = bytes.TrimRight(line, "\r\n \t")
-	line = bytes.TrimLeft(line, " \t")
-	if len(line) == 0 {
-		return nil
-	}
-	im.stats.Lines++
-	orig := line
-	if line[0] == '{' {
-		s, lerr := rawFromJSON(line, im.o.JSONFields)
-		if lerr != nil {
-			return im.bad(lerr, orig)
-		}
-		im.scratch = append(im.scratch[:0], s...)
-		line = bytes.TrimSpace(im.scratch)
-		if len(line) == 0 {
-			return im.bad(badf(BadUnknownType, "an empty raw line in the JSON object"), orig)
-		}
-	}
-	im.raw.reset()
-	header, lerr := im.read(line)
-	if lerr != nil {
-		return im.bad(lerr, orig)
-	}
-	if header {
-		return nil
-	}
-	k, reason, lerr := im.b.build(&im.raw)
-	if lerr != nil {
-		return im.bad(lerr, orig)
-	}
-	switch k {
-	case kindSkip:
-		im.stats.Skipped[reason]++
-		return nil
-	case kindThreat:
-		return im.keepThreat(&im.b.threat)
-	case kindTraffic:
-		return im.keepTraffic(&im.b.traffic)
-	}
-	return nil
-}
-
-// read fills im.raw from a line. It reports whether the line was a CSV
-// export's header row.
-func (im *Importer) read(line []byte) (bool, *lineError) {
-	f := im.o.Format
-	// A header row starts an export, or a later export concatenated to it.
-	maybeHeader := f == FormatCSV || f == FormatAuto && (im.lineNo == 1 || im.header != nil)
-	if maybeHeader && looksLikeHeader(line) {
-		if h, ok := parseExportHeader(&im.csv, line); ok {
-			im.header = &h
-			return true, nil
-		}
-	}
-	if f == FormatCSV || f == FormatAuto && im.header != nil {
-		if im.header == nil {
-			return false, badf(BadUnknownType, "a CSV row before any header row naming Receive Time and Type")
-		}
-		return false, readExportRow(&im.csv, im.header, line, &im.raw)
-	}
-	start, kind := locatePayload(line)
-	if f != FormatAuto && kind != f.payload() {
-		return false, badf(BadUnknownType, "not a %s line", f)
-	}
-	p := line[start:]
-	switch kind {
-	case payPANOS, payCDL:
-		return false, readPANOS(&im.csv, p, kind == payCDL, &im.raw)
-	case payCEF:
-		var err *lineError
-		im.pairs, err = readCEF(p, im.pairs, &im.raw)
-		return false, err
-	case payLEEF:
-		return false, readLEEF(p, &im.raw)
-	}
-	return false, badf(BadUnknownType, "no PAN-OS log in the line")
 }
 
 // bad counts a bad line; strict, it returns it as an error.
-func (im *Importer) bad(e *lineError, text []byte) error {
-	im.stats.Bad[e.reason]++
-	bl := BadLine{File: im.file, Line: im.lineNo, Reason: e.reason, Detail: e.detail, Text: excerpt(text)}
+func (im *Importer) bad(res *lineResult) error {
+	im.stats.Bad[res.reason]++
+	bl := BadLine{File: im.file, Line: res.lineNo, Reason: res.reason, Detail: res.detail, Text: res.text}
 	if len(im.stats.BadLines) < im.o.BadSamples {
 		im.stats.BadLines = append(im.stats.BadLines, bl)
 	}
@@ -532,22 +643,27 @@ func (im *Importer) seenRecord(t time.Time, serial, device string) {
 // exports) it is the whole record. Strata Logging Service writes
 // "no-serial", so its device name stands in for the serial.
 func (im *Importer) duplicate(typ byte, serial, device string, seq uint64, whole func(*maphash.Hash)) bool {
-	var h maphash.Hash
-	h.SetSeed(im.seed)
+	id := serial
 	if serial == "" || serial == "no-serial" {
-		h.WriteString(device)
-	} else {
-		h.WriteString(serial)
+		id = device
 	}
-	h.WriteByte(0)
-	h.WriteByte(typ)
+	var k uint64
 	if seq != 0 {
-		writeInt(&h, int64(seq))
+		var buf [96]byte
+		key := append(buf[:0], id...)
+		key = append(key, 0, typ)
+		key = binary.LittleEndian.AppendUint64(key, seq)
+		k = maphash.Bytes(im.seed, key)
 	} else {
+		var h maphash.Hash
+		h.SetSeed(im.seed)
+		h.WriteString(id)
+		h.WriteByte(0)
+		h.WriteByte(typ)
 		h.WriteByte(1)
 		whole(&h)
+		k = h.Sum64()
 	}
-	k := h.Sum64()
 	if _, dup := im.seen[k]; dup {
 		im.stats.Duplicates++
 		return true

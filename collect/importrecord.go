@@ -119,8 +119,12 @@ var logTypes = map[string]bool{
 // counts of how times were placed.
 type recordBuilder struct {
 	intern map[string]string
-	tz     *time.Location
-	zc     zoneClock
+	// last holds each field's previous value: consecutive lines repeat
+	// the serial, rule, zones and application, and a comparison is
+	// cheaper than a map lookup.
+	last [numFieldIDs]string
+	tz   *time.Location
+	zc   zoneClock
 	// threat IDs mine keeps, and the names of bare IDs
 	minID, maxID int
 	names        func(int) string
@@ -154,22 +158,22 @@ const (
 // build converts r. It returns the record's kind and, for a skipped
 // record, the reason; the record itself is b.threat or b.traffic.
 func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
-	typ := string(bytes.TrimSpace(r.v[fType]))
-	switch typ {
+	typ := bytes.TrimSpace(r.v[fType])
+	switch string(typ) {
 	case "THREAT":
 	case "TRAFFIC":
 		return b.buildTraffic(r)
 	case "":
 		return 0, "", badf(BadUnknownType, "no log type")
 	default:
-		if logTypes[strings.ToUpper(typ)] {
-			return kindSkip, strings.ToLower(typ), nil
+		if logTypes[strings.ToUpper(string(typ))] {
+			return kindSkip, strings.ToLower(string(typ)), nil
 		}
-		return 0, "", badf(BadUnknownType, "log type %q", clipValue(typ))
+		return 0, "", badf(BadUnknownType, "log type %q", clipValue(string(typ)))
 	}
 	l := &b.threat
 	*l = mine.ThreatLog{}
-	l.Subtype = b.str(r.v[fSubtype])
+	l.Subtype = b.field(r, fSubtype)
 	if l.Subtype == "url" && !b.keepAll {
 		return kindSkip, SkipURL, nil
 	}
@@ -193,8 +197,8 @@ func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
 		&l.Rule, &l.RuleUUID, &l.FromZone, &l.ToZone, &l.Src, &l.Dst, &l.SrcUser, &l.SrcPort, &l.DstPort, &l.Proto, &l.App, &l.Action); err != nil {
 		return 0, "", err
 	}
-	l.Severity = b.str(r.v[fSeverity])
-	l.Direction = b.str(r.v[fDirection])
+	l.Severity = b.field(r, fSeverity)
+	l.Direction = b.field(r, fDirection)
 	l.URL = string(r.v[fMisc]) // as logged; quotes were removed by the reader
 	return kindThreat, "", nil
 }
@@ -206,7 +210,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
 		&l.Rule, &l.RuleUUID, &l.FromZone, &l.ToZone, &l.Src, &l.Dst, &l.SrcUser, &l.SrcPort, &l.DstPort, &l.Proto, &l.App, &l.Action); err != nil {
 		return 0, "", err
 	}
-	l.Subtype = b.str(r.v[fSubtype])
+	l.Subtype = b.field(r, fSubtype)
 	var err *lineError
 	if l.Bytes, err = num64(r, fBytes); err != nil {
 		return 0, "", err
@@ -232,7 +236,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
 			l.Start = t
 		}
 	}
-	l.SessionEndReason = b.str(r.v[fEndReason])
+	l.SessionEndReason = b.field(r, fEndReason)
 	return kindTraffic, "", nil
 }
 
@@ -246,9 +250,9 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 	if *recv, err = b.instant(r, fReceive); err != nil {
 		return err
 	}
-	*serial = b.str(r.v[fSerial])
-	*device = b.str(r.v[fDevice])
-	*vsys = b.str(r.v[fVsys])
+	*serial = b.field(r, fSerial)
+	*device = b.field(r, fDevice)
+	*vsys = b.field(r, fVsys)
 	if *seq, err = num(r, fSeqno, 1<<64-1); err != nil {
 		return err
 	}
@@ -260,13 +264,13 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 		return err
 	}
 	*repeat = int(n)
-	*rule = b.str(r.v[fRule])
-	*ruleUUID = b.str(r.v[fRuleUUID])
-	*from = b.str(r.v[fFrom])
-	*to = b.str(r.v[fTo])
-	*src = b.str(r.v[fSrc])
-	*dst = b.str(r.v[fDst])
-	*srcUser = b.str(r.v[fSrcUser])
+	*rule = b.field(r, fRule)
+	*ruleUUID = b.field(r, fRuleUUID)
+	*from = b.field(r, fFrom)
+	*to = b.field(r, fTo)
+	*src = b.field(r, fSrc)
+	*dst = b.field(r, fDst)
+	*srcUser = b.field(r, fSrcUser)
 	if n, err = num(r, fSport, 65535); err != nil {
 		return err
 	}
@@ -275,9 +279,9 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 		return err
 	}
 	*dport = int(n)
-	*proto = b.str(r.v[fProto])
-	*app = b.str(r.v[fApp])
-	*action = b.str(r.v[fAction])
+	*proto = b.field(r, fProto)
+	*app = b.field(r, fApp)
+	*action = b.field(r, fAction)
 	return nil
 }
 
@@ -321,20 +325,20 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 // "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
 // field wins when it holds one.
 func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
-	s := string(bytes.TrimSpace(r.v[fThreat]))
+	s := bytes.TrimSpace(r.v[fThreat])
 	name, id := s, 0
 	if n := len(s); n > 2 && s[n-1] == ')' {
-		if i := strings.LastIndexByte(s, '('); i >= 0 {
-			if v, err := strconv.Atoi(s[i+1 : n-1]); err == nil && v >= 0 {
-				name, id = strings.TrimRight(s[:i], " "), v
+		if i := bytes.LastIndexByte(s, '('); i >= 0 {
+			if v, ok := smallInt(s[i+1 : n-1]); ok {
+				name, id = bytes.TrimRight(s[:i], " "), v
 			}
 		}
-	} else if allDigits([]byte(s)) {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			return "", 0, badf(BadNumber, "threatid %q", clipValue(s))
+	} else if allDigits(s) {
+		v, ok := smallInt(s)
+		if !ok {
+			return "", 0, badf(BadNumber, "threatid %q", clipValue(string(s)))
 		}
-		name, id = "", v
+		name, id = nil, v
 	}
 	if t := bytes.TrimSpace(r.v[fThreatID]); len(t) > 0 {
 		v, err := strconv.Atoi(string(t))
@@ -345,16 +349,52 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 			id = v
 		}
 	}
-	if name != "" {
-		name = b.internString(name)
+	return b.str(name), id, nil
+}
+
+// smallInt reads a decimal of at most nine digits.
+func smallInt(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
 	}
-	return name, id, nil
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// field returns field f of r as a string, the previous line's when it is
+// the same.
+func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
+	raw := trimSpace(r.v[f])
+	if string(raw) == b.last[f] {
+		return b.last[f]
+	}
+	s := b.str(raw)
+	b.last[f] = s
+	return s
+}
+
+// trimSpace is bytes.TrimSpace for ASCII blanks, quick when there are
+// none (nearly always).
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // str returns a field as a string, interned: rules, zones, applications
 // and addresses repeat from line to line.
 func (b *recordBuilder) str(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
+	raw = trimSpace(raw)
 	if len(raw) == 0 {
 		return ""
 	}
@@ -368,19 +408,9 @@ func (b *recordBuilder) str(raw []byte) string {
 	return s
 }
 
-func (b *recordBuilder) internString(s string) string {
-	if v, ok := b.intern[s]; ok {
-		return v
-	}
-	if len(b.intern) < maxInterned && len(s) <= 64 {
-		b.intern[s] = s
-	}
-	return s
-}
-
 // num reads a decimal field no larger than max; an empty field is 0.
 func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
-	raw := bytes.TrimSpace(r.v[f])
+	raw := trimSpace(r.v[f])
 	if len(raw) == 0 {
 		return 0, nil
 	}

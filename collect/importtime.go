@@ -82,10 +82,14 @@ func wallDigits(raw []byte) (time.Time, bool) {
 	h, ok4 := digits2(raw[11:13])
 	mi, ok5 := digits2(raw[14:16])
 	s, ok6 := digits2(raw[17:19])
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, s, 0, time.UTC), true
+	t := time.Date(y, time.Month(mo), d, h, mi, s, 0, time.UTC)
+	if t.Day() != d { // February 30th and the like
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // isPANTime reports whether b starts with YYYY/MM/DD HH:MM:SS.

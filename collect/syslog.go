@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"slices"
 )
 
 // A PAN-OS log forwarded by syslog is a CSV payload behind a header. The
@@ -78,6 +79,15 @@ func tokenStart(line []byte, end int) int {
 type panosLayout struct {
 	at  [numFieldIDs]int
 	min int
+	// order lists the positions read, ascending; all reads every field
+	// named, noHiRes all but the high_res_timestamp (not needed when the
+	// device zone is given), so the rest of the line is not split.
+	all, noHiRes []fieldAt
+}
+
+type fieldAt struct {
+	id fieldID
+	at int
 }
 
 func layout(min int, pairs ...int) panosLayout {
@@ -87,6 +97,13 @@ func layout(min int, pairs ...int) panosLayout {
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		l.at[pairs[i]] = pairs[i+1]
+		l.all = append(l.all, fieldAt{fieldID(pairs[i]), pairs[i+1]})
+	}
+	slices.SortFunc(l.all, func(a, b fieldAt) int { return a.at - b.at })
+	for _, f := range l.all {
+		if f.id != fHiRes {
+			l.noHiRes = append(l.noHiRes, f)
+		}
 	}
 	return l
 }
@@ -131,15 +148,20 @@ var (
 		int(fElapsed), 33, int(fSeqno), 35, int(fEndReason), 40, int(fDevice), 46, int(fRuleUUID), 59)
 )
 
-// readPANOS splits a PAN-OS CSV payload into r. typeAt is where the log
-// type sits (3 in syslog, 2 in Strata Logging Service CSV).
-func readPANOS(c *csvFields, payload []byte, cdl bool, r *rawRecord) *lineError {
-	if err := c.split(payload); err != nil {
-		return &lineError{reason: BadQuoting, detail: err.Error()}
-	}
+// readPANOS reads a PAN-OS CSV payload into r, splitting only as far as
+// the fields mine reads (and past the ones between quickly). The log type
+// sits at position 3 in syslog, 2 in Strata Logging Service CSV. hiRes
+// says whether the high_res_timestamp is wanted.
+func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lineError {
 	typeAt := 3
 	if cdl {
 		typeAt = 2
+	}
+	c.begin(payload)
+	for c.n <= typeAt && !c.done {
+		if err := c.next(); err != nil {
+			return &lineError{reason: BadQuoting, detail: err.Error()}
+		}
 	}
 	typ := bytes.TrimSpace(c.get(typeAt))
 	var l *panosLayout
@@ -156,13 +178,30 @@ func readPANOS(c *csvFields, payload []byte, cdl bool, r *rawRecord) *lineError 
 		r.v[fType] = typ
 		return nil
 	}
-	if c.n < l.min {
-		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
+	order := l.noHiRes
+	if hiRes {
+		order = l.all
 	}
-	for id, at := range l.at {
-		if at >= 0 && at < c.n {
-			r.v[id] = c.f[at]
+	for _, f := range order {
+		if f.at >= c.n {
+			if err := c.skip(f.at - c.n); err != nil {
+				return &lineError{reason: BadQuoting, detail: err.Error()}
+			}
+			if c.done || f.at != c.n {
+				break
+			}
+			if err := c.next(); err != nil {
+				return &lineError{reason: BadQuoting, detail: err.Error()}
+			}
 		}
+		r.v[f.id] = c.field(f.at)
+	}
+	if c.n < l.min {
+		// the line ended early; count what it has, for the message
+		for !c.done {
+			c.skip(maxFields)
+		}
+		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
 	}
 	return nil
 }
