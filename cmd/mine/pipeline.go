@@ -38,6 +38,8 @@ type pipeline struct {
 	// history uses both (recorder.go).
 	onTraffic func(*mine.TrafficLog)
 	prepare   func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error
+	// source is where the logs come from; nil is the device above.
+	source logSource
 }
 
 // outputs says where the report goes.
@@ -46,49 +48,109 @@ type outputs struct {
 	json string // JSON path, "-" for stdout, "" for none
 }
 
-func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
-	log := d.logger
-	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
-	if err != nil {
-		return nil, err
-	}
-	if p.tune != nil {
-		p.tune(c)
-	}
-	dev := c.Device()
-	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
+// logSource is where a pipeline's evidence comes from: a device over the
+// XML API (deviceSource), or exported log files (importSource).
+type logSource interface {
+	// open returns what the analysis knows before any log: the device,
+	// the rulebase and hit counts, and the catch-all rules.
+	open(ctx context.Context, d *deps) (sourceInfo, error)
+	// logs feeds the threat logs and the traffic logs of the catch-all
+	// rules of window w to agg, and each such traffic log to onTraffic
+	// (may be nil). It returns the window the logs cover: w, or for an
+	// import the window it learned from them.
+	logs(ctx context.Context, d *deps, w mine.Window, catchAll []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error)
+	// annotate adds to the report what the source knows about itself.
+	annotate(r *mine.Report)
+}
 
-	rules, err := c.Rules(ctx)
+// sourceInfo is what a log source knows before the logs.
+type sourceInfo struct {
+	device   mine.Device
+	rules    []mine.Rule
+	hits     []mine.RuleHits
+	catchAll []mine.Rule
+}
+
+func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
+	src := p.source
+	if src == nil {
+		src = &deviceSource{p: p}
+	}
+	info, err := src.open(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	hits, err := c.HitCounts(ctx)
-	if err != nil {
-		if !errors.Is(err, collect.ErrUnsupported) {
-			return nil, err
-		}
-		log.Warn("no rule hit counts", "reason", err)
-	}
-	catchAll, err := correlate.FindCatchAll(rules, p.catchAll)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dev.Hostname, err)
-	}
-	names := make([]string, len(catchAll))
-	for i, r := range catchAll {
+	names := make([]string, len(info.catchAll))
+	for i, r := range info.catchAll {
 		names[i] = r.Name
 	}
-	log.Info("catch-all", "rules", names)
+	d.logger.Info("catch-all", "rules", names)
 
 	w := mine.NewWindow(p.now, p.since)
 	if !p.window.From.IsZero() {
 		w = p.window
 	}
 	agg := correlate.NewAggregator(names)
+	if w, err = src.logs(ctx, d, w, names, agg, p.onTraffic); err != nil {
+		return nil, err
+	}
+	in := correlate.Input{
+		Device: info.device, Window: w, Rules: info.rules, Hits: info.hits, CatchAll: info.catchAll, Generated: p.now,
+	}
+	if p.prepare != nil {
+		if err := p.prepare(ctx, &in, agg); err != nil {
+			return nil, err
+		}
+	}
+	r := agg.Report(in)
+	src.annotate(r)
+	return r, nil
+}
+
+// deviceSource reads a firewall or Panorama over the XML API.
+type deviceSource struct {
+	p pipeline
+	c *collect.Client
+}
+
+func (s *deviceSource) open(ctx context.Context, d *deps) (sourceInfo, error) {
+	p, log := s.p, d.logger
+	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
+	if err != nil {
+		return sourceInfo{}, err
+	}
+	if p.tune != nil {
+		p.tune(c)
+	}
+	s.c = c
+	dev := c.Device()
+	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
+
+	rules, err := c.Rules(ctx)
+	if err != nil {
+		return sourceInfo{}, err
+	}
+	hits, err := c.HitCounts(ctx)
+	if err != nil {
+		if !errors.Is(err, collect.ErrUnsupported) {
+			return sourceInfo{}, err
+		}
+		log.Warn("no rule hit counts", "reason", err)
+	}
+	catchAll, err := correlate.FindCatchAll(rules, p.catchAll)
+	if err != nil {
+		return sourceInfo{}, fmt.Errorf("%s: %w", dev.Hostname, err)
+	}
+	return sourceInfo{device: dev, rules: rules, hits: hits, catchAll: catchAll}, nil
+}
+
+func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error) {
+	c, log := s.c, d.logger
 	lo, hi := signatures.Default().IDRange()
 	start := time.Now()
 	ts, err := c.ThreatLogs(ctx, w, lo, hi, func(l *mine.ThreatLog) error { agg.AddThreat(l); return nil })
 	if err != nil {
-		return nil, fmt.Errorf("collect threat logs: %w", err)
+		return w, fmt.Errorf("collect threat logs: %w", err)
 	}
 	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
 	if ts.Entries == 0 {
@@ -97,26 +159,19 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	start = time.Now()
 	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error {
 		agg.AddTraffic(l)
-		if p.onTraffic != nil {
-			p.onTraffic(l)
+		if onTraffic != nil {
+			onTraffic(l)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("collect traffic logs: %w", err)
+		return w, fmt.Errorf("collect traffic logs: %w", err)
 	}
 	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
-
-	in := correlate.Input{
-		Device: dev, Window: w, Rules: rules, Hits: hits, CatchAll: catchAll, Generated: p.now,
-	}
-	if p.prepare != nil {
-		if err := p.prepare(ctx, &in, agg); err != nil {
-			return nil, err
-		}
-	}
-	return agg.Report(in), nil
+	return w, nil
 }
+
+func (s *deviceSource) annotate(*mine.Report) {}
 
 // write renders the report to the requested outputs and the terminal
 // summary: on stdout, or on stderr when stdout carries the JSON.
