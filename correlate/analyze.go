@@ -30,7 +30,11 @@ type Input struct {
 	// ExpectedSerials are the firewalls, HA peers included, whose logs the
 	// verdict needs; default the connected device.
 	ExpectedSerials []string
-	Readiness       ReadinessOptions
+	// NoRulebase says the rulebase was not read (logs imported from
+	// files): Rules holds only the catch-all rules, by name, without their
+	// settings. The verdict then says what is missing.
+	NoRulebase bool
+	Readiness  ReadinessOptions
 }
 
 // ReadinessOptions are the thresholds of the readiness verdict. Zero values
