@@ -53,7 +53,9 @@ type outputs struct {
 type logSource interface {
 	// open returns what the analysis knows before any log: the device,
 	// the rulebase and hit counts, and the catch-all rules.
-	open(ctx context.Context, d *deps) (sourceInfo, error)
+	// An import learns the device only from the logs: logs may fill in
+	// the info open returned.
+	open(ctx context.Context, d *deps) (*sourceInfo, error)
 	// logs feeds the threat logs and the traffic logs of the catch-all
 	// rules of window w to agg, and each such traffic log to onTraffic
 	// (may be nil). It returns the window the logs cover: w, or for an
@@ -69,6 +71,9 @@ type sourceInfo struct {
 	rules    []mine.Rule
 	hits     []mine.RuleHits
 	catchAll []mine.Rule
+	// noRulebase says rules holds only the catch-all rules by name: the
+	// rulebase was not read.
+	noRulebase bool
 }
 
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
@@ -96,6 +101,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	}
 	in := correlate.Input{
 		Device: info.device, Window: w, Rules: info.rules, Hits: info.hits, CatchAll: info.catchAll, Generated: p.now,
+		NoRulebase: info.noRulebase,
 	}
 	if p.prepare != nil {
 		if err := p.prepare(ctx, &in, agg); err != nil {
@@ -113,11 +119,11 @@ type deviceSource struct {
 	c *collect.Client
 }
 
-func (s *deviceSource) open(ctx context.Context, d *deps) (sourceInfo, error) {
+func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 	p, log := s.p, d.logger
 	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
 	if err != nil {
-		return sourceInfo{}, err
+		return nil, err
 	}
 	if p.tune != nil {
 		p.tune(c)
@@ -128,20 +134,20 @@ func (s *deviceSource) open(ctx context.Context, d *deps) (sourceInfo, error) {
 
 	rules, err := c.Rules(ctx)
 	if err != nil {
-		return sourceInfo{}, err
+		return nil, err
 	}
 	hits, err := c.HitCounts(ctx)
 	if err != nil {
 		if !errors.Is(err, collect.ErrUnsupported) {
-			return sourceInfo{}, err
+			return nil, err
 		}
 		log.Warn("no rule hit counts", "reason", err)
 	}
 	catchAll, err := correlate.FindCatchAll(rules, p.catchAll)
 	if err != nil {
-		return sourceInfo{}, fmt.Errorf("%s: %w", dev.Hostname, err)
+		return nil, fmt.Errorf("%s: %w", dev.Hostname, err)
 	}
-	return sourceInfo{device: dev, rules: rules, hits: hits, catchAll: catchAll}, nil
+	return &sourceInfo{device: dev, rules: rules, hits: hits, catchAll: catchAll}, nil
 }
 
 func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error) {
