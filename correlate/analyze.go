@@ -178,7 +178,12 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	groups := x.serviceGroups()
 	r.Suggestions = x.suggestions(groups, r.Totals)
 	r.CatchAllURLs = a.catchAllURLs(x.isScanner)
-	r.HitCounts = hitCounts(in.Rules, in.Hits, in.CatchAll)
+	r.HitCounts = []mine.HitCount{}
+	if !in.NoRulebase || len(in.Hits) > 0 {
+		// without the rulebase or counters, a table of rules would show
+		// counters of 0 that nobody read
+		r.HitCounts = hitCounts(in.Rules, in.Hits, in.CatchAll)
+	}
 	r.Coverage = x.coverage(r.Suggestions)
 	r.CustomAppCandidates = x.customApps(groups)
 	r.ScannerTargets = a.scannerTargets(scanners)
