@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -248,6 +249,13 @@ func writeOverview(s *stickyWriter, r *mine.Report) {
 	if len(r.Findings) > 0 {
 		rows = append(rows, []string{"App team findings", count(int64(len(r.Findings)))})
 	}
+	if im := r.Import; im != nil {
+		rows = append(rows,
+			[]string{"Imported", fmt.Sprintf("%d files, %d lines: %d threat, %d traffic, %d duplicates", im.Files, im.Lines, im.Threat, im.Traffic, im.Duplicates)},
+			[]string{"Skipped lines", term(reasons(im.Skipped))},
+			[]string{"Unreadable lines", term(reasons(im.Bad))},
+			[]string{"Log times", term(im.TimeZone)})
+	}
 	if len(r.Readiness) > 0 {
 		lines := strings.Split(verdict(r.Readiness), "\n")
 		for i, l := range lines {
@@ -366,6 +374,25 @@ func termList(members []string) string {
 }
 
 // count renders a number with thousands separators.
+// reasons renders counts by reason, most first: "system 4, url 3".
+func reasons(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return cmp.Compare(m[b], m[a])
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
 func count(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
