@@ -104,7 +104,11 @@ func (s *ImportStats) CatchAll() ([]string, error) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%q (%d %s)", r.rule, r.n, what)
+			unit := what
+			if r.n == 1 {
+				unit = strings.TrimSuffix(what, "s")
+			}
+			fmt.Fprintf(&b, "%q (%d %s)", r.rule, r.n, unit)
 		}
 		return nil, fmt.Errorf("the logs carry %d rules: %s; without the rulebase, name the catch-all with --catch-all", len(sorted), b.String())
 	}

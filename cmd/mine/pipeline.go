@@ -46,6 +46,9 @@ type pipeline struct {
 type outputs struct {
 	xlsx string // workbook path; "" for none
 	json string // JSON path, "-" for stdout, "" for none
+	// stdoutTaken says stdout carries other data (mine import --records -):
+	// the summary goes to stderr.
+	stdoutTaken bool
 }
 
 // logSource is where a pipeline's evidence comes from: a device over the
@@ -189,6 +192,9 @@ func (o outputs) write(d *deps, r *mine.Report) error {
 		d.logger.Info("workbook written", "path", o.xlsx)
 	}
 	summary := d.io.out
+	if o.stdoutTaken {
+		summary = d.io.err
+	}
 	switch o.json {
 	case "":
 	case "-":
