@@ -361,3 +361,18 @@ func TestImportStatsCatchAll(t *testing.T) {
 		t.Errorf("Span = %v", w)
 	}
 }
+
+// Headers no real sample was found for, built here: an rsyslog RFC 3339
+// timestamp before the host, and an octet count before a BSD header.
+func TestImportOtherHeaders(t *testing.T) {
+	_, f := template(t)
+	payload := strings.Join(f, ",")
+	payload = strings.Replace(payload, "Microsoft RPC Endpoint Mapper Detection(30845)", "HTTP-200(41003)", 1)
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "h", "2019-07-24T12:12:23.123456-07:00 fw1 "+payload+"\n"+
+		"1104 <14>Jul 24 12:12:23 fw1 "+strings.Replace(payload, ",89814684,", ",89814685,", 1)+"\n")
+	if s := im.Stats(); len(c.threats) != 2 || len(s.Bad) != 0 {
+		t.Errorf("%d records, bad %v; want both lines read", len(c.threats), s.BadLines)
+	}
+}
