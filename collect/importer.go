@@ -268,14 +268,15 @@ func (b *batch) reset(h *exportHeader) {
 
 // framer cuts one input into batches.
 type framer struct {
-	o      *ImportOptions
-	br     *bufio.Reader
-	lineNo int64
-	header *exportHeader
-	csv    csvFields
-	long   []byte
-	array  *json.Decoder // a JSON array input, element by element
-	eof    bool
+	o       *ImportOptions
+	br      *bufio.Reader
+	lineNo  int64
+	header  *exportHeader
+	csv     csvFields
+	long    []byte        // a line longer than the reader's buffer, so far
+	tooLong bool          // the line in long passed maxLine
+	array   *json.Decoder // a JSON array input, element by element
+	eof     bool
 }
 
 // fill adds lines to b until it is full or the input ends. It returns the
@@ -299,19 +300,19 @@ func (fr *framer) fill(b *batch) error {
 		}
 		chunk, err := fr.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(fr.long)+len(chunk) <= maxLine {
-				fr.long = append(fr.long, chunk...)
+			if fr.tooLong || len(fr.long)+len(chunk) > maxLine {
+				fr.tooLong, fr.long = true, fr.long[:0]
 			} else {
-				fr.long = append(fr.long[:0], 0) // marks a line too long
+				fr.long = append(fr.long, chunk...)
 			}
 			continue
 		}
 		line := chunk
-		tooLong := len(fr.long) == 1 && fr.long[0] == 0 || len(fr.long)+len(chunk) > maxLine
+		tooLong := fr.tooLong || len(fr.long)+len(chunk) > maxLine
 		if len(fr.long) > 0 && !tooLong {
 			line = append(fr.long, chunk...)
 		}
-		fr.long = fr.long[:0]
+		fr.long, fr.tooLong = fr.long[:0], false
 		if len(line) > 0 || tooLong {
 			fr.lineNo++
 			switch {

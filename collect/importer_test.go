@@ -376,3 +376,14 @@ func TestImportOtherHeaders(t *testing.T) {
 		t.Errorf("%d records, bad %v; want both lines read", len(c.threats), s.BadLines)
 	}
 }
+
+// A line far over the bound (several buffers' worth) is one bad line.
+func TestImportVeryLongLine(t *testing.T) {
+	in := strings.Repeat("y", 3*maxLine) + "\n" + statusLine(t, nil) + "\n"
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "long", in)
+	if s := im.Stats(); s.Bad[BadTooLong] != 1 || len(c.threats) != 1 || s.Lines != 2 {
+		t.Errorf("bad %v, %d records, %d lines; want one too long, one record, two lines", s.Bad, len(c.threats), s.Lines)
+	}
+}
