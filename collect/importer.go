@@ -146,8 +146,9 @@ type ImportStats struct {
 	// record kept.
 	First, Last time.Time
 	// TrafficRules and ThreatRules count the sessions and responses of the
-	// records kept, per rule.
-	TrafficRules, ThreatRules map[string]int64
+	// records kept, per rule; OtherRules the sessions of the traffic logs
+	// skipped for their rule (at most maxOtherRules rules).
+	TrafficRules, ThreatRules, OtherRules map[string]int64
 	// Devices maps each firewall serial to its device name ("" unknown).
 	Devices map[string]string
 	// How device-local receive times were placed: by --device-tz, by the
@@ -156,6 +157,9 @@ type ImportStats struct {
 	WithZone, WithOffset, AssumedUTC, ZoneMismatch int64
 	DeviceTZ                                       *time.Location
 }
+
+// maxOtherRules bounds the rules ImportStats.OtherRules counts.
+const maxOtherRules = 10000
 
 // maxLine bounds one input line; PAN-OS syslog messages are at most 8 KB,
 // SIEM wrappers add to that.
@@ -200,6 +204,7 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 	im.stats.Bad = map[string]int64{}
 	im.stats.TrafficRules = map[string]int64{}
 	im.stats.ThreatRules = map[string]int64{}
+	im.stats.OtherRules = map[string]int64{}
 	im.stats.Devices = map[string]string{}
 	im.stats.DeviceTZ = o.DeviceTZ
 	return im, nil
@@ -601,6 +606,9 @@ func (im *Importer) keepTraffic(l *mine.TrafficLog) error {
 	}
 	if im.o.KeepTraffic != nil && !im.o.KeepTraffic(l.Rule) {
 		im.stats.Skipped[SkipOtherRule]++
+		if _, ok := im.stats.OtherRules[l.Rule]; ok || len(im.stats.OtherRules) < maxOtherRules {
+			im.stats.OtherRules[l.Rule] += int64(l.Sessions())
+		}
 		return nil
 	}
 	if im.duplicate('f', l.Serial, l.DeviceName, l.SeqNo, func(h *maphash.Hash) {

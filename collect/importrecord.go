@@ -368,13 +368,20 @@ func smallInt(b []byte) (int, bool) {
 }
 
 // field returns field f of r as a string, the previous line's when it is
-// the same.
+// the same. Fields of few values (rules, zones, applications) are
+// interned; addresses, of many, are not: a lookup that mostly misses
+// costs more than the string.
 func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
 	raw := trimSpace(r.v[f])
 	if string(raw) == b.last[f] {
 		return b.last[f]
 	}
-	s := b.str(raw)
+	var s string
+	if f == fSrc || f == fDst || f == fSrcUser {
+		s = string(raw)
+	} else {
+		s = b.str(raw)
+	}
 	b.last[f] = s
 	return s
 }

@@ -79,6 +79,35 @@ func sortedRules(m map[string]int64) []ruleCount {
 	return out
 }
 
+// OtherRulesNote names the rules the skipped traffic logs carry, most
+// sessions first, for a message.
+func (s *ImportStats) OtherRulesNote() string {
+	sorted := sortedRules(s.OtherRules)
+	if len(sorted) == 0 {
+		return "the logs hold no traffic of other rules either"
+	}
+	return "their traffic is of " + ruleList(sorted, "sessions")
+}
+
+func ruleList(sorted []ruleCount, what string) string {
+	var b strings.Builder
+	for i, r := range sorted {
+		if i == 10 {
+			fmt.Fprintf(&b, ", and %d more", len(sorted)-10)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		unit := what
+		if r.n == 1 {
+			unit = strings.TrimSuffix(what, "s")
+		}
+		fmt.Fprintf(&b, "%q (%d %s)", r.rule, r.n, unit)
+	}
+	return b.String()
+}
+
 // CatchAll names the catch-all from the logs alone, when they leave no
 // doubt: the one rule the traffic logs carry (an export filtered to the
 // catch-all), or, without traffic logs, the one rule the HTTP status logs
@@ -95,22 +124,7 @@ func (s *ImportStats) CatchAll() ([]string, error) {
 	case 1:
 		return []string{sorted[0].rule}, nil
 	default:
-		var b strings.Builder
-		for i, r := range sorted {
-			if i == 10 {
-				fmt.Fprintf(&b, ", and %d more", len(sorted)-10)
-				break
-			}
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			unit := what
-			if r.n == 1 {
-				unit = strings.TrimSuffix(what, "s")
-			}
-			fmt.Fprintf(&b, "%q (%d %s)", r.rule, r.n, unit)
-		}
-		return nil, fmt.Errorf("the logs carry %d rules: %s; without the rulebase, name the catch-all with --catch-all", len(sorted), b.String())
+		return nil, fmt.Errorf("the logs carry %d rules: %s; without the rulebase, name the catch-all with --catch-all", len(sorted), ruleList(sorted, what))
 	}
 }
 

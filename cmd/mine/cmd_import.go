@@ -355,6 +355,11 @@ func (s *importSource) logs(ctx context.Context, d *deps, w mine.Window, catchAl
 	if st.ZoneMismatch > 0 {
 		d.logger.Warn("--device-tz disagrees with the offsets in the logs' high_res_timestamp", "device_tz", s.tz.String(), "records", st.ZoneMismatch)
 	}
+	for _, n := range catchAll {
+		if st.TrafficRules[n] == 0 && st.ThreatRules[n] == 0 {
+			return w, usagef("the logs hold no traffic or HTTP status record of catch-all rule %q; %s: check --catch-all", n, st.OtherRulesNote())
+		}
+	}
 	if !s.window.From.IsZero() {
 		return s.window, nil
 	}
@@ -469,6 +474,8 @@ type importBar struct {
 	what  string
 	began time.Time
 	last  time.Time
+	read  int64
+	lines int64
 }
 
 func (b *importBar) start(what string) {
@@ -480,10 +487,16 @@ func (b *importBar) start(what string) {
 func (b *importBar) update(read, lines int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.read, b.lines = read, lines
 	now := b.now()
 	if now.Sub(b.last) < 100*time.Millisecond {
 		return
 	}
+	b.draw(now)
+}
+
+func (b *importBar) draw(now time.Time) {
+	read, lines := b.read, b.lines
 	b.last = now
 	el := now.Sub(b.began).Seconds()
 	rate := 0.0
@@ -508,10 +521,13 @@ func (b *importBar) update(read, lines int64) {
 	fmt.Fprintf(b.w, "\r%-6s [%s] %3.0f%%  %d lines  %.0f lines/s  ETA %s   ", b.what, bar, frac*100, lines, rate, eta)
 }
 
+// finish draws the final state and ends the line.
 func (b *importBar) finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.last.IsZero() {
-		fmt.Fprintln(b.w)
+	if b.total > 0 {
+		b.read = b.total
 	}
+	b.draw(b.now())
+	fmt.Fprintln(b.w)
 }

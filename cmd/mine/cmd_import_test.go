@@ -224,7 +224,13 @@ func TestImportOverlappingFiles(t *testing.T) {
 // A file of garbage is counted and reported with file and line, and the
 // import succeeds; --strict fails at the first such line.
 func TestImportGarbage(t *testing.T) {
-	_, _, ca, lines := importSim(t)
+	_, _, ca, all := importSim(t)
+	var lines []string // the catch-all's
+	for _, l := range all {
+		if strings.Contains(l, ","+ca+",") {
+			lines = append(lines, l)
+		}
+	}
 	junk := filepath.Join(t.TempDir(), "junk.log")
 	garbage := []string{lines[0], "not a log at all", "<14>Sep  7 00:00:01 fw 1,2026/09/07 00:00:01,0007,BANANA,x,1",
 		strings.Replace(lines[1], " 1,2026/09/", " 1,2026/19/", 1), lines[2], `{"message": 7}`}
@@ -343,5 +349,24 @@ func TestImportUsage(t *testing.T) {
 				t.Errorf("%v = %d, %q; want exit 2 saying %q", tc.args, code, errs, tc.want)
 			}
 		})
+	}
+}
+
+// --progress always draws the bar on stderr, for the scan and the import.
+func TestImportProgressBar(t *testing.T) {
+	_, file, ca, _ := importSim(t)
+	code, _, errs := runCLI(t, nil, "import", "--out", "", "--json", "-", "--progress", "always", "--catch-all", ca, file)
+	if code != 0 || !strings.Contains(errs, "import [########################] 100%") || !strings.Contains(errs, "lines/s") {
+		t.Errorf("exit %d, stderr %q; want a finished progress bar", code, errs)
+	}
+}
+
+// A catch-all the logs never mention is a mistake to point out, with the
+// rules they do carry.
+func TestImportUnknownCatchAll(t *testing.T) {
+	_, file, ca, _ := importSim(t)
+	code, _, errs := runCLI(t, nil, "import", "--out", "", "--json", "-", "--progress", "never", "--catch-all", "Allow-Web-Port", file)
+	if code != exitUsage || !strings.Contains(errs, `catch-all rule "Allow-Web-Port"`) || !strings.Contains(errs, `"`+ca+`"`) {
+		t.Errorf("exit %d, %q; want a usage error naming the rule and listing %s", code, errs, ca)
 	}
 }
