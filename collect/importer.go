@@ -167,8 +167,9 @@ const maxLine = 1 << 20
 
 // Importer reads exported PAN-OS logs: syslog files, web interface CSV
 // exports, Strata Logging Service CSV, CEF, LEEF, and SIEM JSON exports of
-// any of them; plain or gzip, one input after another. Lines are parsed on
-// several cores and handed to the callbacks in input order. Memory does
+// any of them; plain or gzip, one input after another. With cores to
+// spare, lines are parsed on several and handed to the callbacks in input
+// order. Memory does
 // not grow with the lines read, only with the distinct records kept
 // (eight bytes each, for deduplication). It is not safe for concurrent
 // use.
@@ -192,14 +193,13 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 		o.BadSamples = 5
 	}
 	im := &Importer{
-		o:       o,
-		workers: min(runtime.GOMAXPROCS(0), 8),
-		seen:    map[uint64]struct{}{},
-		seed:    maphash.MakeSeed(),
+		o:    o,
+		seen: map[uint64]struct{}{},
+		seed: maphash.MakeSeed(),
 	}
-	for range im.workers {
-		im.parsers = append(im.parsers, newLineParser(&im.o))
-	}
+	// One core frames and consumes; the others parse. With fewer than two
+	// to spare, the hand-offs cost more than they gain: one goroutine.
+	im.setWorkers(min(runtime.GOMAXPROCS(0)-1, 8))
 	im.stats.Skipped = map[string]int64{}
 	im.stats.Bad = map[string]int64{}
 	im.stats.TrafficRules = map[string]int64{}
@@ -208,6 +208,16 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 	im.stats.Devices = map[string]string{}
 	im.stats.DeviceTZ = o.DeviceTZ
 	return im, nil
+}
+
+// setWorkers sets how many goroutines parse (below 2: none, the caller's
+// goroutine does it all).
+func (im *Importer) setWorkers(n int) {
+	im.workers = max(n, 1)
+	im.parsers = im.parsers[:0]
+	for range im.workers {
+		im.parsers = append(im.parsers, newLineParser(&im.o))
+	}
 }
 
 // Stats returns the counts so far.

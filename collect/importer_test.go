@@ -387,3 +387,46 @@ func TestImportVeryLongLine(t *testing.T) {
 		t.Errorf("bad %v, %d records, %d lines; want one too long, one record, two lines", s.Bad, len(c.threats), s.Lines)
 	}
 }
+
+// Parsed on several workers, the lines give the records, in the order and
+// with the counts one goroutine gives: bad lines, header rows and all.
+func TestImportParallelMatchesSequential(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		switch i % 7 {
+		case 3:
+			b.WriteString("garbage line\n")
+		case 5:
+			b.WriteString(statusLine(t, map[int]string{36: fmt.Sprint(i - 1)}) + "\n") // a duplicate of the line before
+		default:
+			b.WriteString(statusLine(t, map[int]string{36: fmt.Sprint(i), 22: fmt.Sprint(i)}) + "\n")
+		}
+	}
+	in := b.String()
+	run := func(workers int) (imported, *ImportStats) {
+		var c imported
+		im := newTestImporter(t, ImportOptions{BadSamples: 50}, &c)
+		im.setWorkers(workers)
+		read(t, im, "p", in)
+		return c, im.Stats()
+	}
+	seq, s1 := run(1)
+	par, s2 := run(4)
+	if len(seq.threats) == 0 || !slices.EqualFunc(seq.threats, par.threats, func(a, b mine.ThreatLog) bool { return a == b }) {
+		t.Errorf("parallel records differ: %d vs %d", len(par.threats), len(seq.threats))
+	}
+	if fmt.Sprint(s1.Bad, s1.Lines, s1.Duplicates, s1.BadLines) != fmt.Sprint(s2.Bad, s2.Lines, s2.Duplicates, s2.BadLines) {
+		t.Errorf("parallel counts %v %d %d; sequential %v %d %d", s2.Bad, s2.Lines, s2.Duplicates, s1.Bad, s1.Lines, s1.Duplicates)
+	}
+	// strict stops at the same line
+	for _, w := range []int{1, 4} {
+		var c imported
+		im := newTestImporter(t, ImportOptions{Strict: true}, &c)
+		im.setWorkers(w)
+		err := im.Read(context.Background(), "p", strings.NewReader(in), -1)
+		var ble *BadLineError
+		if !errors.As(err, &ble) || ble.Line != 4 || len(c.threats) != 3 {
+			t.Errorf("workers %d: strict = %v after %d records; want line 4 after 3", w, err, len(c.threats))
+		}
+	}
+}
