@@ -121,62 +121,65 @@ func (c *csvFields) advance(i int) {
 	c.pos = i + 1 // a trailing comma leaves one empty field: pos == len(line)
 }
 
-// skip passes over n fields without keeping them. Runs of plain fields go
-// eight bytes at a time, their commas counted at once; a field that starts
-// with a quote or a brace is read as next would.
-func (c *csvFields) skip(n int) error {
+// scan reads fields until field upto is read or the line ends, as next
+// would one by one, eight bytes at a time: in a block with neither quote
+// nor brace every comma ends a plain field, so its fields are found with
+// a few operations each; a field that starts with a quote or a brace is
+// read by next.
+func (c *csvFields) scan(upto int) error {
 	const (
 		ones   = 0x0101010101010101
-		highs  = 0x8080808080808080
 		commas = ones * ','
 		quotes = ones * '"'
 		braces = ones * '{'
 	)
-	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
 	line := c.line
-	i, atStart := c.pos, true // atStart: i is where a field begins
-	for n > 0 {
-		if c.n == maxFields || c.done {
-			c.done = true
-			return nil
-		}
-		if atStart && i < len(line) && (line[i] == '"' || line[i] == '{') {
-			c.pos = i
+	upto = min(upto, maxFields-1)
+	for c.n <= upto && !c.done {
+		i := c.pos
+		if i < len(line) && (line[i] == '"' || line[i] == '{') {
 			if err := c.next(); err != nil {
 				return err
 			}
-			i, n = c.pos, n-1
 			continue
 		}
-		// A block with neither quote nor brace: its commas end plain
-		// fields, and none of the fields it starts is special.
-		if i+8 <= len(line) {
+		// Plain fields from i: walk blocks until a field ends in one that
+		// holds a quote or a brace (the next field may start with it).
+		start := i
+		for c.n <= upto && i+8 <= len(line) {
 			x := binary.LittleEndian.Uint64(line[i:])
-			if zero(x^quotes)|zero(x^braces) == 0 {
-				m := zero(x ^ commas)
-				if k := bits.OnesCount64(m); k < n {
-					c.n, n = min(c.n+k, maxFields), n-k
-					i += 8
-					atStart = line[i-1] == ','
-					continue
-				}
-				for range n - 1 {
-					m &= m - 1
-				}
-				c.n = min(c.n+n, maxFields)
-				c.pos = i + bits.TrailingZeros64(m)/8 + 1
-				return nil
+			if zeroBytes(x^quotes)|zeroBytes(x^braces) != 0 {
+				break
 			}
+			for m := zeroBytes(x ^ commas); m != 0 && c.n <= upto; m &= m - 1 {
+				end := i + bits.TrailingZeros64(m)/8
+				c.f[c.n] = span{int32(start), int32(end)}
+				c.n++
+				start = end + 1
+			}
+			i += 8
 		}
-		// Otherwise to the end of this plain field.
-		end := fieldEnd(line, i)
-		c.n++
-		n--
-		c.advance(end)
-		i, atStart = c.pos, true
+		if c.n > upto {
+			c.pos = start
+			return nil
+		}
+		// The rest of the current field, byte by byte.
+		c.pos = start
+		if err := c.next(); err != nil {
+			return err
+		}
 	}
-	c.pos = i
 	return nil
+}
+
+// zeroBytes returns the high bit of each byte of x that is zero, and no
+// other bit. (The shorter (x-0x01..)&^x&0x80.. marks the first zero byte
+// right but may mark a 0x01 byte after it too, which would count a comma
+// where there is none.)
+func zeroBytes(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	y := (x & low7) + low7
+	return ^(y | x | low7)
 }
 
 // fieldEnd returns the index of the comma that ends the field starting at
@@ -184,14 +187,9 @@ func (c *csvFields) skip(n int) error {
 // are tested at a time (a zero byte in x^commas marks a comma) rather than
 // calling IndexByte per field.
 func fieldEnd(line []byte, i int) int {
-	const (
-		commas = 0x2c2c2c2c2c2c2c2c
-		lo     = 0x0101010101010101
-		hi     = 0x8080808080808080
-	)
+	const commas = 0x2c2c2c2c2c2c2c2c
 	for ; i+8 <= len(line); i += 8 {
-		x := binary.LittleEndian.Uint64(line[i:]) ^ commas
-		if m := (x - lo) &^ x & hi; m != 0 {
+		if m := zeroBytes(binary.LittleEndian.Uint64(line[i:]) ^ commas); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}

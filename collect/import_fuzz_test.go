@@ -14,7 +14,7 @@ import (
 // Fuzz targets for the parsers of imported lines. Seeds are the real lines
 // of testdata/real/syslog; go test -fuzz=FuzzX ./collect runs one.
 
-func realSeeds(f *testing.F) {
+func realSeeds(f *testing.F, extra ...any) {
 	for _, name := range []string{"layer3-pan-os-syslog.log", "sc4s-palo_alto.log", "cef-unattributed.log", "layer3-cef-panos.log",
 		"sukster-sample_log1.txt", "cribl-Gq5Bjl.json"} {
 		b, err := readRealFile("syslog/" + name)
@@ -22,7 +22,7 @@ func realSeeds(f *testing.F) {
 			f.Fatal(err)
 		}
 		for _, l := range bytes.Split(b, []byte("\n")) {
-			f.Add(string(l))
+			f.Add(append([]any{string(l)}, extra...)...)
 		}
 	}
 }
@@ -192,6 +192,36 @@ func FuzzRawFromJSON(f *testing.F) {
 		_ = json.Unmarshal(qs, &want)
 		if err != nil || got != want {
 			t.Fatalf("rawFromJSON(%s) = %q, %v; want %q", q, got, err, want)
+		}
+	})
+}
+
+// scan, eight bytes at a time, finds the fields split finds one by one,
+// stopped anywhere and resumed.
+func FuzzScanMatchesSplit(f *testing.F) {
+	realSeeds(f, 5)
+	f.Add(`a,"b,""c""",{x,y},,"d"e,"`, 3)
+	f.Fuzz(func(t *testing.T, s string, stop int) {
+		var a, b csvFields
+		errA := a.split([]byte(s))
+		b.begin([]byte(s))
+		errB := b.scan(stop % maxFields)
+		if errB == nil {
+			errB = b.scan(maxFields)
+		}
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("split error %v, scan error %v for %q", errA, errB, s)
+		}
+		if errA != nil {
+			return
+		}
+		if a.n != b.n {
+			t.Fatalf("split %d fields, scan %d for %q", a.n, b.n, s)
+		}
+		for i := range a.n {
+			if string(a.field(i)) != string(b.field(i)) {
+				t.Fatalf("field %d: split %q, scan %q for %q", i, a.field(i), b.field(i), s)
+			}
 		}
 	})
 }

@@ -158,10 +158,8 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 		typeAt = 2
 	}
 	c.begin(payload)
-	for c.n <= typeAt && !c.done {
-		if err := c.next(); err != nil {
-			return &lineError{reason: BadQuoting, detail: err.Error()}
-		}
+	if err := c.scan(typeAt); err != nil {
+		return &lineError{reason: BadQuoting, detail: err.Error()}
 	}
 	typ := bytes.TrimSpace(c.get(typeAt))
 	var l *panosLayout
@@ -184,23 +182,17 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	}
 	for _, f := range order {
 		if f.at >= c.n {
-			if err := c.skip(f.at - c.n); err != nil {
+			if err := c.scan(f.at); err != nil {
 				return &lineError{reason: BadQuoting, detail: err.Error()}
 			}
-			if c.done || f.at != c.n {
-				break
-			}
-			if err := c.next(); err != nil {
-				return &lineError{reason: BadQuoting, detail: err.Error()}
+			if f.at >= c.n {
+				break // the line is shorter
 			}
 		}
 		r.v[f.id] = c.field(f.at)
 	}
 	if c.n < l.min {
-		// the line ended early; count what it has, for the message
-		for !c.done {
-			c.skip(maxFields)
-		}
+		c.scan(maxFields) // count what the line has, for the message
 		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
 	}
 	return nil
