@@ -68,6 +68,9 @@ type Report struct {
 	// not check (the readiness criterion signatures-logging still judges
 	// from the logs).
 	SignatureChecks []SignatureCheck `json:"signature_checks"`
+	// Import says what an offline import read (mine import); absent when
+	// the logs came from a device.
+	Import *ImportSummary `json:"import,omitempty"`
 }
 
 // SignatureCheck is the verification of one rule: whether the HTTP status
@@ -78,6 +81,23 @@ type SignatureCheck struct {
 	Profile  string   `json:"profile"`
 	Logs     bool     `json:"logs"`
 	Problems []string `json:"problems"`
+}
+
+// ImportSummary counts what an import of exported logs read: input files,
+// lines, the threat and traffic records kept, the duplicates dropped, and
+// the lines skipped (other log types, threats that are not HTTP status
+// signatures, records outside the window) and bad (unknown type, too few
+// fields, bad time, bad number...) by reason.
+type ImportSummary struct {
+	Files      int              `json:"files"`
+	Lines      int64            `json:"lines"`
+	Threat     int64            `json:"threat"`
+	Traffic    int64            `json:"traffic"`
+	Duplicates int64            `json:"duplicates"`
+	Skipped    map[string]int64 `json:"skipped"`
+	Bad        map[string]int64 `json:"bad"`
+	// TimeZone says how device-local log times were placed.
+	TimeZone string `json:"time_zone"`
 }
 
 // DeviceReport is the device identity as the report shows it.

@@ -38,7 +38,11 @@ type Input struct {
 	// ExpectedSerials are the firewalls, HA peers included, whose logs the
 	// verdict needs; default the connected device.
 	ExpectedSerials []string
-	Readiness       ReadinessOptions
+	// NoRulebase says the rulebase was not read (logs imported from
+	// files): Rules holds only the catch-all rules, by name, without their
+	// settings. The verdict then says what is missing.
+	NoRulebase bool
+	Readiness  ReadinessOptions
 }
 
 // ReadinessOptions are the thresholds of the readiness verdict. Zero values
@@ -222,7 +226,12 @@ func (a *Aggregator) Report(in Input) *mine.Report {
 	groups := x.serviceGroups()
 	r.Suggestions = x.suggestions(groups, r.Totals)
 	r.CatchAllURLs = a.catchAllURLs(x.isScanner)
-	r.HitCounts = x.hitCounts()
+	r.HitCounts = []mine.HitCount{}
+	if !in.NoRulebase || len(in.Hits) > 0 {
+		// without the rulebase or counters, a table of rules would show
+		// counters of 0 that nobody read
+		r.HitCounts = x.hitCounts()
+	}
 	r.Coverage = x.coverage(r.Suggestions)
 	r.CustomAppCandidates = x.customApps(groups)
 	r.ScannerTargets = a.scannerTargets(scanners)

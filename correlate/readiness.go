@@ -18,6 +18,7 @@ const (
 	CriterionSuccess    = "successful-traffic"
 	CriterionCounters   = "counters-intact"
 	CriterionDevices    = "devices-reported"
+	CriterionRulebase   = "rulebase-read"
 )
 
 // deploySlack is how long after a rule changed a session may still land on
@@ -52,6 +53,10 @@ func (x *analysis) readiness(gs []*svcGroup) []mine.Readiness {
 			x.critSuccess(ca, gs),
 			x.critCounters(ca),
 			x.critDevices(),
+		}
+		if x.in.NoRulebase {
+			crit = append(crit, unknown(CriterionRulebase, "the rulebase was not read (the logs were imported from files): "+
+				"whether rules above %q already carry its traffic, and its profiles and options, cannot be checked", ca.Name))
 		}
 		out = append(out, mine.Readiness{Rule: ca.Name, Verdict: verdict(crit), Criteria: crit})
 	}
@@ -135,6 +140,9 @@ func (x *analysis) critSignatures(ca *mine.Rule) mine.Criterion {
 		slices.Sort(apps)
 		return fail(CriterionSignatures, "%q carried %d sessions of HTTP applications (%s) but logged no HTTP status: attach a vulnerability profile "+
 			"that alerts on informational threats to it (%s)", ca.Name, httpSessions, strings.Join(apps, ", "), device)
+	}
+	if x.in.NoRulebase {
+		return unknown(CriterionSignatures, "no HTTP status logs on %q, and without the rulebase its vulnerability profile is unknown (%s)", ca.Name, device)
 	}
 	if len(ca.ProfileGroup) == 0 && len(ca.VulnerabilityProfiles) == 0 {
 		return fail(CriterionSignatures, "%q has no vulnerability profile: HTTP it carried would not be logged (%s)", ca.Name, device)
@@ -370,6 +378,9 @@ func (x *analysis) critCounters(ca *mine.Rule) mine.Criterion {
 		}
 	}
 	h, ok := x.hits[ca.Name]
+	if !ok && x.in.NoRulebase {
+		return unknown(CriterionCounters, "no hit counts for %q: imported logs carry none", ca.Name)
+	}
 	if !ok {
 		return unknown(CriterionCounters, "no hit counts for %q (PAN-OS before 8.1, or read through Panorama)", ca.Name)
 	}

@@ -209,3 +209,36 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// Without the rulebase (an import of log files) a catch-all that would be
+// ready is not called ready: the verdict names the rulebase, and the hit
+// counts an import lacks, as missing. Traffic it still carries makes it
+// not ready all the same.
+func TestReadinessWithoutRulebase(t *testing.T) {
+	offline := func(in *Input) {
+		in.NoRulebase, in.Hits = true, nil
+		in.Rules = []mine.Rule{{Name: "CA"}}
+		in.CatchAll = in.Rules
+	}
+	s := newReady(15)
+	s.deploy(15, false)
+	r := s.judge(t, offline)
+	if r.Verdict != mine.VerdictInsufficientEvidence {
+		t.Errorf("verdict = %s; want insufficient-evidence\n%s", r.Verdict, dump(r))
+	}
+	got := results(r)
+	if got[CriterionRulebase] != mine.ResultUnknown || got[CriterionCounters] != mine.ResultUnknown {
+		t.Errorf("criteria = %v; want rulebase-read and counters-intact unknown", got)
+	}
+	for _, c := range r.Criteria {
+		if c.Name == CriterionRulebase && !strings.Contains(c.Evidence, "rulebase was not read") {
+			t.Errorf("rulebase-read evidence %q", c.Evidence)
+		}
+		if c.Name == CriterionCounters && !strings.Contains(c.Evidence, "imported logs carry none") {
+			t.Errorf("counters-intact evidence %q", c.Evidence)
+		}
+	}
+	if r := newReady(30).judge(t, offline); r.Verdict != mine.VerdictNotReady {
+		t.Errorf("still carrying traffic, verdict = %s; want not-ready\n%s", r.Verdict, dump(r))
+	}
+}

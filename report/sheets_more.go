@@ -291,6 +291,14 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 		{"Times", "all dates are UTC; the device's own time zone is above"},
 		{"Log values", "URLs, hosts and names come from firewall logs: they are stored as text, never as formulas; a value longer than a cell holds ends with " + truncatedMarker},
 	}
+	if im := r.Import; im != nil {
+		rows = append(rows,
+			kv{"Imported from", fmt.Sprintf("%d files, %d lines (exported logs, not the device)", im.Files, im.Lines)},
+			kv{"Imported records", fmt.Sprintf("%d threat, %d traffic, %d duplicates dropped", im.Threat, im.Traffic, im.Duplicates)},
+			kv{"Lines skipped", reasons(im.Skipped)},
+			kv{"Lines unreadable", reasons(im.Bad)},
+			kv{"Log times", im.TimeZone})
+	}
 	for _, s := range sheets {
 		rows = append(rows, kv{"Sheet: " + s.sheet, s.about})
 	}

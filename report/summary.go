@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -112,6 +113,13 @@ func writeOverview(s *stickyWriter, r *mine.Report) {
 		[]string{"HTTP status logs", count(tot.ThreatLogs) + " (all rules)"},
 		[]string{"HTTP responses", count(tot.Responses) + " (all rules)"},
 	)
+	if im := r.Import; im != nil {
+		rows = append(rows,
+			[]string{"Imported", fmt.Sprintf("%d files, %d lines: %d threat, %d traffic, %d duplicates", im.Files, im.Lines, im.Threat, im.Traffic, im.Duplicates)},
+			[]string{"Skipped lines", term(reasons(im.Skipped))},
+			[]string{"Unreadable lines", term(reasons(im.Bad))},
+			[]string{"Log times", term(im.TimeZone)})
+	}
 	s.title("Catch-all analysis")
 	s.table([]Column{{}, {}}, rows)
 }
@@ -201,4 +209,23 @@ func writeTopSuggestions(s *stickyWriter, r *mine.Report) {
 	if dropped := s.table(cols, rows); len(dropped) > 0 {
 		s.paragraph(fmt.Sprintf("(left out to fit %d columns: %s; the workbook has them)", TerminalWidth, strings.Join(dropped, ", ")), " ")
 	}
+}
+
+// reasons renders counts by reason, most first: "system 4, url 3".
+func reasons(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return cmp.Compare(m[b], m[a])
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }

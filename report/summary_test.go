@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/xuri/excelize/v2"
+
 	"github.com/panos-mine/mine"
 )
 
@@ -245,4 +247,58 @@ func TestBanners(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An import's counts are on the summary and on the About sheet, reasons
+// most first.
+func TestImportSummaryShown(t *testing.T) {
+	r := testReport()
+	r.Import = &mine.ImportSummary{Files: 2, Lines: 1234, Threat: 1000, Traffic: 200, Duplicates: 7,
+		Skipped: map[string]int64{"system": 3, "url": 20}, Bad: map[string]int64{"bad_time": 2, "unknown_type": 2, "bad_number": 5},
+		TimeZone: "Europe/Berlin (--device-tz) for 1200 records"}
+	out := summary(t, r)
+	for _, s := range []string{"2 files, 1234 lines: 1000 threat, 200 traffic, 7 duplicates", "url 20, system 3",
+		"bad_number 5, bad_time 2, unknown_type 2", "Europe/Berlin (--device-tz)"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("summary does not contain %q:\n%s", s, out)
+		}
+	}
+	rows := aboutRows(t, r)
+	got := map[string]string{}
+	for _, row := range rows {
+		if len(row) >= 2 {
+			got[row[0]] = row[1]
+		}
+	}
+	for k, v := range map[string]string{"Imported from": "2 files, 1234 lines (exported logs, not the device)",
+		"Imported records": "1000 threat, 200 traffic, 7 duplicates dropped", "Lines skipped": "url 20, system 3",
+		"Lines unreadable": "bad_number 5, bad_time 2, unknown_type 2", "Log times": "Europe/Berlin (--device-tz) for 1200 records"} {
+		if got[k] != v {
+			t.Errorf("About %q = %q; want %q", k, got[k], v)
+		}
+	}
+	for _, row := range aboutRows(t, testReport()) {
+		if len(row) > 0 && strings.HasPrefix(row[0], "Import") {
+			t.Errorf("a device report's About sheet has %q", row[0])
+		}
+	}
+}
+
+// aboutRows writes the workbook as mine run does and reads its About sheet.
+func aboutRows(t *testing.T, r *mine.Report) [][]string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteWorkbookWith(&buf, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("About")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

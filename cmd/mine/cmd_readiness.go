@@ -67,6 +67,8 @@ criterion as pass, fail or unknown with its evidence:
                       window
   devices-reported    every expected firewall (and HA peer, --expect-serial)
                       reported
+  rulebase-read       (mine import only) the rulebase is not read from log
+                      files: always unknown there
 
 Without status codes nothing can be told: when the signatures are not
 logging the verdict is NOT ENOUGH EVIDENCE. Traffic the catch-all still

@@ -45,6 +45,8 @@ type pipeline struct {
 	// history uses both (recorder.go).
 	onTraffic func(*mine.TrafficLog)
 	prepare   func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error
+	// source is where the logs come from; nil is the device above.
+	source logSource
 }
 
 // outputs says where the report goes.
@@ -54,10 +56,91 @@ type outputs struct {
 	// book holds what the workbook shows beyond the report: the history's
 	// trend and hit deltas.
 	book report.Options
+	// stdoutTaken says stdout carries other data (mine import --records -):
+	// the summary goes to stderr.
+	stdoutTaken bool
+}
+
+// logSource is where a pipeline's evidence comes from: a device over the
+// XML API (deviceSource), or exported log files (importSource).
+type logSource interface {
+	// open returns what the analysis knows before any log: the device,
+	// the policy and hit counts, and the catch-all. An import learns the
+	// device only from the logs: logs may fill in the info open returned.
+	open(ctx context.Context, d *deps) (*sourceInfo, error)
+	// logs feeds the threat logs and the traffic logs of the catch-all
+	// rules of window w to agg, and each such traffic log to onTraffic
+	// (may be nil). It returns the window the logs cover: w, or for an
+	// import the window it learned from them.
+	logs(ctx context.Context, d *deps, w mine.Window, catchAll []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error)
+	// finish completes the analysis input once the logs are in: a device
+	// describes the applications the traffic shows and checks flows with
+	// its own policy evaluation.
+	finish(ctx context.Context, d *deps, in *correlate.Input, agg *correlate.Aggregator) error
+	// annotate adds to the report what the source knows about itself.
+	annotate(r *mine.Report)
+}
+
+// sourceInfo is what a log source knows before the logs.
+type sourceInfo struct {
+	device mine.Device
+	// policy is the policy context; nil when no rulebase was read (an
+	// import without --config-file), the catch-all rules then stand alone.
+	policy *mine.Policy
+	hits   []mine.RuleHits
+	choice correlate.CatchAllChoice
+	// noRulebase says the rulebase was not read.
+	noRulebase bool
 }
 
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
-	log := d.logger
+	src := p.source
+	if src == nil {
+		src = &deviceSource{p: p}
+	}
+	info, err := src.open(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	names := info.choice.Names()
+	d.logger.Info("catch-all", "rules", names, "reason", info.choice.Reason)
+
+	w := mine.NewWindow(p.now, p.since)
+	if !p.window.From.IsZero() {
+		w = p.window
+	}
+	agg := correlate.NewAggregator(names)
+	if w, err = src.logs(ctx, d, w, names, agg, p.onTraffic); err != nil {
+		return nil, err
+	}
+	in := correlate.Input{
+		Device: info.device, Window: w, Policy: info.policy, Hits: info.hits, CatchAll: info.choice.Rules,
+		CatchAllReason: info.choice.Reason, Generated: p.now, NoRulebase: info.noRulebase,
+	}
+	if info.policy == nil {
+		in.Rules = info.choice.Rules
+	}
+	if err := src.finish(ctx, d, &in, agg); err != nil {
+		return nil, err
+	}
+	if p.prepare != nil {
+		if err := p.prepare(ctx, &in, agg); err != nil {
+			return nil, err
+		}
+	}
+	r := agg.Report(in)
+	src.annotate(r)
+	return r, nil
+}
+
+// deviceSource reads a firewall or Panorama over the XML API.
+type deviceSource struct {
+	p pipeline
+	c *collect.Client
+}
+
+func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
+	p, log := s.p, d.logger
 	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
 	if err != nil {
 		return nil, err
@@ -65,6 +148,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if p.tune != nil {
 		p.tune(c)
 	}
+	s.c = c
 	dev := c.Device()
 	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
 
@@ -86,19 +170,16 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", pol.Context, err)
 	}
-	names := choice.Names()
-	log.Info("catch-all", "rules", names, "reason", choice.Reason)
+	return &sourceInfo{device: dev, policy: pol, hits: hits, choice: choice}, nil
+}
 
-	w := mine.NewWindow(p.now, p.since)
-	if !p.window.From.IsZero() {
-		w = p.window
-	}
-	agg := correlate.NewAggregator(names)
+func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error) {
+	c, log := s.c, d.logger
 	lo, hi := signatures.Default().IDRange()
 	start := time.Now()
 	ts, err := c.ThreatLogs(ctx, w, lo, hi, func(l *mine.ThreatLog) error { agg.AddThreat(l); return nil })
 	if err != nil {
-		return nil, fmt.Errorf("collect threat logs: %w", err)
+		return w, fmt.Errorf("collect threat logs: %w", err)
 	}
 	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
 	if ts.Entries == 0 {
@@ -107,32 +188,28 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	start = time.Now()
 	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error {
 		agg.AddTraffic(l)
-		if p.onTraffic != nil {
-			p.onTraffic(l)
+		if onTraffic != nil {
+			onTraffic(l)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("collect traffic logs: %w", err)
+		return w, fmt.Errorf("collect traffic logs: %w", err)
 	}
 	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
-
-	if err := addApplications(ctx, c, pol, agg); err != nil {
-		return nil, err
-	}
-	in := correlate.Input{
-		Device: dev, Window: w, Policy: pol, Hits: hits, CatchAll: choice.Rules, CatchAllReason: choice.Reason, Generated: p.now,
-	}
-	if in.FlowChecks, err = checkFlows(ctx, c, agg, in, p.verifyFlows, log); err != nil {
-		return nil, err
-	}
-	if p.prepare != nil {
-		if err := p.prepare(ctx, &in, agg); err != nil {
-			return nil, err
-		}
-	}
-	return agg.Report(in), nil
+	return w, nil
 }
+
+func (s *deviceSource) finish(ctx context.Context, d *deps, in *correlate.Input, agg *correlate.Aggregator) error {
+	if err := addApplications(ctx, s.c, in.Policy, agg); err != nil {
+		return err
+	}
+	var err error
+	in.FlowChecks, err = checkFlows(ctx, s.c, agg, *in, s.p.verifyFlows, d.logger)
+	return err
+}
+
+func (s *deviceSource) annotate(*mine.Report) {}
 
 // readPolicy reads the policy context: from the saved configuration when
 // one is given, otherwise from the device. What could not be resolved is
@@ -234,6 +311,9 @@ func (o outputs) write(d *deps, r *mine.Report) error {
 		d.logger.Info("workbook written", "path", o.xlsx)
 	}
 	summary := d.io.out
+	if o.stdoutTaken {
+		summary = d.io.err
+	}
 	switch o.json {
 	case "":
 	case "-":

@@ -158,6 +158,7 @@ Against a firewall (the API key comes from the environment, never a flag):
 	root.AddCommand(
 		newDemoCmd(d),
 		newRunCmd(d),
+		newImportCmd(d),
 		newSignaturesCmd(d),
 		newSimCmd(d),
 		newVersionCmd(d),

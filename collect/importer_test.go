@@ -1,0 +1,432 @@
+package collect
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/panos-mine/mine"
+)
+
+// template is a real PAN-OS 8.1 vulnerability threat line (layer3 line 8,
+// see the MANIFEST) cut at its commas; it has no quoted comma.
+func template(t testing.TB) (header string, fields []string) {
+	t.Helper()
+	b, err := readRealFile("syslog/layer3-pan-os-syslog.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(bytes.Split(b, []byte("\n"))[7])
+	i := strings.Index(line, "1,2019/")
+	return line[:i], strings.Split(line[i:], ",")
+}
+
+// statusLine is the template turned into an HTTP status signature hit:
+// the fields given by position replace the template's.
+func statusLine(t testing.TB, set map[int]string) string {
+	h, f := template(t)
+	f = slices.Clone(f)
+	f[32] = "HTTP-200(41003)"
+	for i, v := range set {
+		f[i] = v
+	}
+	return h + strings.Join(f, ",")
+}
+
+type imported struct {
+	threats []mine.ThreatLog
+	traffic []mine.TrafficLog
+}
+
+func newTestImporter(t *testing.T, o ImportOptions, c *imported) *Importer {
+	t.Helper()
+	o.MinThreatID, o.MaxThreatID = 41000, 41059
+	o.Threat = func(l *mine.ThreatLog) error { c.threats = append(c.threats, *l); return nil }
+	o.Traffic = func(l *mine.TrafficLog) error { c.traffic = append(c.traffic, *l); return nil }
+	im, err := NewImporter(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
+func read(t *testing.T, im *Importer, name, input string) {
+	t.Helper()
+	if err := im.Read(context.Background(), name, strings.NewReader(input), int64(len(input))); err != nil {
+		t.Fatalf("Read(%s): %v", name, err)
+	}
+}
+
+// Two exports of overlapping weeks (and a forwarder that sent a line
+// twice) give the totals of one file holding each record once: by
+// sequence number when there is one, by the whole record when it is 0.
+func TestImportOverlapDeduplicates(t *testing.T) {
+	var lines []string
+	for i := range 10 {
+		lines = append(lines, statusLine(t, map[int]string{36: fmt.Sprint(1000 + i), 22: fmt.Sprint(5000 + i)}))
+	}
+	for i := range 4 { // 4.x style: no sequence number
+		lines = append(lines, statusLine(t, map[int]string{36: "0", 22: fmt.Sprint(6000 + i)}))
+	}
+	one := strings.Join(lines, "\n")
+	a := strings.Join(append(slices.Clone(lines[:8]), lines[11:13]...), "\n")
+	b := strings.Join(append(append(slices.Clone(lines[5:]), lines[9]), lines[10]), "\n")
+
+	var single, split imported
+	im1 := newTestImporter(t, ImportOptions{}, &single)
+	read(t, im1, "one", one)
+	im2 := newTestImporter(t, ImportOptions{}, &split)
+	read(t, im2, "a", a)
+	read(t, im2, "b", b)
+	s1, s2 := im1.Stats(), im2.Stats()
+	if s1.Threat != 14 || s1.Duplicates != 0 {
+		t.Fatalf("one file: %d threat, %d duplicates; want 14, 0", s1.Threat, s1.Duplicates)
+	}
+	if s2.Threat != s1.Threat || s2.Files != 2 {
+		t.Errorf("overlapping files: %d threat records from %d files; want %d from 2", s2.Threat, s2.Files, s1.Threat)
+	}
+	// a holds 10 lines, b 11; 14 distinct records, so 7 duplicates
+	if s2.Duplicates != 7 || s2.Lines != 21 {
+		t.Errorf("overlapping files: %d duplicates of %d lines; want 7 of 21", s2.Duplicates, s2.Lines)
+	}
+	key := func(l mine.ThreatLog) string { return fmt.Sprint(l.SeqNo, l.SessionID) }
+	k1, k2 := mapKeys(single.threats, key), mapKeys(split.threats, key)
+	if !slices.Equal(k1, k2) {
+		t.Errorf("records differ:\n one file %v\n overlapping %v", k1, k2)
+	}
+}
+
+func mapKeys[T any](ls []T, key func(T) string) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, key(l))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A file of garbage never stops the import: every line is counted under
+// its reason and the first few are kept with their line numbers. Strict,
+// the first bad line is the error.
+func TestImportGarbageCountedByReason(t *testing.T) {
+	good := statusLine(t, nil)
+	garbage := []string{
+		"hello world", // 1 unknown type: no PAN-OS payload
+		"<14>Nov 30 16:44:36 fw 1,2018/11/30 16:44:36,0123,BANANA,x",                  // 2 unknown log type
+		"<14>Nov 30 16:44:36 fw 1,2018/11/30 16:44:36,0123,THREAT,vulnerability,2049", // 3 too few fields
+		good, // 4 a good line among them
+		statusLine(t, map[int]string{1: "2018/13/30 16:44:36"}),       // 5 bad time (month 13)
+		statusLine(t, map[int]string{25: "80x"}),                      // 6 bad number (port)
+		statusLine(t, map[int]string{23: "-1"}),                       // 7 bad number (repeat count)
+		`{"message": 42}`,                                             // 8 JSON without a raw string
+		`{"message": "`,                                               // 9 bad JSON
+		strings.Replace(good, `alert,"",`, `alert,"unterminated,`, 1), // 10 bad quoting
+		"\x00\x01\x02 binary",                                         // 11
+	}
+	in := strings.Join(garbage, "\n") + "\n"
+	var c imported
+	im := newTestImporter(t, ImportOptions{BadSamples: 3}, &c)
+	read(t, im, "junk.log", in)
+	s := im.Stats()
+	want := map[string]int64{BadUnknownType: 3, BadTooFew: 1, BadTime: 1, BadNumber: 2, BadNoRawField: 1, BadJSON: 1, BadQuoting: 1}
+	if fmt.Sprint(s.Bad) != fmt.Sprint(want) {
+		t.Errorf("bad = %v; want %v", s.Bad, want)
+	}
+	if len(c.threats) != 1 || s.Threat != 1 || s.Lines != 11 {
+		t.Errorf("%d records (%d threat) of %d lines; want the one good line of 11", len(c.threats), s.Threat, s.Lines)
+	}
+	if len(s.BadLines) != 3 || s.BadLines[0].Line != 1 || s.BadLines[2].Line != 3 || s.BadLines[0].File != "junk.log" {
+		t.Errorf("bad samples = %v; want lines 1, 2, 3 of junk.log", s.BadLines)
+	}
+	if got := s.BadLines[1].String(); !strings.Contains(got, "junk.log:2:") || !strings.Contains(got, `log type "BANANA"`) {
+		t.Errorf("bad line 2 reads %q; want file:line and the type", got)
+	}
+
+	var c2 imported
+	strict := newTestImporter(t, ImportOptions{Strict: true}, &c2)
+	err := strict.Read(context.Background(), "junk.log", strings.NewReader(in), -1)
+	var ble *BadLineError
+	if !errors.As(err, &ble) || ble.Line != 1 || ble.Reason != BadUnknownType {
+		t.Errorf("strict Read = %v; want a *BadLineError at junk.log:1", err)
+	}
+}
+
+// gzip input is recognised by its magic number, whatever the file's name.
+func TestImportGzip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	fmt.Fprintln(zw, statusLine(t, map[int]string{36: "1"}))
+	fmt.Fprintln(zw, statusLine(t, map[int]string{36: "2"}))
+	zw.Close()
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "logs", buf.String())
+	if len(c.threats) != 2 {
+		t.Errorf("gzip: %d records (bad %v); want 2", len(c.threats), im.Stats().BadLines)
+	}
+}
+
+// The window keeps what was received in it (closed at both ends); traffic
+// of other rules is counted apart when only the catch-all is wanted.
+func TestImportWindowAndRules(t *testing.T) {
+	var in []string
+	for _, ts := range []string{"2019/07/24 11:59:59", "2019/07/24 12:00:00", "2019/07/24 13:00:00", "2019/07/24 13:00:01"} {
+		in = append(in, statusLine(t, map[int]string{1: ts, 36: ts[11:13] + ts[14:16] + ts[17:]}))
+	}
+	tr := string(realLine(t, "layer3-pan-os-syslog.log", 1)) // TRAFFIC of Example-Rule-Name
+	in = append(in, tr)
+	var c imported
+	w := mine.Window{From: utc(2019, 7, 24, 12, 0, 0), To: utc(2019, 7, 24, 13, 0, 0)}
+	im := newTestImporter(t, ImportOptions{Window: w, KeepTraffic: func(r string) bool { return r == "Allow-Web" }}, &c)
+	read(t, im, "w", strings.Join(in, "\n"))
+	s := im.Stats()
+	// the traffic line is from 2019/07/14, outside too
+	if len(c.threats) != 2 || s.Skipped[SkipOutside] != 3 {
+		t.Errorf("window: %d kept, skipped %v; want 2 kept, 3 outside", len(c.threats), s.Skipped)
+	}
+	c = imported{}
+	im = newTestImporter(t, ImportOptions{KeepTraffic: func(r string) bool { return r == "Allow-Web" }}, &c)
+	read(t, im, "r", tr)
+	if s := im.Stats(); len(c.traffic) != 0 || s.Skipped[SkipOtherRule] != 1 {
+		t.Errorf("other rule: %d kept, skipped %v; want it skipped", len(c.traffic), s.Skipped)
+	}
+}
+
+// Threat IDs: Name(ID), a bare ID (named from the catalog), a bare name;
+// IDs outside the signatures' range are other threats.
+func TestImportThreatIDForms(t *testing.T) {
+	names := map[int]string{41003: "HTTP-200", 41026: "HTTP-404"}
+	var c imported
+	im := newTestImporter(t, ImportOptions{ThreatName: func(id int) string { return names[id] }}, &c)
+	in := []string{
+		statusLine(t, map[int]string{32: "HTTP-200(41003)", 36: "1"}),
+		statusLine(t, map[int]string{32: "41026", 36: "2"}),
+		statusLine(t, map[int]string{32: "HTTP-503", 36: "3"}),
+		statusLine(t, map[int]string{32: "Microsoft RPC Endpoint Mapper Detection(30845)", 36: "4"}),
+		statusLine(t, map[int]string{32: "Custom thing", 36: "5"}),
+	}
+	read(t, im, "ids", strings.Join(in, "\n"))
+	var got []string
+	for _, l := range c.threats {
+		got = append(got, fmt.Sprintf("%s/%d", l.ThreatName, l.ThreatID))
+	}
+	if want := []string{"HTTP-200/41003", "HTTP-404/41026", "HTTP-503/0"}; !slices.Equal(got, want) {
+		t.Errorf("kept %v; want %v", got, want)
+	}
+	if s := im.Stats(); s.Skipped[SkipOtherThreat] != 2 {
+		t.Errorf("skipped %v; want 2 other threats", s.Skipped)
+	}
+}
+
+// A CSV export is read by its header's names, in any order; a second
+// header row (exports concatenated) starts over; a byte order mark is
+// ignored.
+func TestImportCSVExportByHeader(t *testing.T) {
+	in := "\xef\xbb\xbfDestination Port,Threat/Content Name,Receive Time,Type,Serial #,Rule,Source address,Destination address,Sequence Number,Repeat Count\n" +
+		`443,"HTTP-404(41026)","2026/01/02 03:04:05",THREAT,"0123",web,10.0.0.1,10.0.0.2,77,3` + "\n" +
+		"Type,Receive Time,Rule,Bytes,Sequence Number,Destination Port\n" +
+		"TRAFFIC,2026/01/02 03:04:06,web,1234,78,8080\n"
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "export.csv", in)
+	if len(c.threats) != 1 || len(c.traffic) != 1 {
+		t.Fatalf("%d threat, %d traffic (bad %v); want 1 and 1", len(c.threats), len(c.traffic), im.Stats().BadLines)
+	}
+	th, tr := c.threats[0], c.traffic[0]
+	if th.ThreatID != 41026 || th.ThreatName != "HTTP-404" || th.DstPort != 443 || th.Serial != "0123" || th.RepeatCount != 3 ||
+		th.SeqNo != 77 || th.Src != "10.0.0.1" || !th.ReceiveTime.Equal(utc(2026, 1, 2, 3, 4, 5)) {
+		t.Errorf("threat row = %+v", th)
+	}
+	if tr.Bytes != 1234 || tr.DstPort != 8080 || tr.SeqNo != 78 || tr.Rule != "web" {
+		t.Errorf("traffic row = %+v", tr)
+	}
+}
+
+// SIEM NDJSON: Elastic's nested event.original, a Splunk search export's
+// result._raw, and a field the user names.
+func TestImportNDJSON(t *testing.T) {
+	line := statusLine(t, nil)
+	q, _ := json.Marshal(line)
+	in := fmt.Sprintf(`{"@timestamp":"x","event":{"original":%s}}`+"\n"+`{"preview":false,"result":{"_raw":%s}}`+"\n"+`{"payload":%s}`, q, q, q)
+	var c imported
+	im := newTestImporter(t, ImportOptions{JSONFields: []string{"payload"}}, &c)
+	read(t, im, "siem.ndjson", in)
+	if s := im.Stats(); s.Threat != 1 || s.Duplicates != 2 || len(s.Bad) != 0 {
+		t.Errorf("threat %d, duplicates %d, bad %v; want the same record three times", s.Threat, s.Duplicates, s.BadLines)
+	}
+}
+
+// A line longer than the bound is counted, and the next line is read.
+func TestImportTooLongLine(t *testing.T) {
+	in := strings.Repeat("x", maxLine+10) + "\n" + statusLine(t, nil) + "\n"
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "long", in)
+	if s := im.Stats(); s.Bad[BadTooLong] != 1 || len(c.threats) != 1 || s.Lines != 2 {
+		t.Errorf("bad %v, %d records, %d lines; want one too long, one record, two lines", s.Bad, len(c.threats), s.Lines)
+	}
+}
+
+// Device-local times: --device-tz wins, and a record whose
+// high_res_timestamp disagrees is counted; without it the offset places
+// the record.
+func TestImportDeviceZone(t *testing.T) {
+	// PAN-OS 10.2 RFC 5424 traffic line, high_res_timestamp -04:00 (layer3 line 5)
+	line := string(realLine(t, "layer3-pan-os-syslog.log", 5))
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	var c imported
+	im := newTestImporter(t, ImportOptions{DeviceTZ: berlin}, &c)
+	read(t, im, "z", line)
+	s := im.Stats()
+	// 2025/07/14 09:50:35 in Berlin (CEST, +02:00) is 07:50:35 UTC
+	if len(c.traffic) != 1 || !c.traffic[0].ReceiveTime.Equal(utc(2025, 7, 14, 7, 50, 35)) || s.ZoneMismatch != 1 || s.WithZone != 1 {
+		t.Errorf("traffic %v, zone %d, mismatch %d; want 07:50:35 UTC by --device-tz, one mismatch", c.traffic, s.WithZone, s.ZoneMismatch)
+	}
+	if note := s.TimeZoneNote(); !strings.Contains(note, "Europe/Berlin") || !strings.Contains(note, "different offset") {
+		t.Errorf("note %q", note)
+	}
+}
+
+// The records interface: exactly the keys the issue lists, per type.
+func TestRecordWriterKeys(t *testing.T) {
+	var buf bytes.Buffer
+	rw := NewRecordWriter(&buf)
+	th := mine.ThreatLog{ReceiveTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), Serial: "s", SeqNo: 1 << 63,
+		SessionID: 9, Src: "a", Dst: "b", SrcPort: 1, DstPort: 2, Rule: "r\"1", App: "web", FromZone: "f", ToZone: "t",
+		ThreatID: 41003, ThreatName: "HTTP-200", URL: "h/p?q=\x01\xff", RepeatCount: 3, Action: "alert"}
+	tr := mine.TrafficLog{Serial: "s", Bytes: 1234, Rule: "r"}
+	if err := rw.Threat(&th); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Traffic(&tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	common := []string{"action", "app", "dport", "dst", "from", "receive_time", "repeat_count", "rule", "seqno", "serial", "session_id", "sport", "src", "to", "type"}
+	for i, extra := range [][]string{{"misc", "threat_id", "threat_name"}, {"bytes"}} {
+		var m map[string]any
+		d := json.NewDecoder(strings.NewReader(lines[i]))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
+			t.Fatalf("line %d %q: %v", i, lines[i], err)
+		}
+		var keys []string
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		want := append(slices.Clone(common), extra...)
+		slices.Sort(want)
+		if !slices.Equal(keys, want) {
+			t.Errorf("line %d keys %v; want %v", i, keys, want)
+		}
+		if i == 0 {
+			if m["receive_time"] != "2026-01-02T02:04:05Z" || m["seqno"] != json.Number("9223372036854775808") ||
+				m["threat_id"] != json.Number("41003") || m["rule"] != `r"1` || m["misc"] != "h/p?q=\x01\ufffd" || m["type"] != "THREAT" {
+				t.Errorf("threat record %v", m)
+			}
+		} else if m["bytes"] != json.Number("1234") || m["type"] != "TRAFFIC" {
+			t.Errorf("traffic record %v", m)
+		}
+	}
+}
+
+// The catch-all without a rulebase: one traffic rule names it, several
+// are listed to choose from.
+func TestImportStatsCatchAll(t *testing.T) {
+	s := &ImportStats{TrafficRules: map[string]int64{"Allow-Web-Ports": 10}}
+	if got, err := s.CatchAll(); err != nil || !slices.Equal(got, []string{"Allow-Web-Ports"}) {
+		t.Errorf("CatchAll = %v, %v", got, err)
+	}
+	s.TrafficRules["dns"] = 40
+	_, err := s.CatchAll()
+	if err == nil || !strings.Contains(err.Error(), `"dns" (40 sessions), "Allow-Web-Ports" (10 sessions)`) || !strings.Contains(err.Error(), "--catch-all") {
+		t.Errorf("CatchAll error = %v", err)
+	}
+	w, ok := (&ImportStats{First: utc(2026, 1, 1, 10, 30, 0), Last: utc(2026, 1, 8, 9, 0, 0)}).Span()
+	if !ok || !w.From.Equal(utc(2026, 1, 1, 10, 0, 0)) || !w.To.Equal(utc(2026, 1, 8, 9, 0, 0)) {
+		t.Errorf("Span = %v", w)
+	}
+}
+
+// Headers no real sample was found for, built here: an rsyslog RFC 3339
+// timestamp before the host, and an octet count before a BSD header.
+func TestImportOtherHeaders(t *testing.T) {
+	_, f := template(t)
+	payload := strings.Join(f, ",")
+	payload = strings.Replace(payload, "Microsoft RPC Endpoint Mapper Detection(30845)", "HTTP-200(41003)", 1)
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "h", "2019-07-24T12:12:23.123456-07:00 fw1 "+payload+"\n"+
+		"1104 <14>Jul 24 12:12:23 fw1 "+strings.Replace(payload, ",89814684,", ",89814685,", 1)+"\n")
+	if s := im.Stats(); len(c.threats) != 2 || len(s.Bad) != 0 {
+		t.Errorf("%d records, bad %v; want both lines read", len(c.threats), s.BadLines)
+	}
+}
+
+// A line far over the bound (several buffers' worth) is one bad line.
+func TestImportVeryLongLine(t *testing.T) {
+	in := strings.Repeat("y", 3*maxLine) + "\n" + statusLine(t, nil) + "\n"
+	var c imported
+	im := newTestImporter(t, ImportOptions{}, &c)
+	read(t, im, "long", in)
+	if s := im.Stats(); s.Bad[BadTooLong] != 1 || len(c.threats) != 1 || s.Lines != 2 {
+		t.Errorf("bad %v, %d records, %d lines; want one too long, one record, two lines", s.Bad, len(c.threats), s.Lines)
+	}
+}
+
+// Parsed on several workers, the lines give the records, in the order and
+// with the counts one goroutine gives: bad lines, header rows and all.
+func TestImportParallelMatchesSequential(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		switch i % 7 {
+		case 3:
+			b.WriteString("garbage line\n")
+		case 5:
+			b.WriteString(statusLine(t, map[int]string{36: fmt.Sprint(i - 1)}) + "\n") // a duplicate of the line before
+		default:
+			b.WriteString(statusLine(t, map[int]string{36: fmt.Sprint(i), 22: fmt.Sprint(i)}) + "\n")
+		}
+	}
+	in := b.String()
+	run := func(workers int) (imported, *ImportStats) {
+		var c imported
+		im := newTestImporter(t, ImportOptions{BadSamples: 50}, &c)
+		im.setWorkers(workers)
+		read(t, im, "p", in)
+		return c, im.Stats()
+	}
+	seq, s1 := run(1)
+	par, s2 := run(4)
+	if len(seq.threats) == 0 || !slices.EqualFunc(seq.threats, par.threats, func(a, b mine.ThreatLog) bool { return a == b }) {
+		t.Errorf("parallel records differ: %d vs %d", len(par.threats), len(seq.threats))
+	}
+	if fmt.Sprint(s1.Bad, s1.Lines, s1.Duplicates, s1.BadLines) != fmt.Sprint(s2.Bad, s2.Lines, s2.Duplicates, s2.BadLines) {
+		t.Errorf("parallel counts %v %d %d; sequential %v %d %d", s2.Bad, s2.Lines, s2.Duplicates, s1.Bad, s1.Lines, s1.Duplicates)
+	}
+	// strict stops at the same line
+	for _, w := range []int{1, 4} {
+		var c imported
+		im := newTestImporter(t, ImportOptions{Strict: true}, &c)
+		im.setWorkers(w)
+		err := im.Read(context.Background(), "p", strings.NewReader(in), -1)
+		var ble *BadLineError
+		if !errors.As(err, &ble) || ble.Line != 4 || len(c.threats) != 3 {
+			t.Errorf("workers %d: strict = %v after %d records; want line 4 after 3", w, err, len(c.threats))
+		}
+	}
+}

@@ -1,0 +1,453 @@
+package collect
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/panos-mine/mine"
+)
+
+// fieldID names a log field mine reads, whatever the format calls it.
+type fieldID int
+
+const (
+	fReceive fieldID = iota
+	fSerial
+	fType
+	fSubtype
+	fSrc
+	fDst
+	fRule
+	fSrcUser
+	fApp
+	fVsys
+	fFrom
+	fTo
+	fSession
+	fRepeat
+	fSport
+	fDport
+	fProto
+	fAction
+	fMisc
+	fThreat   // Name(ID), (ID), a bare name or a bare ID
+	fThreatID // a separate numeric threat ID (CEF, some exports)
+	fSeverity
+	fDirection
+	fSeqno
+	fDevice
+	fRuleUUID
+	fHiRes
+	fBytes
+	fBytesSent
+	fBytesRecv
+	fPackets
+	fStart
+	fElapsed
+	fEndReason
+	numFieldIDs
+)
+
+// fieldNames are the names bad-line messages use, as PAN-OS's own field
+// names (the ones its custom log formats and the XML API know).
+var fieldNames = [numFieldIDs]string{
+	fReceive: "receive_time", fSerial: "serial", fType: "type", fSubtype: "subtype",
+	fSrc: "src", fDst: "dst", fRule: "rule", fSrcUser: "srcuser", fApp: "app", fVsys: "vsys",
+	fFrom: "from", fTo: "to", fSession: "sessionid", fRepeat: "repeatcnt", fSport: "sport",
+	fDport: "dport", fProto: "proto", fAction: "action", fMisc: "misc", fThreat: "threatid",
+	fThreatID: "tid", fSeverity: "severity", fDirection: "direction", fSeqno: "seqno",
+	fDevice: "device_name", fRuleUUID: "rule_uuid", fHiRes: "high_res_timestamp",
+	fBytes: "bytes", fBytesSent: "bytes_sent", fBytesRecv: "bytes_received", fPackets: "packets",
+	fStart: "start", fElapsed: "elapsed", fEndReason: "session_end_reason",
+}
+
+// rawRecord is one log record's fields as the line carried them, before
+// conversion; a nil field is absent.
+type rawRecord struct {
+	v [numFieldIDs][]byte
+}
+
+func (r *rawRecord) reset() { clear(r.v[:]) }
+
+// Reasons a line is counted as bad or skipped. They are keys of the JSON
+// document's import object and never change once published.
+const (
+	BadUnknownType = "unknown_type"
+	BadTooFew      = "too_few_fields"
+	BadTime        = "bad_time"
+	BadNumber      = "bad_number"
+	BadQuoting     = "bad_quoting"
+	BadJSON        = "bad_json"
+	BadNoRawField  = "no_raw_field"
+	BadTooLong     = "line_too_long"
+
+	// Lines of other log types (system, config, globalprotect...) are
+	// skipped under their type, lower-cased.
+	SkipOtherThreat = "other_threat"
+	SkipURL         = "url"
+	SkipOutside     = "outside_window"
+	SkipOtherRule   = "traffic_other_rule"
+)
+
+// lineError is why a line could not be read: a reason key and a detail
+// that names the field and value.
+type lineError struct {
+	reason string
+	detail string
+}
+
+func (e *lineError) Error() string { return e.reason + ": " + e.detail }
+
+func badf(reason, format string, args ...any) *lineError {
+	return &lineError{reason: reason, detail: fmt.Sprintf(format, args...)}
+}
+
+// logTypes are the log types PAN-OS writes in the type field. Lines of the
+// other ones are skipped, not bad.
+var logTypes = map[string]bool{
+	"TRAFFIC": true, "THREAT": true, "CONFIG": true, "SYSTEM": true, "HIPMATCH": true,
+	"CORRELATION": true, "GLOBALPROTECT": true, "USERID": true, "AUTH": true, "AUTHENTICATION": true,
+	"IPTAG": true, "DECRYPTION": true, "TUNNEL": true, "START": true, "SCTP": true, "GTP": true,
+	"AUDIT": true, "URL": true, "DATA": true, "WILDFIRE": true, "VPN": true,
+}
+
+// recordBuilder converts raw records into mine's log types. It holds what
+// conversion needs across lines: interned strings, the device zone and the
+// counts of how times were placed.
+type recordBuilder struct {
+	intern map[string]string
+	// last holds each field's previous value: consecutive lines repeat
+	// the serial, rule, zones and application, and a comparison is
+	// cheaper than a map lookup.
+	last [numFieldIDs]string
+	tz   *time.Location
+	zc   zoneClock
+	// threat IDs mine keeps, and the names of bare IDs
+	minID, maxID int
+	names        func(int) string
+
+	withOffset, withZone, assumedUTC, zoneMismatch int64
+	// keepAll keeps every threat record, whatever its subtype and ID (the
+	// tests read real URL and spyware logs field by field with it).
+	keepAll bool
+
+	threat  mine.ThreatLog
+	traffic mine.TrafficLog
+}
+
+func newRecordBuilder(tz *time.Location, minID, maxID int, names func(int) string) *recordBuilder {
+	b := &recordBuilder{intern: make(map[string]string, 1024), tz: tz, minID: minID, maxID: maxID, names: names}
+	if tz != nil {
+		b.zc.loc = tz
+	}
+	return b
+}
+
+// kind says what a line turned out to be.
+type kind int
+
+const (
+	kindThreat kind = iota + 1
+	kindTraffic
+	kindSkip
+)
+
+// build converts r. It returns the record's kind and, for a skipped
+// record, the reason; the record itself is b.threat or b.traffic.
+func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
+	typ := bytes.TrimSpace(r.v[fType])
+	switch string(typ) {
+	case "THREAT":
+	case "TRAFFIC":
+		return b.buildTraffic(r)
+	case "":
+		return 0, "", badf(BadUnknownType, "no log type")
+	default:
+		if logTypes[strings.ToUpper(string(typ))] {
+			return kindSkip, strings.ToLower(string(typ)), nil
+		}
+		return 0, "", badf(BadUnknownType, "log type %q", clipValue(string(typ)))
+	}
+	l := &b.threat
+	*l = mine.ThreatLog{}
+	l.Subtype = b.field(r, fSubtype)
+	if l.Subtype == "url" && !b.keepAll {
+		return kindSkip, SkipURL, nil
+	}
+	name, id, err := b.threatID(r)
+	if err != nil {
+		return 0, "", err
+	}
+	if !b.keepAll {
+		if id != 0 && (id < b.minID || id > b.maxID) {
+			return kindSkip, SkipOtherThreat, nil
+		}
+		if _, ok := mine.StatusFromThreatName(name); id == 0 && !ok {
+			return kindSkip, SkipOtherThreat, nil
+		}
+	}
+	if name == "" && b.names != nil {
+		name = b.names(id)
+	}
+	l.ThreatID, l.ThreatName = id, name
+	if err := b.common(r, &l.ReceiveTime, &l.Serial, &l.DeviceName, &l.Vsys, &l.SeqNo, &l.SessionID, &l.RepeatCount,
+		&l.Rule, &l.RuleUUID, &l.FromZone, &l.ToZone, &l.Src, &l.Dst, &l.SrcUser, &l.SrcPort, &l.DstPort, &l.Proto, &l.App, &l.Action); err != nil {
+		return 0, "", err
+	}
+	l.Severity = b.field(r, fSeverity)
+	l.Direction = b.field(r, fDirection)
+	l.URL = string(r.v[fMisc]) // as logged; quotes were removed by the reader
+	return kindThreat, "", nil
+}
+
+func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
+	l := &b.traffic
+	*l = mine.TrafficLog{}
+	if err := b.common(r, &l.ReceiveTime, &l.Serial, &l.DeviceName, &l.Vsys, &l.SeqNo, &l.SessionID, &l.RepeatCount,
+		&l.Rule, &l.RuleUUID, &l.FromZone, &l.ToZone, &l.Src, &l.Dst, &l.SrcUser, &l.SrcPort, &l.DstPort, &l.Proto, &l.App, &l.Action); err != nil {
+		return 0, "", err
+	}
+	l.Subtype = b.field(r, fSubtype)
+	var err *lineError
+	if l.Bytes, err = num64(r, fBytes); err != nil {
+		return 0, "", err
+	}
+	if l.BytesSent, err = num64(r, fBytesSent); err != nil {
+		return 0, "", err
+	}
+	if l.BytesReceived, err = num64(r, fBytesRecv); err != nil {
+		return 0, "", err
+	}
+	if l.Packets, err = num64(r, fPackets); err != nil {
+		return 0, "", err
+	}
+	if l.ElapsedSeconds, err = num64(r, fElapsed); err != nil {
+		return 0, "", err
+	}
+	if len(bytes.TrimSpace(r.v[fStart])) > 0 {
+		// The analysis does not use the start time, so a start that is
+		// not a time (a custom format's typo such as
+		// "$cefformatted-time_generated") leaves it unset rather than
+		// losing the record.
+		if t, err := b.instant(r, fStart); err == nil {
+			l.Start = t
+		}
+	}
+	l.SessionEndReason = b.field(r, fEndReason)
+	return kindTraffic, "", nil
+}
+
+// common reads the fields threat and traffic logs share.
+func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vsys *string, seq, session *uint64, repeat *int,
+	rule, ruleUUID, from, to, src, dst, srcUser *string, sport, dport *int, proto, app, action *string) *lineError {
+	var err *lineError
+	if len(bytes.TrimSpace(r.v[fReceive])) == 0 {
+		return badf(BadTime, "no receive_time")
+	}
+	if *recv, err = b.instant(r, fReceive); err != nil {
+		return err
+	}
+	*serial = b.field(r, fSerial)
+	*device = b.field(r, fDevice)
+	*vsys = b.field(r, fVsys)
+	if *seq, err = num(r, fSeqno, 1<<64-1); err != nil {
+		return err
+	}
+	if *session, err = num(r, fSession, 1<<64-1); err != nil {
+		return err
+	}
+	var n uint64
+	if n, err = num(r, fRepeat, 1<<31-1); err != nil {
+		return err
+	}
+	*repeat = int(n)
+	*rule = b.field(r, fRule)
+	*ruleUUID = b.field(r, fRuleUUID)
+	*from = b.field(r, fFrom)
+	*to = b.field(r, fTo)
+	*src = b.field(r, fSrc)
+	*dst = b.field(r, fDst)
+	*srcUser = b.field(r, fSrcUser)
+	if n, err = num(r, fSport, 65535); err != nil {
+		return err
+	}
+	*sport = int(n)
+	if n, err = num(r, fDport, 65535); err != nil {
+		return err
+	}
+	*dport = int(n)
+	*proto = b.field(r, fProto)
+	*app = b.field(r, fApp)
+	*action = b.field(r, fAction)
+	return nil
+}
+
+// instant reads a time field. A wall clock without an offset is in the
+// device zone: --device-tz when given, else the offset of the record's
+// high_res_timestamp, else UTC (counted, so the import can say so).
+func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError) {
+	t, err := parseLogTime(r.v[f])
+	if err != nil {
+		return time.Time{}, badf(BadTime, "%s %q", fieldNames[f], clipValue(string(r.v[f])))
+	}
+	if !t.abs.IsZero() {
+		return t.abs, nil
+	}
+	off, hasOff := offsetOf(r.v[fHiRes])
+	if b.tz != nil {
+		at := b.zc.instant(t.wall)
+		if f == fReceive {
+			b.withZone++
+			if hasOff {
+				if _, zoff := at.In(b.tz).Zone(); zoff != off {
+					b.zoneMismatch++
+				}
+			}
+		}
+		return at, nil
+	}
+	if hasOff {
+		if f == fReceive {
+			b.withOffset++
+		}
+		return t.wall.Add(-time.Duration(off) * time.Second), nil
+	}
+	if f == fReceive {
+		b.assumedUTC++
+	}
+	return t.wall, nil
+}
+
+// threatID reads the threat name and numeric ID: "HTTP-200(41003)",
+// "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
+// field wins when it holds one.
+func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
+	s := bytes.TrimSpace(r.v[fThreat])
+	name, id := s, 0
+	if n := len(s); n > 2 && s[n-1] == ')' {
+		if i := bytes.LastIndexByte(s, '('); i >= 0 {
+			if v, ok := smallInt(s[i+1 : n-1]); ok {
+				name, id = bytes.TrimRight(s[:i], " "), v
+			}
+		}
+	} else if allDigits(s) {
+		v, ok := smallInt(s)
+		if !ok {
+			return "", 0, badf(BadNumber, "threatid %q", clipValue(string(s)))
+		}
+		name, id = nil, v
+	}
+	if t := bytes.TrimSpace(r.v[fThreatID]); len(t) > 0 {
+		v, err := strconv.Atoi(string(t))
+		if err != nil || v < 0 {
+			return "", 0, badf(BadNumber, "tid %q", clipValue(string(t)))
+		}
+		if v != 0 {
+			id = v
+		}
+	}
+	return b.str(name), id, nil
+}
+
+// smallInt reads a decimal of at most nine digits.
+func smallInt(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// field returns field f of r as a string, the previous line's when it is
+// the same. Fields of few values (rules, zones, applications) are
+// interned; addresses, of many, are not: a lookup that mostly misses
+// costs more than the string.
+func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
+	raw := trimSpace(r.v[f])
+	if string(raw) == b.last[f] {
+		return b.last[f]
+	}
+	var s string
+	if f == fSrc || f == fDst || f == fSrcUser {
+		s = string(raw)
+	} else {
+		s = b.str(raw)
+	}
+	b.last[f] = s
+	return s
+}
+
+// trimSpace is bytes.TrimSpace for ASCII blanks, quick when there are
+// none (nearly always).
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// str returns a field as a string, interned: rules, zones, applications
+// and addresses repeat from line to line.
+func (b *recordBuilder) str(raw []byte) string {
+	raw = trimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	if s, ok := b.intern[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if len(b.intern) < maxInterned && len(s) <= 64 {
+		b.intern[s] = s
+	}
+	return s
+}
+
+// num reads a decimal field no larger than max; an empty field is 0.
+func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
+	raw := trimSpace(r.v[f])
+	if len(raw) == 0 {
+		return 0, nil
+	}
+	var n uint64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, badf(BadNumber, "%s %q overflows", fieldNames[f], clipValue(string(raw)))
+		}
+		n = n*10 + d
+	}
+	if n > max {
+		return 0, badf(BadNumber, "%s %d is out of range", fieldNames[f], n)
+	}
+	return n, nil
+}
+
+func num64(r *rawRecord, f fieldID) (int64, *lineError) {
+	n, err := num(r, f, 1<<63-1)
+	return int64(n), err
+}
+
+// clip shortens a value quoted in a message.
+func clipValue(s string) string {
+	const max = 60
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}
