@@ -370,7 +370,9 @@ func (s *importSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 	return s.info, nil
 }
 
-func (s *importSource) finish(context.Context, *deps, *correlate.Input, *correlate.Aggregator) error { return nil }
+func (s *importSource) finish(context.Context, *deps, *correlate.Input, *correlate.Aggregator) error {
+	return nil
+}
 
 // location is the device zone the report names: --device-tz, or "not
 // given" (the Log times line of the report says how times were placed).
