@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -368,5 +370,81 @@ func TestImportUnknownCatchAll(t *testing.T) {
 	code, _, errs := runCLI(t, nil, "import", "--out", "", "--json", "-", "--progress", "never", "--catch-all", "Allow-Web-Port", file)
 	if code != exitUsage || !strings.Contains(errs, `catch-all rule "Allow-Web-Port"`) || !strings.Contains(errs, `"`+ca+`"`) {
 		t.Errorf("exit %d, %q; want a usage error naming the rule and listing %s", code, errs, ca)
+	}
+}
+
+// simAPI asks the simulator an XML API question directly and writes the
+// answer to a file, as a user saves 'show config running' or 'show
+// rule-hit-count' for mine import.
+func simAPI(t *testing.T, sim *panosim.Server, path string, form url.Values) string {
+	t.Helper()
+	form.Set("key", sim.APIKey())
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/api/", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sim.ServeHTTP(rec, req)
+	if err := os.WriteFile(path, rec.Body.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestImportWithConfigFile: with the saved configuration and the saved hit
+// counts, an import of exported logs needs no --catch-all and gives what
+// mine run gives: the catch-all, the coverage, the hit-count table, the
+// device's time zone, and suggestions whose configuration copies the
+// catch-all's security profiles. One difference is right: a saved
+// configuration carries no App-ID content, so where the device's content
+// and public content disagree on an application's default ports (panosim's
+// grafana is tcp/3000, unknown to public content; its jira tcp/8080, public
+// content's tcp/80), the service follows the content each one has.
+func TestImportWithConfigFile(t *testing.T) {
+	const seed, spd, days = 2, 1200, 3
+	dev := newSimDevice(t, seed, spd, days, false)
+	until := dev.sim.Now()
+	code, out, errs := runCLI(t, dev.env, dev.args("run", "--since", "2d", "--out", "", "--json", "-", "--verify-flows", "0")...)
+	if code != 0 {
+		t.Fatalf("mine run = %d: %s", code, errs)
+	}
+	want := decodeReport(t, "run", out)
+	dir := t.TempDir()
+	cfg := simAPI(t, dev.sim, filepath.Join(dir, "running-config.xml"), url.Values{"type": {"config"}, "action": {"show"}, "xpath": {"/config"}})
+	hits := simAPI(t, dev.sim, filepath.Join(dir, "hits.xml"), url.Values{"type": {"op"},
+		"cmd": {"<show><rule-hit-count><vsys><vsys-name><entry name='vsys1'><rule-base><entry name='security'><rules><all/></rules></entry></rule-base></entry></vsys-name></vsys></rule-hit-count></show>"}})
+	logs := exportTo(t, dev.sim, dir, "fw.log", panosim.ExportSyslogBSD, "", until.Add(-days*24*time.Hour), until)
+	code, out, errs = runCLI(t, nil, "import", "--config-file", cfg, "--hit-counts", hits, "--since", "2d",
+		"--until", until.Format(time.RFC3339), "--out", "", "--json", "-", "--progress", "never", "-q", logs)
+	if code != 0 {
+		t.Fatalf("mine import = %d: %s", code, errs)
+	}
+	got := decodeReport(t, "import", out)
+	for i := range got.Suggestions {
+		for _, c := range got.Suggestions[i].SetCommands {
+			if strings.HasPrefix(c, "set rulebase security rules") && !strings.Contains(c, "profile-setting group corp-profiles") {
+				t.Errorf("suggestion %s does not copy the catch-all's profiles: %s", got.Suggestions[i].Name, c)
+			}
+		}
+	}
+	clearService := func(ss []mine.Suggestion) []mine.Suggestion {
+		out := withoutRuleText(ss)
+		for i := range out {
+			if slices.Contains(out[i].Application, "grafana") || slices.Contains(out[i].Application, "jira") {
+				out[i].Service, out[i].Objects = nil, nil
+			}
+		}
+		return out
+	}
+	for what, pair := range map[string][2]any{
+		"catch_all":   {got.CatchAll, want.CatchAll},
+		"suggestions": {clearService(got.Suggestions), clearService(want.Suggestions)},
+		"coverage":    {got.Coverage, want.Coverage},
+		"hit_counts":  {got.HitCounts, want.HitCounts},
+		"time zone":   {got.Device.TimeZone, want.Device.TimeZone},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			gj, _ := json.MarshalIndent(pair[0], "", " ")
+			wj, _ := json.MarshalIndent(pair[1], "", " ")
+			t.Errorf("%s differs:\nimport %s\nrun    %s", what, clipText(string(gj)), clipText(string(wj)))
+		}
 	}
 }
