@@ -122,9 +122,12 @@ func compareReports(t *testing.T, got, want mine.Report) {
 	// The suggested rules' configuration copies the catch-all's security
 	// profile group, which only the rulebase names: without it the set
 	// commands and XML lack the profile-setting, and nothing else.
-	eq("suggestions", withoutRuleText(got.Suggestions), withoutRuleText(want.Suggestions))
+	eq("suggestions", withoutContentPorts(withoutRuleText(got.Suggestions)), withoutContentPorts(withoutRuleText(want.Suggestions)))
 	for i := range min(len(got.Suggestions), len(want.Suggestions)) {
 		g, w := got.Suggestions[i], want.Suggestions[i]
+		if contentPorts(g) {
+			continue
+		}
 		if x := dropProfiles(w.XML); g.XML != x {
 			t.Errorf("suggestion %s XML:\nimport %s\nrun without its profile-setting %s", g.Name, g.XML, x)
 		}
@@ -160,6 +163,26 @@ func withoutRuleText(ss []mine.Suggestion) []mine.Suggestion {
 		out[i].SetCommands, out[i].XML = nil, ""
 	}
 	return out
+}
+
+// contentPorts reports a suggestion whose service follows App-ID content
+// that the device (panosim) and mine's built-in public content tell
+// differently: grafana (tcp/3000 on the device, unknown to the public
+// content) and jira (tcp/8080 on the device, tcp/80 in public content). An
+// import without the device's content rightly decides these from public
+// content.
+func contentPorts(s mine.Suggestion) bool {
+	return slices.Contains(s.Application, "grafana") || slices.Contains(s.Application, "jira")
+}
+
+// withoutContentPorts clears the service of such suggestions.
+func withoutContentPorts(ss []mine.Suggestion) []mine.Suggestion {
+	for i := range ss {
+		if contentPorts(ss[i]) {
+			ss[i].Service, ss[i].Objects = nil, nil
+		}
+	}
+	return ss
 }
 
 var profileXML = regexp.MustCompile(`<profile-setting>.*?</profile-setting>`)
@@ -425,18 +448,9 @@ func TestImportWithConfigFile(t *testing.T) {
 			}
 		}
 	}
-	clearService := func(ss []mine.Suggestion) []mine.Suggestion {
-		out := withoutRuleText(ss)
-		for i := range out {
-			if slices.Contains(out[i].Application, "grafana") || slices.Contains(out[i].Application, "jira") {
-				out[i].Service, out[i].Objects = nil, nil
-			}
-		}
-		return out
-	}
 	for what, pair := range map[string][2]any{
 		"catch_all":   {got.CatchAll, want.CatchAll},
-		"suggestions": {clearService(got.Suggestions), clearService(want.Suggestions)},
+		"suggestions": {withoutContentPorts(withoutRuleText(got.Suggestions)), withoutContentPorts(withoutRuleText(want.Suggestions))},
 		"coverage":    {got.Coverage, want.Coverage},
 		"hit_counts":  {got.HitCounts, want.HitCounts},
 		"time zone":   {got.Device.TimeZone, want.Device.TimeZone},
