@@ -115,7 +115,8 @@ func writeOverview(s *stickyWriter, r *mine.Report) {
 	)
 	if im := r.Import; im != nil {
 		rows = append(rows,
-			[]string{"Imported", fmt.Sprintf("%d files, %d lines: %d threat, %d traffic, %d duplicates", im.Files, im.Lines, im.Threat, im.Traffic, im.Duplicates)},
+			[]string{"Imported", fmt.Sprintf("%d files, %d lines", im.Files, im.Lines)},
+			[]string{"Imported records", fmt.Sprintf("%d threat, %d traffic, %d duplicates", im.Threat, im.Traffic, im.Duplicates)},
 			[]string{"Skipped lines", term(reasons(im.Skipped))},
 			[]string{"Unreadable lines", term(reasons(im.Bad))},
 			[]string{"Log times", term(im.TimeZone)})

@@ -257,7 +257,7 @@ func TestImportSummaryShown(t *testing.T) {
 		Skipped: map[string]int64{"system": 3, "url": 20}, Bad: map[string]int64{"bad_time": 2, "unknown_type": 2, "bad_number": 5},
 		TimeZone: "Europe/Berlin (--device-tz) for 1200 records"}
 	out := summary(t, r)
-	for _, s := range []string{"2 files, 1234 lines: 1000 threat, 200 traffic, 7 duplicates", "url 20, system 3",
+	for _, s := range []string{"2 files, 1234 lines", "1000 threat, 200 traffic, 7 duplicates", "url 20, system 3",
 		"bad_number 5, bad_time 2, unknown_type 2", "Europe/Berlin (--device-tz)"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("summary does not contain %q:\n%s", s, out)

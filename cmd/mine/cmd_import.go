@@ -46,7 +46,7 @@ func newImportCmd(d *deps) *cobra.Command {
 	o := &importOptions{}
 	cmd := &cobra.Command{
 		Use:   "import [flags] FILE...",
-		Short: "Analyse exported PAN-OS logs (syslog, CSV, CEF, LEEF, SIEM JSON) without the device",
+		Short: "Analyse exported logs (syslog, CSV, CEF, LEEF, JSON) offline",
 		Long: `Import reads PAN-OS threat and traffic logs from files, or from standard
 input (-), plain or gzip, and runs the analysis 'mine run' runs: the
 workbook (--out), the JSON document (--json), the summary and, with --db,
@@ -84,10 +84,15 @@ verdict says what is missing.
 The window is the logs' own span unless --since (and --until) cut it; the
 report is in UTC. --records writes every record kept, one JSON object per
 line, for jq and other tools. See docs/import.md.`,
-		Example: `  mine import --catch-all Allow-Web-Ports --device-tz Europe/Berlin /var/log/pan/*.log.gz
-  mine import --catch-all Allow-Web-Ports threat-export.csv traffic-export.csv --json report.json
-  zcat elastic-export.ndjson.gz | mine import --catch-all any-any --json-field log.original -
-  mine import --catch-all Allow-Web-Ports --records - --out '' fw.log | jq 'select(.threat_id == 41026)'`,
+		Example: `  mine import --catch-all Allow-Web-Ports --device-tz Europe/Berlin \
+      /var/log/pan/*.log.gz
+  mine import --config-file running-config.xml --hit-counts hits.xml fw.log
+  mine import --catch-all Allow-Web-Ports --json report.json \
+      threat-export.csv traffic-export.csv
+  zcat elastic.ndjson.gz |
+      mine import --catch-all any-any --json-field log.original -
+  mine import --catch-all Allow-Web-Ports --records - --out '' fw.log |
+      jq 'select(.threat_id == 41026)'`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := o.source(d, args)
