@@ -30,7 +30,34 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("HTTP %d, not an XML API answer: %q", e.Status, e.Body)
+	what := fmt.Sprintf("%q", e.Body)
+	switch b := strings.TrimSpace(e.Body); {
+	case b == "":
+		what = "an empty answer"
+	case strings.HasPrefix(strings.ToLower(b), "<!doctype html") || strings.HasPrefix(strings.ToLower(b), "<html"):
+		what = fmt.Sprintf("a web page, not an XML API answer: %q", e.Body)
+	default:
+		what = "not an XML API answer: " + what
+	}
+	if e.Status == 0 {
+		return "the device sent " + what
+	}
+	return fmt.Sprintf("HTTP %d, %s", e.Status, what)
+}
+
+// answer checks what pango handed back. pango reads any body that is not
+// an XML API error as success, so an HTML page from a proxy, a login
+// portal or a web server in front of the API, or an empty body, would
+// pass for an answer that says nothing: it is an *HTTPError here (without
+// the status, which pango does not keep).
+func answer(what string, body []byte, err error) ([]byte, error) {
+	if err != nil {
+		return body, translate(what, err)
+	}
+	if _, known := successEnvelope(body); !known {
+		return nil, fmt.Errorf("%s: %w", what, &HTTPError{Body: clip(body, 120)})
+	}
+	return body, nil
 }
 
 // SubmitLog starts a log query job and returns its ID.
