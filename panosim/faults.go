@@ -52,13 +52,16 @@ type Faults struct {
 	// RepeatEvery serves again, at its start, the first entry of the page
 	// before it in the same slice of time (an entry the client already
 	// has, older than what it asked for); OutsideEvery adds a stored entry
-	// received just after (or before) the query's time range;
+	// received just after the query's time range (none when nothing came
+	// after);
 	// MismatchEvery adds a copy of one entry, under a new sequence
 	// number, that does not match the query's filter (another threat ID,
 	// another rule); ShortEvery drops the last entry while the count
 	// attribute still announces it. ShortAlways makes every such page
-	// short.
+	// short. GarbleEvery replaces the sequence number of one entry with
+	// text that is no number (the XML stays well formed).
 	DuplicateEvery int
+	GarbleEvery    int
 	RepeatEvery    int
 	OutsideEvery   int
 	MismatchEvery  int
@@ -81,7 +84,7 @@ type Faults struct {
 type FaultStats struct {
 	LogRequests, HTTP503, Resets, SessionTimeouts, Truncated, HeldACT int
 	LostAnswers, LostFinals, SlowFinals                               int
-	Duplicated, Repeated, Outside, Mismatched, Short                  int
+	Duplicated, Repeated, Outside, Mismatched, Short, Garbled         int
 	HTML, Empty                                                       int
 }
 
@@ -326,6 +329,11 @@ func (fs *FaultyServer) finished(body []byte, q submitted) (out []byte, lost, sl
 			}
 		}
 	}
+	if faultEvery(k, fs.f.GarbleEvery) {
+		i := len(pg.entries) / 3
+		pg.entries[i] = seqnoEl.ReplaceAll(slices.Clone(pg.entries[i]), []byte("<seqno>12x</seqno>"))
+		fs.stats.Garbled++
+	}
 	count := len(pg.entries)
 	if fs.f.ShortAlways || faultEvery(k, fs.f.ShortEvery) {
 		pg.entries = pg.entries[:len(pg.entries)-1]
@@ -440,9 +448,8 @@ func withoutStart(q string) string {
 }
 
 // entryOutside renders a stored entry of the queried log type that matches
-// the query's filter but was received just after its time range (or, when
-// nothing came after, just before); nil when there is none or the query
-// has no time range.
+// the query's filter but was received just after its time range; nil when
+// there is none or the query has no time range.
 func (s *Server) entryOutside(q submitted) []byte {
 	logType, target, _ := strings.Cut(q.logType, "@")
 	if s.pano != nil {
@@ -473,11 +480,6 @@ func (s *Server) entryOutside(q submitted) []byte {
 	}
 	for _, e := range store {
 		if e.wall > full.wallHi && rest.match(e) {
-			return pick(e)
-		}
-	}
-	for i := len(store) - 1; i >= 0; i-- {
-		if e := store[i]; e.wall < full.wallLo && rest.match(e) {
 			return pick(e)
 		}
 	}
