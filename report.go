@@ -36,6 +36,10 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Readiness holds one verdict per catch-all rule.
 	Readiness []Readiness `json:"readiness"`
+	// Collection says what the collection dropped, skipped or retried;
+	// nil for a report not made from a device (mine report from JSON
+	// keeps what the JSON had).
+	Collection *Collection `json:"collection,omitempty"`
 }
 
 // DeviceReport is the device identity as the report shows it.
