@@ -30,7 +30,11 @@ type Input struct {
 	// ExpectedSerials are the firewalls, HA peers included, whose logs the
 	// verdict needs; default the connected device.
 	ExpectedSerials []string
-	Readiness       ReadinessOptions
+	// MemberHits are the hit counters read from the other members of the
+	// device's HA pair: they show which members reported, and stay out of
+	// the hit count table (which is the connected device's).
+	MemberHits []mine.RuleHits
+	Readiness  ReadinessOptions
 }
 
 // ReadinessOptions are the thresholds of the readiness verdict. Zero values
