@@ -215,6 +215,30 @@ func clip(b []byte, n int) string {
 	return string(b)
 }
 
+// TargetOp runs an operational command on the device whose logs the
+// session reads: the managed firewall named by SetLogTarget, through
+// Panorama, or the device itself.
+func (s *Session) TargetOp(ctx context.Context, cmd string) ([]byte, error) {
+	form := url.Values{}
+	form.Set("type", "op")
+	form.Set("cmd", cmd)
+	return s.rawPost(ctx, "op "+shorten(cmd), form)
+}
+
+// TargetShow reads the running configuration at xpath on the device whose
+// logs the session reads (see TargetOp). A missing node is an *APIError
+// (IsNotFound).
+func (s *Session) TargetShow(ctx context.Context, xpath string) ([]byte, error) {
+	form := url.Values{}
+	form.Set("type", "config")
+	form.Set("action", "show")
+	form.Set("xpath", xpath)
+	return s.rawPost(ctx, "read running config "+xpath, form)
+}
+
+// LogTarget returns the serial SetLogTarget named, or "".
+func (s *Session) LogTarget() string { return s.logTarget }
+
 // SetLogTarget sends log queries (only) to the managed firewall with this
 // serial, through Panorama.
 func (s *Session) SetLogTarget(serial string) { s.logTarget = serial }

@@ -35,6 +35,10 @@ type Config struct {
 	// Debug lets pango log the requests it sends (keys blanked by pango).
 	Debug  bool
 	Logger *slog.Logger
+	// Now is the caller's clock. collect compares the device's clock with
+	// it to learn the device's UTC offset; nil leaves only the zone the
+	// device's configuration names.
+	Now func() time.Time
 }
 
 // Session is an open, authenticated connection to one device.
