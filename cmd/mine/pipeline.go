@@ -26,11 +26,18 @@ type pipeline struct {
 	// hit counts are read, and optionally the one firewall whose logs are.
 	deviceGroup string
 	device      string
-	since       time.Duration
-	catchAll    []string
-	now         time.Time
-	// tune adjusts the collector (the demo polls its simulator faster).
-	tune func(*collect.Client)
+	// deviceTZ is --device-tz; haPeer the HA peer the configuration names
+	// (else the device's own HA state tells).
+	deviceTZ string
+	haPeer   *collect.Config
+	since    time.Duration
+	catchAll []string
+	now      time.Time
+	// tune adjusts the collector (the demo polls its simulator faster);
+	// checkpoints are the ones it sets, ended by settle once the report is
+	// written.
+	tune        func(*collect.Client)
+	checkpoints *collect.Checkpoints
 	// window, when set, is the window instead of since before now.
 	window mine.Window
 	// onTraffic sees every catch-all traffic log; prepare may add to the
@@ -48,7 +55,7 @@ type outputs struct {
 
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	log := d.logger
-	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
+	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device, DeviceTZ: p.deviceTZ})
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +63,8 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 		p.tune(c)
 	}
 	dev := c.Device()
-	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
+	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String(), "from", c.TimeSource())
+	coll := &mine.Collection{TimeZone: c.TimeSource()}
 
 	rules, err := c.Rules(ctx)
 	if err != nil {
@@ -69,6 +77,22 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 		}
 		log.Warn("no rule hit counts", "reason", err)
 	}
+	if hits, coll.UnknownRuleHits = collect.KnownHits(rules, hits); len(coll.UnknownRuleHits) > 0 {
+		log.Warn("hit counters of rules not in the rulebase left out", "rules", coll.UnknownRuleHits)
+	}
+	peer, err := c.HAPeer(ctx, p.conn, p.haPeer)
+	if err != nil {
+		return nil, err
+	}
+	var memberHits []mine.RuleHits
+	var expected []string
+	if peer != nil {
+		coll.HA, expected = collect.HAMembers(dev, peer)
+		memberHits = peer.Hits
+		if peer.Err != nil {
+			log.Warn("the HA peer's hit counters could not be read: readiness waits for every member", "peer", peer.Host, "err", peer.Err)
+		}
+	}
 	catchAll, err := correlate.FindCatchAll(rules, p.catchAll)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dev.Hostname, err)
@@ -76,6 +100,9 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	names := make([]string, len(catchAll))
 	for i, r := range catchAll {
 		names[i] = r.Name
+	}
+	if err := collect.CheckRuleNames(names); err != nil {
+		return nil, fmt.Errorf("%s: the catch-all's traffic logs cannot be asked for: %w; rename the rule", dev.Hostname, err)
 	}
 	log.Info("catch-all", "rules", names)
 
@@ -90,7 +117,8 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collect threat logs: %w", err)
 	}
-	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
+	coll.Threat = ts.Collection()
+	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "dropped", coll.Threat.Dropped(), "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
 	if ts.Entries == 0 {
 		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
 	}
@@ -105,17 +133,21 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collect traffic logs: %w", err)
 	}
-	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
+	coll.Traffic = fs.Collection()
+	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "dropped", coll.Traffic.Dropped(), "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
 
 	in := correlate.Input{
 		Device: dev, Window: w, Rules: rules, Hits: hits, CatchAll: catchAll, Generated: p.now,
+		MemberHits: memberHits, ExpectedSerials: expected,
 	}
 	if p.prepare != nil {
 		if err := p.prepare(ctx, &in, agg); err != nil {
 			return nil, err
 		}
 	}
-	return agg.Report(in), nil
+	r := agg.Report(in)
+	r.Collection = coll
+	return r, nil
 }
 
 // write renders the report to the requested outputs and the terminal
