@@ -270,6 +270,9 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 		{"Times", "all dates are UTC; the device's own time zone is above"},
 		{"Log values", "URLs, hosts and names come from firewall logs: they are stored as text, never as formulas; a value longer than a cell holds ends with " + truncatedMarker},
 	}
+	for _, l := range collectionLines(r.Collection) {
+		rows = append(rows, kv{"Collection: " + l[0], l[1]})
+	}
 	for _, s := range sheets {
 		rows = append(rows, kv{"Sheet: " + s.sheet, s.about})
 	}

@@ -38,6 +38,7 @@ func WriteSummary(w io.Writer, r *mine.Report) error {
 	}
 	sw := &stickyWriter{w: w}
 	writeOverview(sw, r)
+	writeCollection(sw, r)
 	writeStatusClasses(sw, r)
 	writeTopSuggestions(sw, r)
 	if sw.err != nil {
