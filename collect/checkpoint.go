@@ -212,7 +212,8 @@ func removeContents(dir string) error {
 }
 
 // Release lets go of the checkpoints this Checkpoints opened and keeps
-// them, for a later run to resume from.
+// them, for a later run to resume from; one without a finished slice has
+// nothing to resume and is removed.
 func (cs *Checkpoints) Release() {
 	if cs == nil {
 		return
@@ -222,6 +223,12 @@ func (cs *Checkpoints) Release() {
 	cs.held = nil
 	cs.mu.Unlock()
 	for _, cp := range held {
+		if m, _ := filepath.Glob(filepath.Join(cp.dir, "slice-*.ckpt")); len(m) == 0 {
+			removeContents(cp.dir)
+			cp.unlock()
+			os.RemoveAll(cp.dir)
+			continue
+		}
 		cp.unlock()
 	}
 }

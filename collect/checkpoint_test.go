@@ -177,13 +177,15 @@ func TestCheckpointLock(t *testing.T) {
 }
 
 // Checkpoints nobody used for the retention are removed when a collection
-// starts; Clean removes the rest on demand, never one in use.
+// starts; Clean removes the rest on demand, never one in use. (A run that
+// finished no slice keeps nothing.)
 func TestCheckpointRetentionAndClean(t *testing.T) {
 	sim := simWithLogs(t, 1)
 	w := mine.Window{From: simStart, To: sim.Now()}
+	threat, _ := sim.LogCounts()
 	root := t.TempDir()
 	old := &Checkpoints{Root: root}
-	interrupted(t, connectTo(t, sim, sim.APIKey(), func(c *Client) { c.Checkpoints = old }), w, 100)
+	interrupted(t, connectTo(t, sim, sim.APIKey(), func(c *Client) { c.Checkpoints = old }), w, threat/2)
 	dirs, _ := filepath.Glob(filepath.Join(root, "threat-*"))
 	if len(dirs) != 1 {
 		t.Fatalf("checkpoint dirs %v", dirs)
@@ -194,7 +196,7 @@ func TestCheckpointRetentionAndClean(t *testing.T) {
 	now := func() time.Time { return time.Now() }
 	cps := &Checkpoints{Root: root, Now: now}
 	w2 := mine.Window{From: simStart.Add(time.Hour), To: sim.Now()}
-	interrupted(t, connectTo(t, sim, sim.APIKey(), func(c *Client) { c.Checkpoints = cps }), w2, 100)
+	interrupted(t, connectTo(t, sim, sim.APIKey(), func(c *Client) { c.Checkpoints = cps }), w2, threat/2)
 	if _, err := os.Stat(dirs[0]); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a checkpoint unused for 8 days survived the sweep: %v", err)
 	}
@@ -203,7 +205,7 @@ func TestCheckpointRetentionAndClean(t *testing.T) {
 		t.Fatalf("List = %+v; want the new checkpoint only", list)
 	}
 	held := &Checkpoints{Root: root}
-	interrupted(t, connectTo(t, sim, sim.APIKey(), func(c *Client) { c.Checkpoints = held }), mine.Window{From: simStart.Add(2 * time.Hour), To: sim.Now()}, 100)
+	interrupted(t, connectTo(t, sim, sim.APIKey(), func(c *Client) { c.Checkpoints = held }), mine.Window{From: simStart.Add(2 * time.Hour), To: sim.Now()}, threat/2)
 	lock, err := lockDir(list[0].Dir)
 	if err != nil {
 		t.Fatal(err)
