@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // check makes sure the outputs can be written before any collection
@@ -59,4 +60,23 @@ func checkWritableDir(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// staleTemp is how much older than ours a temporary file must be to count
+// as left by a killed run.
+const staleTemp = 10 * time.Minute
+
+// removeStaleTemps removes the .mine-*.tmp files runs killed while writing
+// left in dir: older than ours by staleTemp (file times, no clock read).
+func removeStaleTemps(dir, ours string) {
+	me, err := os.Stat(ours)
+	if err != nil {
+		return
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, ".mine-*.tmp"))
+	for _, f := range m {
+		if fi, err := os.Stat(f); err == nil && f != ours && fi.Mode().IsRegular() && me.ModTime().Sub(fi.ModTime()) > staleTemp {
+			os.Remove(f)
+		}
+	}
 }

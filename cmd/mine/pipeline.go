@@ -205,6 +205,7 @@ func writeFileAtomic(path string, fill func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(f.Name())
+	removeStaleTemps(dir, f.Name())
 	if err := fill(f); err != nil {
 		f.Close()
 		return err

@@ -227,3 +227,23 @@ func TestCheckpointsCommand(t *testing.T) {
 		t.Errorf("checkpoints clean --all = %d:\n%s%s", code, out, errs)
 	}
 }
+
+// Writing the JSON removes the temporary files of runs killed long ago,
+// not one a run may be writing now.
+func TestJSONStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	old, recent := filepath.Join(dir, ".mine-1.tmp"), filepath.Join(dir, ".mine-2.tmp")
+	os.WriteFile(old, nil, 0o600)
+	os.WriteFile(recent, nil, 0o600)
+	long := time.Now().Add(-time.Hour)
+	os.Chtimes(old, long, long)
+	if err := writeFileAtomic(filepath.Join(dir, "r.json"), func(w io.Writer) error { _, err := w.Write([]byte("{}")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Error("a temporary file an hour old survived")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Error("a fresh temporary file was removed")
+	}
+}
