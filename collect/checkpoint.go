@@ -84,6 +84,9 @@ type checkpointKey struct {
 
 const checkpointFormat = 2
 
+// maxRecord bounds one record: a page of 5000 entries encodes to a few MB.
+const maxRecord = 256 << 20
+
 var ckptMagic = []byte("MINECKP2\n")
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -387,7 +390,7 @@ func walkRecords(r *bufio.Reader, fn func(payload []byte) error) (int, error) {
 	}
 	var records uint64
 	running := crc32.New(crcTable)
-	var buf []byte
+	var buf bytes.Buffer
 	for {
 		tag, err := r.ReadByte()
 		if err != nil {
@@ -396,21 +399,21 @@ func walkRecords(r *bufio.Reader, fn func(payload []byte) error) (int, error) {
 		switch tag {
 		case 'R':
 			n, err := binary.ReadUvarint(r)
-			if err != nil || n > 1<<30 {
+			if err != nil || n > maxRecord {
 				return 0, fmt.Errorf("record %d: bad length", records+1)
 			}
-			if uint64(cap(buf)) < n+4 {
-				buf = make([]byte, n+4)
-			}
-			buf = buf[:n+4]
-			if _, err := io.ReadFull(r, buf); err != nil {
+			// grow with the bytes that come, not with what the length
+			// claims: a damaged length must not allocate a gigabyte
+			buf.Reset()
+			if _, err := io.CopyN(&buf, r, int64(n)+4); err != nil {
 				return 0, fmt.Errorf("record %d cut short", records+1)
 			}
-			payload, sum := buf[:n], binary.BigEndian.Uint32(buf[n:])
+			b := buf.Bytes()
+			payload, sum := b[:n], binary.BigEndian.Uint32(b[n:])
 			if crc32.Checksum(payload, crcTable) != sum {
 				return 0, fmt.Errorf("record %d: checksum mismatch", records+1)
 			}
-			running.Write(buf[n:])
+			running.Write(b[n:])
 			records++
 			if fn != nil {
 				if err := fn(payload); err != nil {
