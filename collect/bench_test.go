@@ -170,12 +170,12 @@ func benchPages(b *testing.B, body []byte, parse func([]byte, *time.Location) (i
 }
 
 // The benchmark page parses to the same records both ways. Its entries
-// carry high_res_timestamp at -08:00, which places their receive_time in
-// UTC whatever zone the parser is given.
+// carry high_res_timestamp at -08:00, Los Angeles in November.
 func TestBenchPageAgrees(t *testing.T) {
 	body := benchPage(50, true)
 	var got []mine.ThreatLog
-	if _, _, err := ParseThreatPage(body, time.UTC, func(l *mine.ThreatLog) error { got = append(got, *l); return nil }); err != nil {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	if _, _, err := ParseThreatPage(body, la, func(l *mine.ThreatLog) error { got = append(got, *l); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	var want []xmlThreat

@@ -349,3 +349,41 @@ func TestCollectUnknownZoneAcrossTransition(t *testing.T) {
 		t.Errorf("an unknown --device-tz = %v", err)
 	}
 }
+
+// Placing receive times at Los Angeles' fall-back (2026-11-01 09:00 UTC):
+// the wall clock 01:30 happens twice; the entry's own offset says which,
+// and a receipt just after the change takes the new offset. By hand.
+func TestReceiveUTCAtFallBack(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	d := newEntryDecoder(la)
+	tests := []struct {
+		wall, hiRes string
+		want        time.Time
+	}{
+		{"2026/11/01 01:30:00", "2026-11-01T01:29:59.500-07:00", time.Date(2026, 11, 1, 8, 30, 0, 0, time.UTC)},
+		{"2026/11/01 01:30:00", "2026-11-01T01:29:59.500-08:00", time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)},
+		{"2026/11/01 01:00:00", "2026-11-01T01:59:59.900-07:00", time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)},
+		{"2026/11/01 03:00:00", "2026-11-01T02:59:59.000-08:00", time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		wall, err := parseWall([]byte(tc.wall))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gen, off, err := parseHiRes([]byte(tc.hiRes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &entryMeta{wall: wall, hiRes: true, gen: gen, genOff: off}
+		if got := d.receiveUTC(m); !got.Equal(tc.want) {
+			t.Errorf("receiveUTC(%s, %s) = %v; want %v", tc.wall, tc.hiRes, got, tc.want)
+		}
+	}
+	// an offset the zone does not have falls back to the zone
+	wall, _ := parseWall([]byte("2026/11/20 09:00:00"))
+	gen, off, _ := parseHiRes([]byte("2026-11-20T09:00:00.000+09:00"))
+	m := &entryMeta{wall: wall, hiRes: true, gen: gen, genOff: off}
+	if got, want := d.receiveUTC(m), time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC); !got.Equal(want) || m.zoneOff != -8*time.Hour {
+		t.Errorf("receiveUTC with a foreign offset = %v (zone %v); want %v from the zone", got, m.zoneOff, want)
+	}
+}

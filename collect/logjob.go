@@ -757,12 +757,6 @@ func readJobState(body []byte) (jobState, error) {
 	}
 }
 
-// jobStatus reads the job status of a log answer without parsing entries.
-func jobStatus(body []byte) (string, error) {
-	st, err := readJobState(body)
-	return st.status, err
-}
-
 // Collection is the report's account of this collection (mine.Collection).
 func (st Stats) Collection() mine.LogCollection {
 	return mine.LogCollection{

@@ -666,20 +666,36 @@ func parseHiRes(raw []byte) (time.Time, time.Duration, error) {
 // that instant) the receive wall clock takes that offset, or, when a
 // daylight-saving change fell between generation and receipt, the zone's
 // other offset; that also tells the two occurrences of a repeated
-// fall-back hour apart. Without one the decoder's zone decides.
+// fall-back hour apart. Without one, or when its offset is not the zone's
+// (the collector refuses such an entry on a firewall; on Panorama the
+// timestamp may be the sending firewall's), the decoder's zone decides.
 func (d *entryDecoder) receiveUTC(m *entryMeta) time.Time {
 	if !m.hiRes {
 		return d.wallIn(m.wall)
 	}
 	m.zoneOff = offsetAt(d.loc, m.gen)
-	r := time.Unix(m.wall-int64(m.genOff/time.Second), 0).UTC()
-	if o2 := offsetAt(d.loc, r); o2 != m.genOff {
-		r2 := time.Unix(m.wall-int64(o2/time.Second), 0).UTC()
-		if offsetAt(d.loc, r2) == o2 && absDur(r2.Sub(m.gen)) < absDur(r.Sub(m.gen)) {
-			r = r2
+	if m.zoneOff != m.genOff {
+		return d.wallIn(m.wall)
+	}
+	// The receipt follows the generation by seconds: of the instants the
+	// receive wall clock can mean (the zone's offsets around it), take the
+	// closest one not before the generation.
+	var best time.Time
+	bestGap := time.Duration(1<<63 - 1)
+	for _, o := range []time.Duration{m.genOff, offsetAt(d.loc, m.gen.Add(-2*time.Hour)), offsetAt(d.loc, m.gen.Add(2*time.Hour))} {
+		c := time.Unix(m.wall-int64(o/time.Second), 0).UTC()
+		if o != m.genOff && offsetAt(d.loc, c) != o {
+			continue // not a reading of this zone's clock
+		}
+		gap := c.Sub(m.gen)
+		if gap < -time.Second {
+			gap = -gap + 24*time.Hour // before it was generated: last resort
+		}
+		if gap < bestGap {
+			best, bestGap = c, gap
 		}
 	}
-	return r
+	return best
 }
 
 // wallIn places wall clock seconds in the decoder's zone, caching the
