@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,6 +269,17 @@ func TestWalkRecordsRejects(t *testing.T) {
 		if _, err := walkRecords(bufio.NewReader(bytes.NewReader(b)), nil); err == nil {
 			t.Errorf("walkRecords(%s) = nil error", name)
 		}
+	}
+	// A damaged length that claims 200 MB over a few bytes must not
+	// allocate what it claims (fuzzing found it did).
+	claim := binary.AppendUvarint(append(append([]byte{}, ckptMagic...), 'R'), 200<<20)
+	claim = append(claim, "short"...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := walkRecords(bufio.NewReader(bytes.NewReader(claim)), nil)
+	runtime.ReadMemStats(&after)
+	if err == nil || after.TotalAlloc-before.TotalAlloc > 8<<20 {
+		t.Errorf("walkRecords(200 MB claim) = %v after allocating %d bytes", err, after.TotalAlloc-before.TotalAlloc)
 	}
 }
 
