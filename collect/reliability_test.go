@@ -3,9 +3,9 @@ package collect
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +13,7 @@ import (
 	"github.com/panos-mine/mine/panosim"
 )
 
-// servedSet is a collection's keys as panosim names them.
+// keysOf is a collection's keys as panosim names them.
 func keysOf(got collected) []panosim.LogKey {
 	out := make([]panosim.LogKey, 0, len(got.keys))
 	for k := range got.keys {
@@ -216,26 +216,14 @@ func TestCollectUnparseableEntries(t *testing.T) {
 	}
 }
 
+// errorsContain reports whether err's message holds every one of subs.
 func errorsContain(err error, subs ...string) bool {
 	for _, s := range subs {
-		if !containsStr(err.Error(), s) {
+		if !strings.Contains(err.Error(), s) {
 			return false
 		}
 	}
 	return true
-}
-
-func containsStr(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && indexStr(s, sub) >= 0)
-}
-
-func indexStr(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // A job that never moves is abandoned after JobStall and submitted again,
@@ -296,5 +284,3 @@ func TestKnownHits(t *testing.T) {
 		t.Errorf("KnownHits = %v, %v; want a, interzone-default, b and ghost named", known, unknown)
 	}
 }
-
-var _ http.Handler = (*panosim.Server)(nil)
