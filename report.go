@@ -71,6 +71,10 @@ type Report struct {
 	// Import says what an offline import read (mine import); absent when
 	// the logs came from a device.
 	Import *ImportSummary `json:"import,omitempty"`
+	// Collection says what the collection dropped, skipped or retried;
+	// nil for a report not made from a device (mine report from JSON
+	// keeps what the JSON had).
+	Collection *Collection `json:"collection,omitempty"`
 }
 
 // SignatureCheck is the verification of one rule: whether the HTTP status

@@ -2,7 +2,6 @@ package collect
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,14 +29,36 @@ var (
 	ErrLogJobTimeout = errors.New("log query job did not finish in time")
 	// ErrUnsupported: the device or its PAN-OS version cannot answer.
 	ErrUnsupported = errors.New("not supported by this device")
+	// ErrConnectionLost: the device answered at connect time, then
+	// stopped answering (resets, timeouts) beyond the retries.
+	ErrConnectionLost = errors.New("the device stopped answering during the collection")
+	// ErrStalled: no log query moved for Client.RunStall.
+	ErrStalled = errors.New("the collection made no progress")
+	// ErrShortPage: a log page kept carrying fewer entries than its count
+	// attribute announced.
+	ErrShortPage = errors.New("log pages came back shorter than announced")
+)
+
+// ConnError is a transport failure with its cause (xapi.ConnError).
+type ConnError = xapi.ConnError
+
+// The kinds of ConnError.
+const (
+	ConnFailed  = xapi.ConnFailed
+	ConnDNS     = xapi.ConnDNS
+	ConnRefused = xapi.ConnRefused
+	ConnTimeout = xapi.ConnTimeout
+	ConnTLS     = xapi.ConnTLS
 )
 
 // Client reads from one connected device.
 type Client struct {
-	s    *xapi.Session
-	dev  mine.Device
-	vsys string
-	dg   string // Panorama device group
+	s          *xapi.Session
+	dev        mine.Device
+	vsys       string
+	dg         string // Panorama device group
+	timeSource string // how the device's time zone was learned
+	now        func() time.Time
 	// repeats counts requests repeated in place (see retryInPlace)
 	repeats atomic.Int64
 	logger  *slog.Logger
@@ -48,10 +69,19 @@ type Client struct {
 	// each time up to PollMax (PAN-OS guidance: no faster than every 2s
 	// for long jobs).
 	PollStart, PollMax time.Duration
-	// JobDeadline bounds one log query job.
-	JobDeadline time.Duration
+	// JobStall abandons a log query job whose status and progress have not
+	// moved for this long; it is submitted again (a retry). JobDeadline
+	// bounds one job however it progresses. RunStall stops a collection
+	// in which no job moved and no page arrived for this long
+	// (ErrStalled). Connect sets them from the request timeout: 5, 30 and
+	// 15 times it.
+	JobStall, JobDeadline, RunStall time.Duration
+	// Heartbeat is how often Progress hears from a collection that is
+	// waiting on the device; default 10s.
+	Heartbeat time.Duration
 	// SliceLength cuts the window into slices; each is collected by one
-	// worker at a time.
+	// worker at a time. Slices are also cut where the device's time zone
+	// changes offset.
 	SliceLength time.Duration
 	// Jobs is how many log query jobs run at once against the device.
 	Jobs int
@@ -59,17 +89,27 @@ type Client struct {
 	// RetryBase is the first backoff (doubled each time, with jitter).
 	Retries   int
 	RetryBase time.Duration
-	// Checkpoint, when set, is a directory where finished slices are kept
-	// so an interrupted collection resumes (see collectLogs).
-	Checkpoint string
-	// Progress, when set, is called after every page delivered.
+	// Strict fails a collection on the first log entry that cannot be
+	// read, instead of skipping and counting it.
+	Strict bool
+	// Checkpoints, when set, keeps finished slices on disk so an
+	// interrupted collection resumes (see checkpoint.go).
+	Checkpoints *Checkpoints
+	// Progress, when set, is called after every page delivered and, while
+	// waiting on the device, at least every Heartbeat.
 	Progress func(Progress)
 }
 
-// Connect opens a session, reads the device identity and its time zone.
-// vsys defaults to vsys1. Errors wrap ErrUnauthorized or ErrUnreachable
-// where that is the cause.
+// Connect opens a session, reads the device identity and its time (see
+// devicetime.go). vsys defaults to vsys1. Errors wrap ErrUnauthorized or
+// ErrUnreachable where that is the cause, ErrNoDeviceTime when the
+// device's time zone cannot be learned.
 func Connect(ctx context.Context, cfg Config, vsys string) (*Client, error) {
+	return ConnectScope(ctx, cfg, Scope{Vsys: vsys})
+}
+
+// open connects and reads the identity, without the time.
+func open(ctx context.Context, cfg Config, vsys string) (*Client, error) {
 	if vsys == "" {
 		vsys = "vsys1"
 	}
@@ -81,18 +121,19 @@ func Connect(ctx context.Context, cfg Config, vsys string) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{s: s, vsys: vsys, logger: logger,
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	c := &Client{s: s, vsys: vsys, logger: logger, now: cfg.Now,
 		PageSize: 5000, PollStart: 250 * time.Millisecond, PollMax: 2 * time.Second,
-		JobDeadline: 10 * time.Minute, SliceLength: 6 * time.Hour,
-		Jobs: 2, Retries: 4, RetryBase: 500 * time.Millisecond}
+		JobStall: 5 * timeout, JobDeadline: 30 * timeout, RunStall: 15 * timeout, Heartbeat: 10 * time.Second,
+		SliceLength: 6 * time.Hour, Jobs: 2, Retries: 4, RetryBase: 500 * time.Millisecond}
 	body, err := s.Op(ctx, "<show><system><info/></system></show>")
 	if err != nil {
 		return nil, fmt.Errorf("read system info of %s: %w", cfg.Host, err)
 	}
 	if c.dev, err = ParseSystemInfo(body); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Host, err)
-	}
-	if c.dev.Location, err = c.timeZone(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Host, err)
 	}
 	return c, nil
@@ -107,34 +148,14 @@ func (c *Client) Device() mine.Device { return c.dev }
 // Vsys returns the virtual system the client reads.
 func (c *Client) Vsys() string { return c.vsys }
 
-const tzXpath = "/config/devices/entry[@name='localhost.localdomain']/deviceconfig/system/timezone"
-
-// timeZone reads the device's configured time zone (an IANA name). A
-// device without one runs on UTC.
-func (c *Client) timeZone(ctx context.Context) (*time.Location, error) {
-	body, err := c.s.Show(ctx, tzXpath)
-	if err != nil {
-		if xapi.IsNotFound(err) {
-			c.logger.Warn("device has no time zone configured; assuming UTC")
-			return time.UTC, nil
-		}
-		return nil, fmt.Errorf("read time zone: %w", err)
+// lost marks a transport failure after the device answered at connect
+// time: the device was reached, so this is not ErrUnreachable (exit 3)
+// but a collection that broke off (ErrConnectionLost).
+func lost(err error) error {
+	if err == nil || errors.Is(err, ErrUnauthorized) || !errors.Is(err, ErrUnreachable) {
+		return err
 	}
-	var doc struct {
-		TZ string `xml:"result>timezone"`
-	}
-	if err := xml.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("parse time zone: %w", err)
-	}
-	name := strings.TrimSpace(doc.TZ)
-	if name == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("device time zone %q is unknown to this system: %w", name, err)
-	}
-	return loc, nil
+	return fmt.Errorf("%w: %v", ErrConnectionLost, err)
 }
 
 // HitCounts returns the security rule hit counters of the client's vsys.
@@ -152,7 +173,7 @@ func (c *Client) HitCounts(ctx context.Context) ([]mine.RuleHits, error) {
 	}
 	body, err := c.s.OpRequest(ctx, xapi.HitCountRequest(c.vsys), "show rule-hit-count")
 	if err != nil {
-		return nil, err
+		return nil, lost(err)
 	}
 	hits, err := ParseHitCounts(body)
 	if err != nil {
@@ -173,7 +194,7 @@ func (c *Client) Rules(ctx context.Context) ([]mine.Rule, error) {
 	xpath := fmt.Sprintf("/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='%s']/rulebase/security/rules", c.vsys)
 	body, err := c.s.Show(ctx, xpath)
 	if err != nil {
-		return nil, fmt.Errorf("read security rules of %s: %w", c.vsys, err)
+		return nil, fmt.Errorf("read security rules of %s: %w", c.vsys, lost(err))
 	}
 	return ParseRules(body, c.vsys)
 }

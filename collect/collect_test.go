@@ -182,14 +182,15 @@ func TestCollectResume(t *testing.T) {
 	sim := simWithLogs(t, 2)
 	threat, _ := sim.LogCounts()
 	w := mine.Window{From: simStart, To: sim.Now()}
-	dir := t.TempDir()
-	tune := func(c *Client) { c.PageSize, c.Jobs, c.SliceLength, c.Checkpoint = 500, 1, 6*time.Hour, dir }
+	cps := &Checkpoints{Root: t.TempDir()}
+	tune := func(c *Client) { c.PageSize, c.Jobs, c.SliceLength, c.Checkpoints = 500, 1, 6*time.Hour, cps }
 
 	c := connectTo(t, sim, sim.APIKey(), tune)
 	first, _, err := collectThreats(t, c, w, threat/2)
 	if !errors.Is(err, errStop) {
 		t.Fatalf("interrupted collection = %v; want the interruption", err)
 	}
+	cps.Release() // the interrupted run ends
 	if first.entries == 0 || first.entries >= threat {
 		t.Fatalf("interrupted after %d of %d entries", first.entries, threat)
 	}
@@ -203,8 +204,11 @@ func TestCollectResume(t *testing.T) {
 		t.Errorf("resumed %d slices; want some replayed from the checkpoint", st.Resumed)
 	}
 	checkComplete(t, second, threat)
+	if err := cps.Finish(); err != nil { // the run's report is written
+		t.Fatal(err)
+	}
 
-	// the finished collection cleaned its checkpoint up: a third run queries all
+	// the finished run cleaned its checkpoint up: a third run queries all
 	c = connectTo(t, sim, sim.APIKey(), tune)
 	third, st, err := collectThreats(t, c, w, 0)
 	if err != nil || st.Resumed != 0 {
@@ -235,7 +239,7 @@ func TestCollectJobDeadlineAndCancel(t *testing.T) {
 
 func TestPlanSlices(t *testing.T) {
 	w := mine.Window{From: simStart, To: simStart.Add(25 * time.Hour)}
-	s := planSlices(w, 12*time.Hour)
+	s := planSlices(w, 12*time.Hour, time.UTC)
 	if len(s) != 3 || !s[0].from.Equal(w.From) || !s[2].to.Equal(w.To) {
 		t.Fatalf("planSlices = %v", s)
 	}
@@ -244,7 +248,7 @@ func TestPlanSlices(t *testing.T) {
 			t.Errorf("slice %d starts %v; previous ends %v: gap or overlap", i, s[i].from, s[i-1].to)
 		}
 	}
-	if one := planSlices(w, 0); len(one) != 1 {
+	if one := planSlices(w, 0, time.UTC); len(one) != 1 {
 		t.Errorf("planSlices(w, 0) = %d slices; want 1", len(one))
 	}
 }

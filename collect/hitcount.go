@@ -112,3 +112,27 @@ func epoch(s string) (time.Time, error) {
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
+
+// KnownHits keeps the hit counters of rules that are in the rulebase read
+// (and of the two predefined default rules, which are not in it); the
+// others are returned by name. A counter for a rule the rulebase does not
+// have (renamed or deleted between the two reads, or a confused answer)
+// would be reported as if the rule existed.
+func KnownHits(rules []mine.Rule, hits []mine.RuleHits) (known []mine.RuleHits, unknown []string) {
+	in := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		in[r.Name] = true
+	}
+	seen := map[string]bool{}
+	for _, h := range hits {
+		if in[h.Rule] || h.Rule == "intrazone-default" || h.Rule == "interzone-default" {
+			known = append(known, h)
+			continue
+		}
+		if !seen[h.Rule] {
+			seen[h.Rule] = true
+			unknown = append(unknown, h.Rule)
+		}
+	}
+	return known, unknown
+}

@@ -26,14 +26,15 @@ type fieldFunc func(name, raw []byte, escaped bool) error
 
 // parseLogPage walks the answer to a type=log action=get request. For each
 // result/log/logs/entry it calls begin, then field for every leaf child,
-// then end. Nested children of an entry (none in PAN-OS 10.x/11.x) are
-// skipped.
-func parseLogPage(body []byte, begin func() error, field fieldFunc, end func() error) (logPage, error) {
+// then end with the entry's bytes as they came (aliasing body). Nested
+// children of an entry (none in PAN-OS 10.x/11.x) are skipped.
+func parseLogPage(body []byte, begin func() error, field fieldFunc, end func(raw []byte) error) (logPage, error) {
 	var pg logPage
 	s := scanner{b: body}
 	var stack [8][]byte
 	depth := 0
 	for {
+		p0 := s.p
 		k, name, attrs, err := s.nextTag()
 		if err != nil {
 			return pg, err
@@ -80,6 +81,7 @@ func parseLogPage(body []byte, begin func() error, field fieldFunc, end func() e
 			}
 		case string(name) == "entry" && string(parent) == "logs":
 			pg.Entries++
+			start := p0 + bytes.LastIndexByte(body[p0:s.p], '<')
 			if err := begin(); err != nil {
 				return pg, err
 			}
@@ -88,7 +90,7 @@ func parseLogPage(body []byte, begin func() error, field fieldFunc, end func() e
 					return pg, err
 				}
 			}
-			if err := end(); err != nil {
+			if err := end(body[start:s.p]); err != nil {
 				return pg, err
 			}
 			continue // the entry's end tag was consumed
@@ -177,6 +179,10 @@ type entryDecoder struct {
 	hourKey  [13]byte
 	hourBase time.Time
 	hourOK   bool
+	// the same for wallIn: the wall hour and its UTC instant
+	wallHour int64
+	wallBase time.Time
+	wallOK   bool
 }
 
 func newEntryDecoder(loc *time.Location) *entryDecoder {
@@ -438,54 +444,275 @@ func trimQuotes(s string) string {
 }
 
 // ParseThreatPage parses one log query answer of log-type threat and calls
-// fn for every entry. loc is the device's time zone; times come out in UTC.
-// fn's argument is reused between calls: copy it to keep it.
+// fn for every entry. loc is the device's time zone; times come out in UTC
+// (a 10.x+ entry's own high_res_timestamp offset decides where it says
+// more than loc). fn's argument is reused between calls: copy it to keep
+// it. An entry that cannot be read is an error; the collector instead
+// skips and counts it.
 func ParseThreatPage(body []byte, loc *time.Location, fn func(*mine.ThreatLog) error) (count int, finished bool, err error) {
-	return newEntryDecoder(loc).threatPage(body, fn)
-}
-
-func (d *entryDecoder) threatPage(body []byte, fn func(*mine.ThreatLog) error) (int, bool, error) {
-	return decodePage(body, "threat", d.threatField, func(l *mine.ThreatLog) (time.Time, string, uint64) {
-		return l.ReceiveTime, l.Serial, l.SeqNo
-	}, fn)
+	return parseStrict(body, newEntryDecoder(loc).threatEntries, fn)
 }
 
 // ParseTrafficPage is ParseThreatPage for log-type traffic.
 func ParseTrafficPage(body []byte, loc *time.Location, fn func(*mine.TrafficLog) error) (count int, finished bool, err error) {
-	return newEntryDecoder(loc).trafficPage(body, fn)
+	return parseStrict(body, newEntryDecoder(loc).trafficEntries, fn)
 }
 
-func (d *entryDecoder) trafficPage(body []byte, fn func(*mine.TrafficLog) error) (int, bool, error) {
-	return decodePage(body, "traffic", d.trafficField, func(l *mine.TrafficLog) (time.Time, string, uint64) {
-		return l.ReceiveTime, l.Serial, l.SeqNo
+func parseStrict[T any](body []byte, entries func([]byte, func(*T, *entryMeta) error) (logPage, error), fn func(*T) error) (int, bool, error) {
+	n := 0
+	pg, err := entries(body, func(l *T, m *entryMeta) error {
+		if m.bad != nil {
+			return m.bad
+		}
+		n++
+		return fn(l)
+	})
+	return n, pg.finished(), err
+}
+
+// entryMeta is what the collector needs of an entry besides its record.
+type entryMeta struct {
+	index   int   // 1-based position in the page
+	wall    int64 // receive_time as written (device wall clock), in seconds as if UTC
+	hasRecv bool
+	hiRes   bool
+	gen     time.Time     // the high_res_timestamp instant, UTC
+	genOff  time.Duration // its UTC offset
+	// zoneOff is the offset the decoder's zone gives at gen; it differs
+	// from genOff when that zone is wrong for the device.
+	zoneOff time.Duration
+	serial  string
+	seq     uint64
+	bad     error  // why the entry cannot be used; its record is not valid
+	raw     []byte // the entry as it came; aliases the page
+}
+
+func (d *entryDecoder) threatEntries(body []byte, fn func(*mine.ThreatLog, *entryMeta) error) (logPage, error) {
+	return decodeEntries(d, body, "threat", d.threatField, func(l *mine.ThreatLog) (*time.Time, string, uint64) {
+		return &l.ReceiveTime, l.Serial, l.SeqNo
 	}, fn)
 }
 
-// decodePage parses a page into records of type T, one at a time: field
-// fills a record from one field, ident tells a finished record's receive
-// time and identity, fn receives it. A record without a receive time is an
-// error: it could be placed in no window.
-func decodePage[T any](body []byte, kind string, field func(*T, []byte, []byte, bool) error,
-	ident func(*T) (time.Time, string, uint64), fn func(*T) error) (int, bool, error) {
+func (d *entryDecoder) trafficEntries(body []byte, fn func(*mine.TrafficLog, *entryMeta) error) (logPage, error) {
+	return decodeEntries(d, body, "traffic", d.trafficField, func(l *mine.TrafficLog) (*time.Time, string, uint64) {
+		return &l.ReceiveTime, l.Serial, l.SeqNo
+	}, fn)
+}
+
+// decodeEntries parses a page into records of type T, one at a time:
+// field fills a record from one field, ident tells a finished record's
+// receive time (to set) and identity, fn receives it with what else is
+// known of the entry. A field that cannot be read makes its entry bad (the
+// rest of the entry is still walked); only XML that cannot be walked fails
+// the page. An entry without a receive time or a sequence number is bad:
+// it could be placed in no window, or told from no other.
+func decodeEntries[T any](d *entryDecoder, body []byte, kind string, field func(*T, []byte, []byte, bool) error,
+	ident func(*T) (*time.Time, string, uint64), fn func(*T, *entryMeta) error) (logPage, error) {
 	var l, zero T
+	var m entryMeta
 	n := 0
-	pg, err := parseLogPage(body,
-		func() error { l = zero; return nil },
+	return parseLogPage(body,
+		func() error { l, m = zero, entryMeta{}; return nil },
 		func(name, raw []byte, esc bool) error {
-			if err := field(&l, name, raw, esc); err != nil {
-				return fmt.Errorf("%s log entry %d: %w", kind, n+1, err)
+			if m.bad != nil {
+				return nil
+			}
+			var err error
+			switch string(name) {
+			case "receive_time": // set in UTC once the entry is whole
+				m.wall, err = d.wallSeconds(raw)
+				m.hasRecv = err == nil
+			case "high_res_timestamp":
+				if len(bytes.TrimSpace(raw)) > 0 {
+					m.gen, m.genOff, err = parseHiRes(raw)
+					m.hiRes = err == nil
+				}
+			default:
+				err = field(&l, name, raw, esc)
+			}
+			if err != nil {
+				m.bad = fmt.Errorf("%s log entry %d: %w", kind, n+1, err)
 			}
 			return nil
 		},
-		func() error {
+		func(raw []byte) error {
 			n++
-			if t, serial, seq := ident(&l); t.IsZero() {
-				return fmt.Errorf("%s log entry %d (serial %q seqno %d) has no receive_time", kind, n, serial, seq)
+			m.index, m.raw = n, raw
+			recv, serial, seq := ident(&l)
+			m.serial, m.seq = serial, seq
+			switch {
+			case m.bad != nil:
+			case !m.hasRecv:
+				m.bad = fmt.Errorf("%s log entry %d (serial %q seqno %d) has no receive_time", kind, n, serial, seq)
+			case seq == 0:
+				m.bad = fmt.Errorf("%s log entry %d (serial %q) has no seqno", kind, n, serial)
+			default:
+				*recv = d.receiveUTC(&m)
 			}
-			return fn(&l)
+			return fn(&l, &m)
 		})
-	return n, pg.finished(), err
 }
 
 // finished reports whether the job is done and its entries are final.
 func (pg logPage) finished() bool { return pg.JobStatus == "FIN" }
+
+// wallSeconds parses a PAN-OS log time "YYYY/MM/DD HH:MM:SS" as written,
+// returning its digits as seconds since the epoch of a UTC clock.
+func (d *entryDecoder) wallSeconds(raw []byte) (int64, error) {
+	return parseWall(bytes.TrimSpace(raw))
+}
+
+// parseWall parses "YYYY/MM/DD HH:MM:SS" into seconds of a UTC clock
+// showing those digits.
+func parseWall(raw []byte) (int64, error) {
+	if len(raw) != 19 || raw[4] != '/' || raw[7] != '/' || raw[10] != ' ' || raw[13] != ':' || raw[16] != ':' {
+		return 0, fmt.Errorf("log time %q is not YYYY/MM/DD HH:MM:SS", raw)
+	}
+	y, ok1 := digits4(raw[0:4])
+	mo, ok2 := digits2(raw[5:7])
+	dd, ok3 := digits2(raw[8:10])
+	hh, ok4 := digits2(raw[11:13])
+	mm, ok5 := digits2(raw[14:16])
+	ss, ok6 := digits2(raw[17:19])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || dd < 1 || dd > daysIn(y, mo) || hh > 23 || mm > 59 || ss > 59 {
+		return 0, fmt.Errorf("log time %q is not a valid date and time", raw)
+	}
+	return civilSeconds(y, mo, dd, hh, mm, ss), nil
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// civilSeconds counts seconds since 1970-01-01 00:00:00 of a proleptic
+// Gregorian calendar date (no zone), without allocating a time.Time.
+func civilSeconds(y, m, d, hh, mm, ss int) int64 {
+	// days from civil, Howard Hinnant's algorithm
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := int64(era)*146097 + int64(doe) - 719468
+	return days*86400 + int64(hh)*3600 + int64(mm)*60 + int64(ss)
+}
+
+// parseHiRes parses high_res_timestamp, ISO 8601 with milliseconds and an
+// offset as PAN-OS 10.x writes it ("2022-07-28T15:09:22.393+01:00"); a
+// "Z", a "+0100" offset or no fraction are accepted too. It returns the
+// instant (UTC) and the offset.
+func parseHiRes(raw []byte) (time.Time, time.Duration, error) {
+	raw = bytes.TrimSpace(raw)
+	bad := func() (time.Time, time.Duration, error) {
+		return time.Time{}, 0, fmt.Errorf("high_res_timestamp %q is not ISO 8601 with an offset", raw)
+	}
+	if len(raw) < 20 || raw[4] != '-' || raw[7] != '-' || (raw[10] != 'T' && raw[10] != ' ') || raw[13] != ':' || raw[16] != ':' {
+		return bad()
+	}
+	y, ok1 := digits4(raw[0:4])
+	mo, ok2 := digits2(raw[5:7])
+	dd, ok3 := digits2(raw[8:10])
+	hh, ok4 := digits2(raw[11:13])
+	mi, ok5 := digits2(raw[14:16])
+	ss, ok6 := digits2(raw[17:19])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || dd < 1 || dd > daysIn(y, mo) || hh > 23 || mi > 59 || ss > 59 {
+		return bad()
+	}
+	rest := raw[19:]
+	var nanos int64
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		scale := int64(100_000_000)
+		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+			nanos += int64(rest[i]-'0') * scale
+			scale /= 10
+		}
+		if i == 1 {
+			return bad()
+		}
+		rest = rest[i:]
+	}
+	var off time.Duration
+	switch {
+	case len(rest) == 1 && rest[0] == 'Z':
+	case (len(rest) == 6 && rest[3] == ':') || len(rest) == 5:
+		if rest[0] != '+' && rest[0] != '-' {
+			return bad()
+		}
+		oh, okh := digits2(rest[1:3])
+		om, okm := digits2(rest[len(rest)-2:])
+		if !okh || !okm || oh > 14 || om > 59 {
+			return bad()
+		}
+		off = time.Duration(oh)*time.Hour + time.Duration(om)*time.Minute
+		if rest[0] == '-' {
+			off = -off
+		}
+	default:
+		return bad()
+	}
+	sec := civilSeconds(y, mo, dd, hh, mi, ss) - int64(off/time.Second)
+	return time.Unix(sec, nanos).UTC(), off, nil
+}
+
+// receiveUTC places an entry's receive_time in UTC. With a
+// high_res_timestamp (the generation time, with the device's offset at
+// that instant) the receive wall clock takes that offset, or, when a
+// daylight-saving change fell between generation and receipt, the zone's
+// other offset; that also tells the two occurrences of a repeated
+// fall-back hour apart. Without one, or when its offset is not the zone's
+// (the collector refuses such an entry on a firewall; on Panorama the
+// timestamp may be the sending firewall's), the decoder's zone decides.
+func (d *entryDecoder) receiveUTC(m *entryMeta) time.Time {
+	if !m.hiRes {
+		return d.wallIn(m.wall)
+	}
+	m.zoneOff = offsetAt(d.loc, m.gen)
+	if m.zoneOff != m.genOff {
+		return d.wallIn(m.wall)
+	}
+	// The receipt follows the generation by seconds: of the instants the
+	// receive wall clock can mean (the zone's offsets around it), take the
+	// closest one not before the generation.
+	var best time.Time
+	bestGap := time.Duration(1<<63 - 1)
+	for _, o := range []time.Duration{m.genOff, offsetAt(d.loc, m.gen.Add(-2*time.Hour)), offsetAt(d.loc, m.gen.Add(2*time.Hour))} {
+		c := time.Unix(m.wall-int64(o/time.Second), 0).UTC()
+		if o != m.genOff && offsetAt(d.loc, c) != o {
+			continue // not a reading of this zone's clock
+		}
+		gap := c.Sub(m.gen)
+		if gap < -time.Second {
+			gap = -gap + 24*time.Hour // before it was generated: last resort
+		}
+		if gap < bestGap {
+			best, bestGap = c, gap
+		}
+	}
+	return best
+}
+
+// wallIn places wall clock seconds in the decoder's zone, caching the
+// hour.
+func (d *entryDecoder) wallIn(wall int64) time.Time {
+	hour := wall - wall%3600
+	if !d.wallOK || d.wallHour != hour {
+		t := time.Unix(hour, 0).UTC()
+		d.wallBase = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, d.loc).UTC()
+		d.wallHour, d.wallOK = hour, true
+	}
+	return d.wallBase.Add(time.Duration(wall-hour) * time.Second)
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

@@ -19,12 +19,17 @@ type Scope struct {
 	Vsys        string
 	DeviceGroup string
 	Device      string
+	// DeviceTZ, when set, is the IANA time zone of the device whose logs
+	// are read, as the user knows it: it replaces what the device says
+	// (see devicetime.go).
+	DeviceTZ string
 }
 
 // ConnectScope is Connect with a full scope. On Panorama a device group is
-// required: rules and hit counts belong to one.
+// required: rules and hit counts belong to one. With Device, the time zone
+// is the managed firewall's, read through Panorama.
 func ConnectScope(ctx context.Context, cfg Config, sc Scope) (*Client, error) {
-	c, err := Connect(ctx, cfg, sc.Vsys)
+	c, err := open(ctx, cfg, sc.Vsys)
 	if err != nil {
 		return nil, err
 	}
@@ -32,14 +37,17 @@ func ConnectScope(ctx context.Context, cfg Config, sc Scope) (*Client, error) {
 		if sc.DeviceGroup != "" || sc.Device != "" {
 			return nil, fmt.Errorf("%s is a firewall (%s): --device-group and --device apply to Panorama only", cfg.Host, c.dev.Model)
 		}
-		return c, nil
+	} else {
+		if sc.DeviceGroup == "" {
+			return nil, fmt.Errorf("%s is a Panorama: name the device group that holds the catch-all (--device-group)", cfg.Host)
+		}
+		c.dg = sc.DeviceGroup
+		if sc.Device != "" {
+			c.s.SetLogTarget(sc.Device)
+		}
 	}
-	if sc.DeviceGroup == "" {
-		return nil, fmt.Errorf("%s is a Panorama: name the device group that holds the catch-all (--device-group)", cfg.Host)
-	}
-	c.dg = sc.DeviceGroup
-	if sc.Device != "" {
-		c.s.SetLogTarget(sc.Device)
+	if err := c.learnTime(ctx, sc.DeviceTZ, cfg.Now); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Host, err)
 	}
 	return c, nil
 }
@@ -96,7 +104,7 @@ func (c *Client) DeviceHitCounts(ctx context.Context) ([]mine.RuleHits, error) {
 		cmd := fmt.Sprintf("<show><rule-hit-count><device-group><entry name='%s'><%s><entry name='security'><rules><all/></rules></entry></%s></entry></device-group></rule-hit-count></show>", c.dg, rb, rb)
 		body, err := c.s.Op(ctx, cmd)
 		if err != nil {
-			return nil, fmt.Errorf("hit counts of %s %s: %w", c.dg, rb, err)
+			return nil, fmt.Errorf("hit counts of %s %s: %w", c.dg, rb, lost(err))
 		}
 		hits, err := ParsePanoramaHitCounts(body)
 		if err != nil {

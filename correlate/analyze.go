@@ -42,6 +42,10 @@ type Input struct {
 	// files): Rules holds only the catch-all rules, by name, without their
 	// settings. The verdict then says what is missing.
 	NoRulebase bool
+	// MemberHits are the hit counters read from the other members of the
+	// device's HA pair: they show which members reported, and stay out of
+	// the hit count table (which is the connected device's).
+	MemberHits []mine.RuleHits
 	Readiness  ReadinessOptions
 }
 

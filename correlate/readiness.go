@@ -405,7 +405,7 @@ func (x *analysis) critDevices() mine.Criterion {
 			reported[s] = true
 		}
 	}
-	for _, h := range x.in.Hits {
+	for _, h := range slices.Concat(x.in.Hits, x.in.MemberHits) {
 		if h.Serial != "" {
 			reported[h.Serial] = true
 		}

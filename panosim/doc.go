@@ -51,7 +51,19 @@
 // queries without a target are answered from every connected firewall, each
 // entry carrying its serial and device name; show rule-hit-count of a device
 // group answers per firewall under device-vsys; show devices lists the
-// firewalls. HA pairs are not modelled.
+// firewalls. NewHAPair makes two firewalls an active/passive pair whose
+// members answer show high-availability state with each other's management
+// address; only the active one carries traffic, and configuration is not
+// synchronised between them.
+//
+// WithFaults puts a fault front before a simulator: job latency and page
+// cost; resets, 503 pages and session timeouts; answers lost after the
+// device did the work, slow final pages; duplicate, repeated, out-of-range,
+// filter-mismatching and unreadable entries and short pages; HTML or empty
+// answers to named requests. TimeZoneUnset leaves the configured zone out
+// while the clock keeps it. LogKeys, ServedKeys and LogQueries are the
+// store's truth for a window, the record of what pages carried and the
+// count of queries, for tests to compare a collection against.
 //
 // Truth exposes the planted ground truth (which services sit behind the
 // catch-all, which sources scan, which URLs are broken), so the analysis can

@@ -15,6 +15,7 @@ const MaxLogs = 5000
 // logJob is a submitted log query. Its result is fixed at submission.
 type logJob struct {
 	id      int
+	logType string
 	entries []*logEntry
 	devs    []*device // on Panorama: the firewall of each entry
 	polls   int
@@ -111,7 +112,11 @@ func (s *Server) submitLogJob(r *request) response {
 	}
 	id := s.nextJob
 	s.nextJob++
-	s.logJobs[id] = &logJob{id: id, entries: entries, devs: devs, tenq: s.now}
+	s.logJobs[id] = &logJob{id: id, logType: logType, entries: entries, devs: devs, tenq: s.now}
+	if s.queries == nil {
+		s.queries = map[string]int{}
+	}
+	s.queries[logType]++
 	return success(19, fmt.Sprintf("<result><msg><line>query job enqueued with jobid %d</line></msg><job>%d</job></result>", id, id))
 }
 
@@ -194,6 +199,7 @@ func (s *Server) pollLogJob(j *logJob) response {
 	}
 	b.WriteString("</logs></log></result>")
 	delete(s.logJobs, j.id)
+	s.recordServed(j.logType, j)
 	return success(0, b.String())
 }
 

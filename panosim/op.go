@@ -87,6 +87,8 @@ func (s *Server) handleOp(r *request) response {
 		}
 	case "jobs":
 		return s.showJobs(sub)
+	case "high-availability":
+		return s.haState(sub)
 	case "rule-hit-count":
 		return s.hitCount(sub)
 	case "config":

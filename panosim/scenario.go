@@ -333,6 +333,9 @@ func newScenario(o Options, loc *time.Location) *scenario {
 	if o.hostname != "" {
 		sc.hostname = o.hostname
 	}
+	if o.serial != "" {
+		sc.serial = o.serial
+	}
 
 	// Clients: 10.1.1.0 - 10.1.20.255.
 	used := map[netip.Addr]bool{}

@@ -22,6 +22,10 @@ type Options struct {
 	// TimeZone is the IANA zone of the device; default America/Los_Angeles.
 	// Log times and log query filters are in this zone.
 	TimeZone string
+	// TimeZoneUnset leaves deviceconfig/system/timezone out of the
+	// configuration while the clock and the logs keep TimeZone, as on a
+	// firewall whose zone a Panorama template sets (clock.go).
+	TimeZoneUnset bool
 	// Username and Password are the admin credentials accepted by keygen;
 	// default "admin" / "paloalto".
 	Username, Password string
@@ -58,8 +62,8 @@ type Options struct {
 	// managed builds a firewall managed by a Panorama: its catch-all rule
 	// comes from the device group's post-rulebase, not from vsys1.
 	managed bool
-	// hostname overrides the host name the seed picks.
-	hostname string
+	// hostname and serial override what the seed picks.
+	hostname, serial string
 	// lineage names the device group of a managed firewall and its
 	// ancestors, top-level first.
 	lineage []string
@@ -175,6 +179,12 @@ type Server struct {
 	nextJob int
 	commits []*commitJob
 	logJobs map[int]*logJob
+	// served records what finished log pages carried, queries the jobs
+	// submitted, per log type (served.go).
+	served  map[string]map[LogKey]struct{}
+	queries map[string]int
+	// ha is the high-availability pair the firewall belongs to (ha.go).
+	ha      *haMember
 	uuidSeq int
 	truth   Truth
 
@@ -244,6 +254,9 @@ func newFirewall(o Options) *Server {
 	root, err := parseOne(sc.initialConfig())
 	if err != nil {
 		panic("panosim: initial configuration: " + err.Error())
+	}
+	if o.TimeZoneUnset {
+		dropTimeZone(root)
 	}
 	s.running = root
 	s.candidate = root.clone()
@@ -320,6 +333,10 @@ func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.finishCommits(len(s.commits))
+	if s.ha != nil && !s.ha.isActive() {
+		s.idle(s.now.Add(d))
+		return
+	}
 	if s.pano != nil {
 		for _, m := range s.pano.firewalls {
 			m.fw.Advance(d)

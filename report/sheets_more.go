@@ -299,6 +299,9 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 			kv{"Lines unreadable", reasons(im.Bad)},
 			kv{"Log times", im.TimeZone})
 	}
+	for _, l := range collectionLines(r.Collection) {
+		rows = append(rows, kv{"Collection: " + l[0], l[1]})
+	}
 	for _, s := range sheets {
 		rows = append(rows, kv{"Sheet: " + s.sheet, s.about})
 	}

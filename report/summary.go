@@ -33,6 +33,7 @@ func WriteSummary(w io.Writer, r *mine.Report) error {
 	sw := &stickyWriter{w: w}
 	writeBanners(sw, r)
 	writeOverview(sw, r)
+	writeCollection(sw, r)
 	writeStatusClasses(sw, r)
 	writeTopSuggestions(sw, r)
 	if sw.err != nil {

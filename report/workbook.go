@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -114,6 +115,12 @@ func WriteWorkbookFileWith(path string, r *mine.Report, opt Options) (err error)
 	if dir == "" {
 		dir = "."
 	}
+	// Build in memory first: the temporary file exists only while bytes go
+	// to disk, so a run killed while building leaves nothing behind.
+	var buf bytes.Buffer
+	if err := WriteWorkbookWith(&buf, r, opt); err != nil {
+		return fmt.Errorf("%w (to %s)", err, path)
+	}
 	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write workbook %s: %w", path, err)
@@ -124,9 +131,10 @@ func WriteWorkbookFileWith(path string, r *mine.Report, opt Options) (err error)
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err := WriteWorkbookWith(tmp, r, opt); err != nil {
-		return fmt.Errorf("%w (to %s)", err, path)
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write workbook %s: %w", path, err)
 	}
+	removeStaleTemps(dir, base, tmp.Name())
 	if err := tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("write workbook %s: %w", path, err)
 	}
@@ -140,6 +148,31 @@ func WriteWorkbookFileWith(path string, r *mine.Report, opt Options) (err error)
 		return fmt.Errorf("write workbook %s: %w", path, err)
 	}
 	return nil
+}
+
+// removeStaleTemps removes the temporary files that earlier runs, killed
+// while writing this workbook, left: those older than ours by staleTemp
+// (file times, no clock read), so a run writing it now keeps its own.
+func removeStaleTemps(dir, base, ours string) {
+	me, err := os.Stat(ours)
+	if err != nil {
+		return
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".*.tmp"))
+	for _, f := range m {
+		if fi, err := os.Stat(f); err == nil && f != ours && fi.Mode().IsRegular() && me.ModTime().Sub(fi.ModTime()) > staleTemp {
+			_ = os.Remove(f)
+		}
+	}
+}
+
+// staleTemp is how old a temporary workbook must be to count as left by a
+// killed run.
+const staleTemp = 10 * time.Minute
+
+func globEscape(s string) string {
+	r := strings.NewReplacer("*", "\\*", "?", "\\?", "[", "\\[", "\\", "\\\\")
+	return r.Replace(s)
 }
 
 // build fills the new file f with the sheets of r.

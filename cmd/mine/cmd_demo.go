@@ -92,6 +92,9 @@ The same --seed always gives the same traffic.`,
 			if cmd.Flags().Changed("weeks") && cmd.Flags().Changed("days") {
 				return usagef("give --days or --weeks, not both")
 			}
+			if err := (outputs{xlsx: o.out, json: o.json}).check(); err != nil {
+				return err
+			}
 			if o.weeks > 1 || o.db != "" {
 				if err := checkDemoWeeks(o); err != nil {
 					return err

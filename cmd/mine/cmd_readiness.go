@@ -124,15 +124,20 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			}
 			prepare := p.prepare
 			p.prepare = func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error {
-				in.ExpectedSerials = o.expect
+				if len(o.expect) > 0 { // else the connected device, and its HA peer when it has one
+					in.ExpectedSerials = o.expect
+				}
 				return prepare(ctx, in, agg)
 			}
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {
-				return err
+				return settle(p.checkpoints, err)
 			}
 			if err := writeReadiness(d.io.out, o.format, r.Readiness); err != nil {
-				return fmt.Errorf("write readiness: %w", err)
+				return settle(p.checkpoints, fmt.Errorf("write readiness: %w", err))
+			}
+			if err := settle(p.checkpoints, nil); err != nil {
+				return err
 			}
 			return verdictExit(r.Readiness)
 		},

@@ -76,7 +76,7 @@ they are never stored. See docs/scheduling.md.`,
 				if err != nil {
 					return err
 				}
-				return runWeekly(cmd.Context(), d, o.config, o.db, tune)
+				return runWeekly(cmd.Context(), d, o.config, o.db, tune, o.collect.checkpoints)
 			}
 			since, err := mine.ParseSince(o.since)
 			if err != nil {
@@ -85,6 +85,10 @@ they are never stored. See docs/scheduling.md.`,
 			if o.out == "" && o.json == "" {
 				return usagef("nothing to write: give --out FILE.xlsx and/or --json FILE|-")
 			}
+			out := outputs{xlsx: o.out, json: o.json}
+			if err := out.check(); err != nil {
+				return err
+			}
 			p, err := newPipeline(d, &o.conn, &o.collect, since, o.until, o.catchAll)
 			if err != nil {
 				return err
@@ -92,9 +96,9 @@ they are never stored. See docs/scheduling.md.`,
 			if o.db == "" {
 				r, err := p.run(cmd.Context(), d)
 				if err != nil {
-					return err
+					return settle(p.checkpoints, err)
 				}
-				return outputs{xlsx: o.out, json: o.json}.write(d, r)
+				return settle(p.checkpoints, out.write(d, r))
 			}
 			lock, err := acquireLock(o.db+".lock", d.now())
 			if err != nil {
@@ -111,22 +115,23 @@ they are never stored. See docs/scheduling.md.`,
 			rc.attach(&p)
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {
-				return err
+				return settle(p.checkpoints, err)
 			}
 			saved, err := rc.save(cmd.Context(), r)
 			if err != nil {
-				return err
+				return settle(p.checkpoints, err)
 			}
 			d.logger.Info("run stored", "history", o.db, "run", saved.RunID, "replaced", saved.Replaced,
 				"catch_all_hits", hitsText(saved.Point))
 			book, err := bookFrom(cmd.Context(), store, p.conn.Host)
 			if err != nil {
-				return fmt.Errorf("run stored in the history, but: %w", err)
+				return settle(p.checkpoints, fmt.Errorf("run stored in the history, but: %w", err))
 			}
-			if err := (outputs{xlsx: o.out, json: o.json, book: book}).write(d, r); err != nil {
-				return fmt.Errorf("run stored in the history, but: %w", err)
+			out.book = book
+			if err := out.write(d, r); err != nil {
+				return settle(p.checkpoints, fmt.Errorf("run stored in the history, but: %w", err))
 			}
-			return nil
+			return settle(p.checkpoints, nil)
 		},
 	}
 	o.conn.register(cmd.Flags())

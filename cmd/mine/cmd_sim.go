@@ -45,7 +45,12 @@ func newSimServeCmd(d *deps) *cobra.Command {
 certificate, written to --cert-out so clients can verify it. Unless --bare,
 the HTTP status signatures are deployed on it and --days of traffic have
 already flowed, so 'mine run' finds evidence at once; traffic keeps flowing
-in real time while it runs. Stop it with Ctrl-C.`,
+in real time while it runs. Stop it with Ctrl-C.
+
+--faults takes comma-separated kind=N pairs, each fault on every Nth:
+  log request   reset, 503, timeout, lost
+  page          truncate, lost-final
+  page of logs  duplicate, repeat, outside, mismatch, short, garble`,
 		Example: `  mine sim serve --addr 127.0.0.1:8443
   # in another shell, with the key it prints:
   SSL_CERT_FILE=/tmp/mine-sim-cert.pem PANOS_API_KEY=... \
@@ -137,7 +142,7 @@ in real time while it runs. Stop it with Ctrl-C.`,
 	f.IntVar(&logsPerDay, "logs-per-day", 0, "volume as HTTP status threat logs a day, approximately (sets --sessions-per-day)")
 	f.DurationVar(&latency, "job-latency", 0, "keep every log query job running this long before it finishes")
 	f.DurationVar(&pageCost, "page-cost", 0, "delay each finished log page by this much per 1000 entries")
-	f.StringVar(&faults, "faults", "", "inject log-query faults: reset=N,503=N,timeout=N (every Nth log request), truncate=N (every Nth page)")
+	f.StringVar(&faults, "faults", "", "inject log-query faults, kind=N pairs (see below)")
 	f.StringVar(&certOut, "cert-out", filepath.Join(os.TempDir(), "mine-sim-cert.pem"), "where to write the simulator's certificate (PEM)")
 	return cmd
 }
@@ -163,6 +168,9 @@ links and failing servers. Tests measure mine's analysis against it.`,
 }
 
 // parseFaults reads --faults: comma-separated kind=N pairs.
+// faultKinds are the kinds --faults takes.
+const faultKinds = "reset, 503, timeout, truncate, lost, lost-final, duplicate, repeat, outside, mismatch, short or garble"
+
 func parseFaults(s string) (panosim.Faults, error) {
 	var f panosim.Faults
 	if s == "" {
@@ -183,8 +191,24 @@ func parseFaults(s string) (panosim.Faults, error) {
 			f.SessionTimeoutEvery = n
 		case "truncate":
 			f.TruncateEvery = n
+		case "lost":
+			f.LostAnswerEvery = n
+		case "lost-final":
+			f.LostFinalEvery = n
+		case "duplicate":
+			f.DuplicateEvery = n
+		case "repeat":
+			f.RepeatEvery = n
+		case "outside":
+			f.OutsideEvery = n
+		case "mismatch":
+			f.MismatchEvery = n
+		case "short":
+			f.ShortEvery = n
+		case "garble":
+			f.GarbleEvery = n
 		default:
-			return f, usagef("--faults: unknown kind %q (want reset, 503, timeout or truncate)", k)
+			return f, usagef("--faults: unknown kind %q (want %s)", k, faultKinds)
 		}
 	}
 	return f, nil

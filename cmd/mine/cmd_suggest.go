@@ -87,10 +87,13 @@ on the device by name are left alone. Enable them after review.`,
 			}
 			r, err := p.run(ctx, d)
 			if err != nil {
-				return err
+				return settle(p.checkpoints, err)
 			}
 			if err := writeSuggestions(d.io.out, o.format, r); err != nil {
-				return fmt.Errorf("write suggestions: %w", err)
+				return settle(p.checkpoints, fmt.Errorf("write suggestions: %w", err))
+			}
+			if err := settle(p.checkpoints, nil); err != nil {
+				return err
 			}
 			if !o.apply {
 				return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/collect"
 )
 
@@ -18,20 +19,41 @@ type collectOptions struct {
 	jobs       int
 	slice      time.Duration
 	checkpoint string
+	retention  string
 	noResume   bool
+	strict     bool
 	progress   string
 	// verifyFlows bounds the flows checked with the device's own
 	// evaluation (test security-policy-match).
 	verifyFlows int
+
+	// checkpoints is what apply made of the checkpoint flags; nil with
+	// --no-resume.
+	checkpoints *collect.Checkpoints
 }
 
 func (o *collectOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&o.jobs, "jobs", 2, "log query jobs in flight against the device (1-8)")
 	fs.DurationVar(&o.slice, "slice", 6*time.Hour, "length of the time slices a window is collected in")
-	fs.StringVar(&o.checkpoint, "checkpoint", "", "directory for resumable collection (default: $XDG_STATE_HOME/mine/checkpoints)")
+	registerCheckpointDir(fs, &o.checkpoint)
+	fs.StringVar(&o.retention, "checkpoint-retention", "7d", "remove checkpoints of interrupted runs unused for this long")
 	fs.BoolVar(&o.noResume, "no-resume", false, "do not keep or use checkpoints: an interrupted collection starts over")
-	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (only on a terminal), always or never")
+	fs.BoolVar(&o.strict, "strict", false, "fail on a log entry that cannot be read, instead of skipping and counting it")
+	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (only on a terminal), always or never")
 	fs.IntVar(&o.verifyFlows, "verify-flows", defaultVerifyFlows, "check mine's policy model on at most this many catch-all flows with the firewall's test security-policy-match, and trust the firewall where they disagree (0: none)")
+}
+
+func registerCheckpointDir(fs *pflag.FlagSet, dir *string) {
+	fs.StringVar(dir, "checkpoint", "", "directory for resumable collection (default: $XDG_STATE_HOME/mine/checkpoints)")
+}
+
+// checkpointRoot is where checkpoints live: --checkpoint, or the state
+// directory's.
+func checkpointRoot(d *deps, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(stateDir(d.getenv), "checkpoints")
 }
 
 // apply returns the collector tuning for these options; it checks them
@@ -46,12 +68,13 @@ func (o *collectOptions) apply(d *deps) (func(*collect.Client), error) {
 	if o.slice < time.Minute {
 		return nil, usagef("--slice %s: want at least 1m", o.slice)
 	}
-	dir := o.checkpoint
-	if !o.noResume && dir == "" {
-		dir = filepath.Join(stateDir(d.getenv), "checkpoints")
+	retention, err := mine.ParseSince(o.retention)
+	if err != nil {
+		return nil, usagef("--checkpoint-retention: %v", err)
 	}
-	if o.noResume {
-		dir = ""
+	o.checkpoints = nil
+	if !o.noResume {
+		o.checkpoints = &collect.Checkpoints{Root: checkpointRoot(d, o.checkpoint), Retention: retention, Now: d.now, Logger: d.logger}
 	}
 	show := false
 	switch o.progress {
@@ -63,12 +86,26 @@ func (o *collectOptions) apply(d *deps) (func(*collect.Client), error) {
 	default:
 		return nil, usagef("--progress %q: want auto, always or never", o.progress)
 	}
+	cps, strict := o.checkpoints, o.strict
 	return func(c *collect.Client) {
-		c.Jobs, c.SliceLength, c.Checkpoint = o.jobs, o.slice, dir
+		c.Jobs, c.SliceLength, c.Checkpoints, c.Strict = o.jobs, o.slice, cps, strict
 		if show {
 			c.Progress = newProgressBar(d.io.err, d.now).update
 		}
 	}, nil
+}
+
+// settle ends the checkpoints of a run: removed when err is nil (the
+// report is written), kept for a rerun otherwise. It returns err.
+func settle(cps *collect.Checkpoints, err error) error {
+	if err != nil {
+		cps.Release()
+		return err
+	}
+	if ferr := cps.Finish(); ferr != nil {
+		return fmt.Errorf("remove the finished run's checkpoints: %w", ferr)
+	}
+	return nil
 }
 
 // stateDir is where mine keeps state between runs.
@@ -141,6 +178,10 @@ func (p *progressBar) update(pr collect.Progress) {
 			bar[i] = '#'
 		}
 	}
+	if pr.Waiting >= time.Second {
+		// the device is busy with a query: say so, rather than freeze
+		eta = fmt.Sprintf("waiting %s (job at %d%%)", pr.Waiting.Round(time.Second), pr.JobProgress)
+	}
 	fmt.Fprintf(p.w, "\r%-7s [%s] %d/%d slices  %d logs  %.0f/s  ETA %s   ", pr.LogType, bar, pr.SlicesDone, pr.Slices, pr.Entries, rate, eta)
 	if done {
 		fmt.Fprintln(p.w)
@@ -179,8 +220,11 @@ func newPipeline(d *deps, conn *connOptions, coll *collectOptions, since time.Du
 	if err != nil {
 		return pipeline{}, err
 	}
-	return pipeline{conn: cfg, vsys: conn.vsysOrDefault(), deviceGroup: conn.devGroup, device: conn.device,
-		since: since, catchAll: catchAll, now: end, tune: tune, verifyFlows: coll.verifyFlows}, nil
+	if err := collect.CheckRuleNames(catchAll); err != nil {
+		return pipeline{}, usagef("--catch-all: %v", err)
+	}
+	return pipeline{conn: cfg, vsys: conn.vsysOrDefault(), deviceGroup: conn.devGroup, device: conn.device, deviceTZ: conn.deviceTZ,
+		since: since, catchAll: catchAll, now: end, tune: tune, checkpoints: coll.checkpoints, verifyFlows: coll.verifyFlows}, nil
 }
 
 // defaultVerifyFlows is how many catch-all flows are checked with the

@@ -64,8 +64,12 @@ type targetConfig struct {
 	DeviceGroup        string   `yaml:"device_group"`
 	CatchAll           []string `yaml:"catch_all"`
 	// HAPeer is the other firewall of an HA pair: its hit counters are
-	// separate, so the run reads them too (same credentials).
+	// separate, so the run reads them too (same credentials). Without it
+	// the device's HA state names the peer.
 	HAPeer *peerConfig `yaml:"ha_peer"`
+	// DeviceTZ is the device's IANA time zone when its configuration
+	// names none or the wrong one (--device-tz).
+	DeviceTZ string `yaml:"device_tz"`
 }
 
 type peerConfig struct {
@@ -131,6 +135,7 @@ type jobTarget struct {
 	conn     collect.Config
 	catchAll []string
 	peer     *collect.Config
+	deviceTZ string
 }
 
 var targetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -319,8 +324,17 @@ func (t targetConfig) resolve(d *deps, fc *fileConfig, timeout time.Duration) (j
 	if t.DeviceGroup == "" && jt.target.Vsys == "" {
 		jt.target.Vsys = "vsys1"
 	}
+	if err := collect.CheckRuleNames(jt.catchAll); err != nil {
+		return jt, fmt.Errorf("catch_all: %v", err)
+	}
+	if t.DeviceTZ != "" {
+		if _, err := time.LoadLocation(t.DeviceTZ); err != nil {
+			return jt, fmt.Errorf("device_tz %q: not an IANA time zone this system knows (such as America/New_York)", t.DeviceTZ)
+		}
+		jt.deviceTZ = t.DeviceTZ
+	}
 	cfg := collect.Config{Host: t.Host, Port: t.Port, InsecureSkipVerify: t.InsecureSkipVerify,
-		Timeout: timeout, Debug: d.global.debug, Logger: d.logger}
+		Timeout: timeout, Debug: d.global.debug, Logger: d.logger, Now: d.now}
 	switch {
 	case t.APIKeyEnv != "" && t.APIKeyFile != "":
 		return jt, errors.New("give api_key_env or api_key_file, not both")

@@ -26,6 +26,7 @@ type connOptions struct {
 	caFile     string
 	insecure   bool
 	timeout    time.Duration
+	deviceTZ   string
 }
 
 // register adds the connection flags and the scope of a collection: the
@@ -53,7 +54,8 @@ func (o *connOptions) registerDevice(fs *pflag.FlagSet) {
 	fs.StringVar(&o.apiKeyFile, "api-key-file", "", "read the API key from this file instead of env PANOS_API_KEY")
 	fs.StringVar(&o.caFile, "ca-file", "", "PEM file of the CA that signed the device certificate, added to the system roots")
 	fs.BoolVar(&o.insecure, "insecure-skip-verify", false, "do not verify the device's TLS certificate (insecure; prefer --ca-file)")
-	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "timeout of one XML API request")
+	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "timeout of one XML API request; a log query that does not move for 5 times it is submitted again, a collection that does not move for 15 times it stops")
+	fs.StringVar(&o.deviceTZ, "device-tz", "", "the device's IANA time zone (America/New_York) when its configuration names none or names the wrong one; mine learns it from the device otherwise")
 }
 
 // config resolves flags and environment into a connection config.
@@ -67,6 +69,7 @@ func (o *connOptions) config(d *deps) (collect.Config, error) {
 		Timeout:            o.timeout,
 		Debug:              d.global.debug,
 		Logger:             d.logger,
+		Now:                d.now,
 	}
 	if cfg.Host == "" {
 		cfg.Host = d.getenv("PANOS_HOSTNAME")
@@ -127,6 +130,11 @@ func (o *connOptions) config(d *deps) (collect.Config, error) {
 	}
 	if o.timeout <= 0 {
 		return cfg, usagef("--timeout must be positive")
+	}
+	if o.deviceTZ != "" {
+		if _, err := time.LoadLocation(o.deviceTZ); err != nil {
+			return cfg, usagef("--device-tz %q: not an IANA time zone this system knows (such as America/New_York)", o.deviceTZ)
+		}
 	}
 	return cfg, nil
 }

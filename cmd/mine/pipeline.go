@@ -27,11 +27,18 @@ type pipeline struct {
 	// hit counts are read, and optionally the one firewall whose logs are.
 	deviceGroup string
 	device      string
-	since       time.Duration
-	catchAll    []string
-	now         time.Time
-	// tune adjusts the collector (the demo polls its simulator faster).
-	tune func(*collect.Client)
+	// deviceTZ is --device-tz; haPeer the HA peer the configuration names
+	// (else the device's own HA state tells).
+	deviceTZ string
+	haPeer   *collect.Config
+	since    time.Duration
+	catchAll []string
+	now      time.Time
+	// tune adjusts the collector (the demo polls its simulator faster);
+	// checkpoints are the ones it sets, ended by settle once the report is
+	// written.
+	tune        func(*collect.Client)
+	checkpoints *collect.Checkpoints
 	// window, when set, is the window instead of since before now.
 	window mine.Window
 	// configFile, when set, is a saved configuration to read the policy
@@ -91,6 +98,10 @@ type sourceInfo struct {
 	choice correlate.CatchAllChoice
 	// noRulebase says the rulebase was not read.
 	noRulebase bool
+	// memberHits are the hit counters of the device's HA peer; expected
+	// the serials of every member whose logs the verdict needs.
+	memberHits []mine.RuleHits
+	expected   []string
 }
 
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
@@ -116,6 +127,7 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	in := correlate.Input{
 		Device: info.device, Window: w, Policy: info.policy, Hits: info.hits, CatchAll: info.choice.Rules,
 		CatchAllReason: info.choice.Reason, Generated: p.now, NoRulebase: info.noRulebase,
+		MemberHits: info.memberHits, ExpectedSerials: info.expected,
 	}
 	if info.policy == nil {
 		in.Rules = info.choice.Rules
@@ -137,11 +149,13 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 type deviceSource struct {
 	p pipeline
 	c *collect.Client
+	// coll is what the collection dropped, skipped or retried.
+	coll *mine.Collection
 }
 
 func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 	p, log := s.p, d.logger
-	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device})
+	c, err := collect.ConnectScope(ctx, p.conn, collect.Scope{Vsys: p.vsys, DeviceGroup: p.deviceGroup, Device: p.device, DeviceTZ: p.deviceTZ})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +164,9 @@ func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 	}
 	s.c = c
 	dev := c.Device()
-	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String())
+	log.Info("connected", "device", dev.String(), "time_zone", dev.Location.String(), "from", c.TimeSource())
+	coll := &mine.Collection{TimeZone: c.TimeSource()}
+	s.coll = coll
 
 	pol, err := p.readPolicy(ctx, c, log)
 	if err != nil {
@@ -163,14 +179,31 @@ func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 		}
 		log.Warn("no rule hit counts", "reason", err)
 	}
+	if hits, coll.UnknownRuleHits = collect.KnownHits(pol.Rules, hits); len(coll.UnknownRuleHits) > 0 {
+		log.Warn("hit counters of rules not in the rulebase left out", "rules", coll.UnknownRuleHits)
+	}
+	info := &sourceInfo{device: dev, policy: pol, hits: hits}
+	peer, err := c.HAPeer(ctx, p.conn, p.haPeer)
+	if err != nil {
+		return nil, err
+	}
+	if peer != nil {
+		coll.HA, info.expected = collect.HAMembers(dev, peer)
+		info.memberHits = peer.Hits
+		if peer.Err != nil {
+			log.Warn("the HA peer's hit counters could not be read: readiness waits for every member", "peer", peer.Host, "err", peer.Err)
+		}
+	}
 	if err := addApplications(ctx, c, pol, nil); err != nil {
 		return nil, err
 	}
-	choice, err := correlate.ChooseCatchAll(pol, hits, p.catchAll)
-	if err != nil {
+	if info.choice, err = correlate.ChooseCatchAll(pol, hits, p.catchAll); err != nil {
 		return nil, fmt.Errorf("%s: %w", pol.Context, err)
 	}
-	return &sourceInfo{device: dev, policy: pol, hits: hits, choice: choice}, nil
+	if err := collect.CheckRuleNames(info.choice.Names()); err != nil {
+		return nil, fmt.Errorf("%s: the catch-all's traffic logs cannot be asked for: %w; rename the rule", dev.Hostname, err)
+	}
+	return info, nil
 }
 
 func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error) {
@@ -181,7 +214,8 @@ func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names [
 	if err != nil {
 		return w, fmt.Errorf("collect threat logs: %w", err)
 	}
-	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "duplicates", ts.Duplicates, "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
+	s.coll.Threat = ts.Collection()
+	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "dropped", s.coll.Threat.Dropped(), "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
 	if ts.Entries == 0 {
 		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
 	}
@@ -196,7 +230,8 @@ func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names [
 	if err != nil {
 		return w, fmt.Errorf("collect traffic logs: %w", err)
 	}
-	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "duplicates", fs.Duplicates, "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
+	s.coll.Traffic = fs.Collection()
+	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "dropped", s.coll.Traffic.Dropped(), "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
 	return w, nil
 }
 
@@ -209,7 +244,7 @@ func (s *deviceSource) finish(ctx context.Context, d *deps, in *correlate.Input,
 	return err
 }
 
-func (s *deviceSource) annotate(*mine.Report) {}
+func (s *deviceSource) annotate(r *mine.Report) { r.Collection = s.coll }
 
 // readPolicy reads the policy context: from the saved configuration when
 // one is given, otherwise from the device. What could not be resolved is
@@ -359,6 +394,7 @@ func writeFileAtomic(path string, fill func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(f.Name())
+	removeStaleTemps(dir, f.Name())
 	if err := fill(f); err != nil {
 		f.Close()
 		return err

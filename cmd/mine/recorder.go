@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -27,8 +26,6 @@ type recorder struct {
 
 	tally    sessionTally
 	in       correlate.Input
-	peerDev  *mine.Device
-	peerHits []mine.RuleHits
 	sessions map[string]int64
 }
 
@@ -37,16 +34,12 @@ func (rc *recorder) attach(p *pipeline) {
 	rc.tally = sessionTally{}
 	p.onTraffic = rc.tally.add
 	p.prepare = rc.prepare
+	p.haPeer = rc.peer
 }
 
 func (rc *recorder) prepare(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error {
 	in.Owners = rc.owners
 	in.Readiness = rc.readiness
-	if rc.peer != nil {
-		if err := rc.readPeer(ctx); err != nil {
-			return err
-		}
-	}
 	rc.in = *in
 	if rc.store == nil {
 		return nil
@@ -66,31 +59,20 @@ func (rc *recorder) prepare(ctx context.Context, in *correlate.Input, agg *corre
 	return nil
 }
 
-// readPeer reads the HA peer's identity and hit counters: PAN-OS keeps
-// them per device, so a failover moves the catch-all's hits to the peer.
-// They go to the history, which sums the devices' deltas; the analysis
-// keeps to the connected device, whose logs it read (its hit count table
-// joins counters by rule name).
-func (rc *recorder) readPeer(ctx context.Context) error {
-	c, err := collect.Connect(ctx, *rc.peer, rc.conn.Vsys)
-	if err != nil {
-		return fmt.Errorf("HA peer %s: %w", rc.peer.Host, err)
-	}
-	dev := c.Device()
-	hits, err := c.HitCounts(ctx)
-	if err != nil {
-		return fmt.Errorf("HA peer %s: %w", rc.peer.Host, err)
-	}
-	rc.peerDev, rc.peerHits = &dev, hits
-	return nil
-}
-
 // snapshot is the run as the history keeps it.
+// The HA peer's counters, when the pipeline read them, are kept with its
+// serial: PAN-OS counts per device, so a failover moves the catch-all's
+// hits to the peer, and the history sums the members' deltas.
 func (rc *recorder) snapshot(r *mine.Report) *mine.Snapshot {
+	var peer *mine.Device
+	if r.Collection != nil && len(r.Collection.HA) > 1 && r.Collection.HA[1].Reported {
+		m := r.Collection.HA[1]
+		peer = &mine.Device{Serial: m.Serial, Hostname: m.Hostname}
+	}
 	return &mine.Snapshot{
-		Target: rc.target, Conn: rc.conn, Device: rc.in.Device, HAPeer: rc.peerDev,
+		Target: rc.target, Conn: rc.conn, Device: rc.in.Device, HAPeer: peer,
 		Window: rc.in.Window, Collected: rc.collected, Rules: rc.in.RulesInOrder(),
-		Hits:   append(slices.Clip(rc.in.Hits), rc.peerHits...),
+		Hits:   slices.Concat(rc.in.Hits, rc.in.MemberHits),
 		Report: r, ClientSessions: rc.sessions,
 	}
 }

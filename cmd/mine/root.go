@@ -54,7 +54,8 @@ const exitCodesHelp = `Exit codes:
   0    success (readiness: ready)
   1    failure
   2    usage error (bad flag, argument or input file)
-  3    device unreachable or unauthorized
+  3    device unreachable (name, connection, timeout, untrusted
+       certificate) or refused the credentials
   4    readiness: not ready
   5    readiness: not enough evidence
   130  interrupted`
@@ -104,8 +105,42 @@ func run(ctx context.Context, args []string, io stdio, getenv func(string) strin
 			}
 			fmt.Fprintf(io.err, "Run '%s --help' for usage.\n", path)
 		}
+		if h := errorHint(err); h != "" {
+			fmt.Fprintln(io.err, h)
+		}
 	}
 	return exitCode(ctx, err)
+}
+
+// errorHint says what the user can do about an error, in the flags'
+// words; "" when there is nothing to add.
+func errorHint(err error) string {
+	var ce *collect.ConnError
+	if errors.As(err, &ce) {
+		switch ce.Kind {
+		case collect.ConnTLS:
+			return "The device's certificate is not signed by a CA this system trusts (most firewalls have a self-signed one).\n" +
+				"Give the CA that signed it with --ca-file FILE.pem, or skip the check with --insecure-skip-verify (insecure)."
+		case collect.ConnDNS:
+			return "Check --host (or PANOS_HOSTNAME): the name does not resolve from this host."
+		case collect.ConnRefused:
+			return "Check --host and --port: it must be the management address, with HTTPS allowed by its management profile."
+		case collect.ConnTimeout:
+			return "The device did not answer within --timeout; raise it for a slow device, or check the path to it (firewall, HTTPS_PROXY)."
+		}
+		return ""
+	}
+	switch {
+	case errors.Is(err, collect.ErrUnauthorized):
+		return "Check the API key (PANOS_API_KEY or --api-key-file), or PANOS_USERNAME and PANOS_PASSWORD, and the admin role's XML API rights."
+	case errors.Is(err, collect.ErrNoDeviceTime), errors.Is(err, collect.ErrZoneMismatch):
+		return "Give the device's time zone with --device-tz, as an IANA name such as America/New_York (in a config file: device_tz)."
+	case errors.Is(err, collect.ErrStalled), errors.Is(err, collect.ErrLogJobTimeout):
+		return "The device's log queries are not finishing. A busy management plane may need a larger --timeout (bounds scale with it), or a quieter hour."
+	case errors.Is(err, collect.ErrCheckpointBusy):
+		return "See the checkpoints with 'mine checkpoints list'."
+	}
+	return ""
 }
 
 func newRootCmd(d *deps) *cobra.Command {
@@ -166,6 +201,7 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newReadinessCmd(d),
 		newRulesCmd(d),
 		newHistoryCmd(d),
+		newCheckpointsCmd(d),
 		newReportCmd(d),
 	)
 	for _, c := range append([]*cobra.Command{root}, root.Commands()...) {

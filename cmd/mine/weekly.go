@@ -32,7 +32,7 @@ type weeklyRow struct {
 // keeps two jobs apart. Targets fail independently; the exit code is 3 when
 // every failure was a device that could not be reached or refused the key,
 // 1 for any other failure.
-func runWeekly(ctx context.Context, d *deps, path, dbFlag string, tune func(*collect.Client)) error {
+func runWeekly(ctx context.Context, d *deps, path, dbFlag string, tune func(*collect.Client), cps *collect.Checkpoints) error {
 	jc, err := loadConfig(d, path, dbFlag)
 	if err != nil {
 		return err
@@ -51,6 +51,9 @@ func runWeekly(ctx context.Context, d *deps, path, dbFlag string, tune func(*col
 	if err := os.MkdirAll(jc.outputDir, 0o750); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
+	if err := checkWritableDir(jc.outputDir); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
 	window := jc.windowAt(now)
 	d.logger.Info("weekly run", "window", window.String(), "week", isoWeek(window), "targets", len(jc.targets), "history", jc.db)
 
@@ -62,6 +65,9 @@ func runWeekly(ctx context.Context, d *deps, path, dbFlag string, tune func(*col
 			return ctx.Err()
 		}
 		row := runTarget(ctx, d, jc, t, store, window, tune)
+		if err := settle(cps, row.err); err != nil && row.err == nil {
+			row.err = err
+		}
 		if row.err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -91,7 +97,7 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 	now := d.now()
 	rc := &recorder{store: store, target: t.name, conn: t.target, peer: t.peer, owners: jc.owners,
 		readiness: jc.readiness, collected: now.UTC().Truncate(time.Second)}
-	p := pipeline{conn: t.conn, vsys: t.target.Vsys, deviceGroup: t.target.DeviceGroup, since: window.Duration(), window: window,
+	p := pipeline{conn: t.conn, vsys: t.target.Vsys, deviceGroup: t.target.DeviceGroup, deviceTZ: t.deviceTZ, since: window.Duration(), window: window,
 		catchAll: t.catchAll, now: now, tune: tune, verifyFlows: defaultVerifyFlows}
 	rc.attach(&p)
 	r, err := p.run(ctx, d)

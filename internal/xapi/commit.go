@@ -46,8 +46,9 @@ func (s *Session) CommitWith(ctx context.Context, o CommitOptions) (uint, error)
 	if action == "partial" {
 		what = "partial commit of the changes of " + strings.Join(o.Admins, ", ")
 	}
-	id, _, err := s.fw.Commit(cmd, action, nil)
-	return id, translate(what, err)
+	id, b, err := s.fw.Commit(cmd, action, nil)
+	_, err = answer(what, b, err)
+	return id, err
 }
 
 // PushCmd renders the Panorama commit-all that pushes a device group's
@@ -78,9 +79,9 @@ func (s *Session) Push(ctx context.Context, deviceGroup, description string, dev
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	id, _, err := s.fw.Commit(PushCmd(deviceGroup, description, devices), "all", nil)
-	if err != nil {
-		return 0, translate("push device group "+deviceGroup, err)
+	id, b, err := s.fw.Commit(PushCmd(deviceGroup, description, devices), "all", nil)
+	if _, err := answer("push device group "+deviceGroup, b, err); err != nil {
+		return 0, err
 	}
 	if id == 0 {
 		return 0, fmt.Errorf("push device group %s: the device answered without a job ID", deviceGroup)
@@ -94,6 +95,7 @@ func (s *Session) Edit(ctx context.Context, xpath, element string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := s.fw.Edit(xpath, element, nil, nil)
-	return translate("edit config at "+xpath, err)
+	b, err := s.fw.Edit(xpath, element, nil, nil)
+	_, err = answer("edit config at "+xpath, b, err)
+	return err
 }

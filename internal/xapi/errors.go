@@ -1,13 +1,16 @@
 package xapi
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 
 	pangoerr "github.com/PaloAltoNetworks/pango/errors"
 )
@@ -60,12 +63,105 @@ func translate(what string, err error) error {
 		}
 		return fmt.Errorf("%s: %w", what, &APIError{Code: pe.Code, Msg: pe.Msg})
 	}
-	var ue *url.Error
-	var ne net.Error
-	if errors.As(err, &ue) || errors.As(err, &ne) {
-		return fmt.Errorf("%s: %w: %v", what, ErrUnreachable, redactURL(err.Error()))
+	if ce := classifyConn(err); ce != nil {
+		return fmt.Errorf("%s: %w", what, ce)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ConnKind says why no exchange with the device was possible.
+type ConnKind int
+
+const (
+	// ConnFailed: the connection broke (a reset, an early close).
+	ConnFailed ConnKind = iota
+	// ConnDNS: the host name did not resolve.
+	ConnDNS
+	// ConnRefused: nothing accepted the connection at that address and port.
+	ConnRefused
+	// ConnTimeout: the device did not answer within the request timeout.
+	ConnTimeout
+	// ConnTLS: the device's certificate is not one this system trusts
+	// (unknown authority, wrong host name, expired).
+	ConnTLS
+)
+
+// ConnError is a failure to exchange anything with the device, with its
+// cause. It matches ErrUnreachable (errors.Is).
+type ConnError struct {
+	Kind ConnKind
+	Host string // host:port as dialled, when known
+	Err  error  // the transport error, its URL's secrets redacted in Error
+}
+
+func (e *ConnError) Error() string {
+	host := e.Host
+	if host == "" {
+		host = "the device"
+	}
+	detail := redactURL(innermost(e.Err).Error())
+	switch e.Kind {
+	case ConnDNS:
+		return fmt.Sprintf("%s: cannot resolve the host name (%s)", ErrUnreachable, detail)
+	case ConnRefused:
+		return fmt.Sprintf("%s: %s refused the connection: nothing accepts HTTPS there (%s)", ErrUnreachable, host, detail)
+	case ConnTimeout:
+		return fmt.Sprintf("%s: no answer from %s within the request timeout (%s)", ErrUnreachable, host, detail)
+	case ConnTLS:
+		return fmt.Sprintf("the TLS certificate of %s is not trusted by this system (%s)", host, detail)
+	}
+	return fmt.Sprintf("%s: the connection to %s failed (%s)", ErrUnreachable, host, detail)
+}
+
+// Is makes a ConnError match ErrUnreachable.
+func (e *ConnError) Is(target error) bool { return target == ErrUnreachable }
+
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// innermost drops url.Error's "Post "URL": " prefix, which repeats the
+// request (and would need redacting) without saying more.
+func innermost(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+// classifyConn returns the ConnError err stands for, or nil when err is
+// not a transport failure. Cancellation is not one.
+func classifyConn(err error) *ConnError {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	var ce *ConnError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var ue *url.Error
+	var ne net.Error
+	isURL, isNet := errors.As(err, &ue), errors.As(err, &ne)
+	if !isURL && !isNet && !isCertError(err) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	c := &ConnError{Kind: ConnFailed, Err: err}
+	if isURL {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			c.Host = u.Host
+		}
+	}
+	var dns *net.DNSError
+	switch {
+	case isCertError(err):
+		c.Kind = ConnTLS
+	case errors.As(err, &dns):
+		c.Kind = ConnDNS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		c.Kind = ConnRefused
+	case errors.Is(err, context.DeadlineExceeded) || (isNet && ne.Timeout()):
+		c.Kind = ConnTimeout
+	}
+	return c
 }
 
 // redactURL replaces the value of every key= and password= parameter in an

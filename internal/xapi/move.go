@@ -22,6 +22,7 @@ func (s *Session) Move(ctx context.Context, xpath, where, dst string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := s.fw.Move(xpath, where, dst, nil, nil)
-	return translate(fmt.Sprintf("move %s %s %s", xpath, where, dst), err)
+	b, err := s.fw.Move(xpath, where, dst, nil, nil)
+	_, err = answer(fmt.Sprintf("move %s %s %s", xpath, where, dst), b, err)
+	return err
 }

@@ -30,7 +30,34 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("HTTP %d, not an XML API answer: %q", e.Status, e.Body)
+	what := fmt.Sprintf("%q", e.Body)
+	switch b := strings.TrimSpace(e.Body); {
+	case b == "":
+		what = "an empty answer"
+	case strings.HasPrefix(strings.ToLower(b), "<!doctype html") || strings.HasPrefix(strings.ToLower(b), "<html"):
+		what = fmt.Sprintf("a web page, not an XML API answer: %q", e.Body)
+	default:
+		what = "not an XML API answer: " + what
+	}
+	if e.Status == 0 {
+		return "the device sent " + what
+	}
+	return fmt.Sprintf("HTTP %d, %s", e.Status, what)
+}
+
+// answer checks what pango handed back. pango reads any body that is not
+// an XML API error as success, so an HTML page from a proxy, a login
+// portal or a web server in front of the API, or an empty body, would
+// pass for an answer that says nothing: it is an *HTTPError here (without
+// the status, which pango does not keep).
+func answer(what string, body []byte, err error) ([]byte, error) {
+	if err != nil {
+		return body, translate(what, err)
+	}
+	if _, known := successEnvelope(body); !known {
+		return nil, fmt.Errorf("%s: %w", what, &HTTPError{Body: clip(body, 120)})
+	}
+	return body, nil
 }
 
 // SubmitLog starts a log query job and returns its ID.
@@ -187,6 +214,30 @@ func clip(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// TargetOp runs an operational command on the device whose logs the
+// session reads: the managed firewall named by SetLogTarget, through
+// Panorama, or the device itself.
+func (s *Session) TargetOp(ctx context.Context, cmd string) ([]byte, error) {
+	form := url.Values{}
+	form.Set("type", "op")
+	form.Set("cmd", cmd)
+	return s.rawPost(ctx, "op "+shorten(cmd), form)
+}
+
+// TargetShow reads the running configuration at xpath on the device whose
+// logs the session reads (see TargetOp). A missing node is an *APIError
+// (IsNotFound).
+func (s *Session) TargetShow(ctx context.Context, xpath string) ([]byte, error) {
+	form := url.Values{}
+	form.Set("type", "config")
+	form.Set("action", "show")
+	form.Set("xpath", xpath)
+	return s.rawPost(ctx, "read running config "+xpath, form)
+}
+
+// LogTarget returns the serial SetLogTarget named, or "".
+func (s *Session) LogTarget() string { return s.logTarget }
 
 // SetLogTarget sends log queries (only) to the managed firewall with this
 // serial, through Panorama.

@@ -36,6 +36,10 @@ type Config struct {
 	// Debug lets pango log the requests it sends (keys blanked by pango).
 	Debug  bool
 	Logger *slog.Logger
+	// Now is the caller's clock. collect compares the device's clock with
+	// it to learn the device's UTC offset; nil leaves only the zone the
+	// device's configuration names.
+	Now func() time.Time
 }
 
 // Session is an open, authenticated connection to one device.
@@ -137,7 +141,7 @@ func (s *Session) Op(ctx context.Context, cmd string) ([]byte, error) {
 		return nil, err
 	}
 	b, err := s.fw.Op(cmd, "", nil, nil)
-	return b, translate("op "+shorten(cmd), err)
+	return answer("op "+shorten(cmd), b, err)
 }
 
 // OpVsys runs an operational command scoped to a virtual system.
@@ -146,7 +150,7 @@ func (s *Session) OpVsys(ctx context.Context, cmd, vsys string) ([]byte, error) 
 		return nil, err
 	}
 	b, err := s.fw.Op(cmd, vsys, nil, nil)
-	return b, translate("op "+shorten(cmd), err)
+	return answer("op "+shorten(cmd), b, err)
 }
 
 // HitCountRequest is the op command for a vsys's security rule hit counts.
@@ -160,7 +164,7 @@ func (s *Session) OpRequest(ctx context.Context, req interface{}, what string) (
 		return nil, err
 	}
 	b, err := s.fw.Op(req, "", nil, nil)
-	return b, translate(what, err)
+	return answer(what, b, err)
 }
 
 // Show reads the running configuration at xpath. A missing node gives an
@@ -170,7 +174,7 @@ func (s *Session) Show(ctx context.Context, xpath string) ([]byte, error) {
 		return nil, err
 	}
 	b, err := s.fw.Show(xpath, nil, nil)
-	return b, translate("read running config "+xpath, err)
+	return answer("read running config "+xpath, b, err)
 }
 
 // Get reads the candidate configuration at xpath. A missing node comes back
@@ -187,7 +191,7 @@ func (s *Session) Get(ctx context.Context, xpath string) ([]byte, error) {
 		}
 		return b, terr
 	}
-	return b, nil
+	return answer("read candidate config "+xpath, b, nil)
 }
 
 // Set merges element (one or more XML fragments) into the candidate
@@ -196,8 +200,9 @@ func (s *Session) Set(ctx context.Context, xpath, element string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := s.fw.Set(xpath, element, nil, nil)
-	return translate("set config at "+xpath, err)
+	b, err := s.fw.Set(xpath, element, nil, nil)
+	_, err = answer("set config at "+xpath, b, err)
+	return err
 }
 
 // Delete removes the candidate configuration node at xpath.
@@ -205,8 +210,9 @@ func (s *Session) Delete(ctx context.Context, xpath string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, err := s.fw.Delete(xpath, nil, nil)
-	return translate("delete config at "+xpath, err)
+	b, err := s.fw.Delete(xpath, nil, nil)
+	_, err = answer("delete config at "+xpath, b, err)
+	return err
 }
 
 // Commit commits the candidate configuration and returns the job ID; 0
@@ -220,8 +226,9 @@ func (s *Session) Commit(ctx context.Context, description string) (uint, error) 
 		cmd += "<description>" + EscapeText(description) + "</description>"
 	}
 	cmd += "</commit>"
-	id, _, err := s.fw.Commit(cmd, "", nil)
-	return id, translate("commit", err)
+	id, b, err := s.fw.Commit(cmd, "", nil)
+	_, err = answer("commit", b, err)
+	return id, err
 }
 
 func shorten(s string) string {

@@ -1,0 +1,107 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/panos-mine/mine"
+)
+
+// collectionLines says in words what a collection dropped, skipped or
+// retried: the numbers behind the totals a reader must be able to trust.
+// nil when the report was not made from a device.
+func collectionLines(c *mine.Collection) [][2]string {
+	if c == nil {
+		return nil
+	}
+	var out [][2]string
+	for _, l := range []struct {
+		name string
+		lc   mine.LogCollection
+	}{{"Threat logs", c.Threat}, {"Traffic logs", c.Traffic}} {
+		out = append(out, [2]string{l.name, logCollectionText(l.lc)})
+	}
+	if len(c.UnknownRuleHits) > 0 {
+		out = append(out, [2]string{"Hit counts left out", fmt.Sprintf("%d rules the rulebase does not have: %s", len(c.UnknownRuleHits), term(strings.Join(c.UnknownRuleHits, ", ")))})
+	}
+	if c.TimeZone != "" {
+		out = append(out, [2]string{"Time zone learned", term(c.TimeZone)})
+	}
+	if len(c.HA) > 0 {
+		var m []string
+		for _, h := range c.HA {
+			s := term(h.Hostname)
+			if s == "" {
+				s = term(h.Address)
+			}
+			s += " " + term(h.Serial) + " (" + term(h.State)
+			if !h.Reported {
+				s += ", not read: " + term(h.Error)
+			}
+			m = append(m, s+")")
+		}
+		out = append(out, [2]string{"HA pair", strings.Join(m, "; ")})
+	}
+	return out
+}
+
+func logCollectionText(lc mine.LogCollection) string {
+	s := fmt.Sprintf("%s collected with %s queries", thousands(lc.Collected), thousands(int64(lc.Queries)))
+	var drop []string
+	for _, d := range []struct {
+		n    int64
+		what string
+	}{{lc.Duplicates, "duplicates"}, {lc.OutOfWindow, "outside the window"}, {lc.FilterMismatch, "not matching the query"}} {
+		if d.n > 0 {
+			drop = append(drop, fmt.Sprintf("%s %s", thousands(d.n), d.what))
+		}
+	}
+	if len(drop) > 0 {
+		s += "; dropped " + strings.Join(drop, ", ")
+	}
+	if lc.Unparseable > 0 {
+		s += fmt.Sprintf("; skipped %s unreadable (see --debug)", thousands(lc.Unparseable))
+	}
+	var again []string
+	for _, a := range []struct {
+		n    int
+		what string
+	}{{lc.ShortPages, "short pages"}, {lc.LostJobs, "lost jobs"}, {lc.StalledJobs, "stalled jobs"}, {lc.Damaged, "damaged checkpoint slices"}} {
+		if a.n > 0 {
+			again = append(again, fmt.Sprintf("%d %s", a.n, a.what))
+		}
+	}
+	if len(again) > 0 {
+		s += "; asked again: " + strings.Join(again, ", ")
+	}
+	if lc.Resumed > 0 {
+		s += fmt.Sprintf("; %d of %d slices from the checkpoint of an interrupted run", lc.Resumed, lc.Slices)
+	}
+	return s
+}
+
+// thousands writes n with comma separators.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// writeCollection prints the collection's account under the overview.
+func writeCollection(s *stickyWriter, r *mine.Report) {
+	lines := collectionLines(r.Collection)
+	if len(lines) == 0 {
+		return
+	}
+	s.title("Collection")
+	rows := make([][]string, len(lines))
+	for i, l := range lines {
+		rows[i] = []string{l[0], l[1]}
+	}
+	s.table([]Column{{}, {}}, rows)
+}
