@@ -44,6 +44,10 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Readiness holds one verdict per catch-all rule.
 	Readiness []Readiness `json:"readiness"`
+	// Changes are what mine changed on the device (protect, block,
+	// retire, undo), newest first, as the history keeps them; empty when
+	// no history was read.
+	Changes []Change `json:"changes,omitempty"`
 }
 
 // DeviceReport is the device identity as the report shows it.
