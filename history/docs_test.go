@@ -3,10 +3,10 @@ package history
 import (
 	"context"
 	"os"
-
-	"github.com/panos-mine/mine"
 	"regexp"
 	"testing"
+
+	"github.com/panos-mine/mine"
 )
 
 // The queries docs/history.md shows users run against a populated
