@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/panos-mine/mine/internal/xapi"
 )
@@ -569,3 +570,33 @@ func (d *Deployer) setPushGroups(ctx context.Context, scope PolicyScope, p *ActP
 // Username is the administrator the session acts as, "" when only an API
 // key was given.
 func (d *Deployer) Username() string { return d.s.Username() }
+
+// Clock returns the device's time now ("show clock", read in the time
+// zone the device is configured with): when a change was committed, on
+// the clock its logs use. It returns an error when the answer does not
+// parse.
+func (d *Deployer) Clock(ctx context.Context) (time.Time, error) {
+	loc := time.UTC
+	tz, err := d.read(ctx, devicePrefix+"/deviceconfig/system/timezone", false)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the device's time zone: %w", err)
+	}
+	if tz != nil && tz.text != "" {
+		if l, err := time.LoadLocation(tz.text); err == nil {
+			loc = l
+		}
+	}
+	body, err := d.s.Op(ctx, "<show><clock/></show>")
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the device's clock: %w", err)
+	}
+	res, err := parseResponse(body)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the device's clock: %w", err)
+	}
+	t, err := time.ParseInLocation(time.UnixDate, strings.TrimSpace(res.text), loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the device's clock: %q: %w", res.text, err)
+	}
+	return t.UTC(), nil
+}
