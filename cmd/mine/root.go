@@ -51,8 +51,9 @@ const exitCodesHelp = `Exit codes:
   1    failure
   2    usage error (bad flag, argument or input file)
   3    device unreachable or unauthorized
-  4    readiness: not ready
-  5    readiness: insufficient evidence
+  4    readiness: not ready (retire refuses); watch: flows the retired
+       catch-all carried are denied now
+  5    readiness: insufficient evidence (retire refuses)
   130  interrupted`
 
 // usageError marks errors in what the user typed.
@@ -153,6 +154,9 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newRulesCmd(d),
 		newHistoryCmd(d),
 		newReportCmd(d),
+		newProtectCmd(d),
+		newRetireCmd(d),
+		newWatchCmd(d),
 	)
 	return root
 }
