@@ -116,6 +116,9 @@ they are never stored. See docs/scheduling.md.`,
 			if err != nil {
 				return err
 			}
+			if cs, err := store.Changes(cmd.Context(), p.conn.Host); err == nil {
+				r.Changes = changesOf(cs, targetContext(mine.Target{Vsys: o.conn.vsysOrDefault(), DeviceGroup: o.conn.devGroup}))
+			}
 			d.logger.Info("run stored", "history", o.db, "run", saved.RunID, "replaced", saved.Replaced,
 				"catch_all_hits", hitsText(saved.Point))
 			if err := (outputs{xlsx: o.out, json: o.json}).write(d, r); err != nil {
