@@ -181,7 +181,7 @@ type criterionRow struct {
 	c             mine.Criterion
 }
 
-func readinessSheet(rs []mine.Readiness) *dataSheet {
+func readinessSheet(rs []mine.Readiness, changes []mine.Change) *dataSheet {
 	var rows []criterionRow
 	for _, r := range rs {
 		if len(r.Criteria) == 0 {
@@ -191,6 +191,7 @@ func readinessSheet(rs []mine.Readiness) *dataSheet {
 			rows = append(rows, criterionRow{r.Rule, r.Verdict, c})
 		}
 	}
+	rows = append(rows, changeCriterionRows(changes)...)
 	return &dataSheet{
 		name:  sheetReadiness,
 		table: "Readiness",
@@ -269,6 +270,9 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 		{"Signature status", "not in the report: run mine signatures verify"},
 		{"Times", "all dates are UTC; the device's own time zone is above"},
 		{"Log values", "URLs, hosts and names come from firewall logs: they are stored as text, never as formulas; a value longer than a cell holds ends with " + truncatedMarker},
+	}
+	for _, c := range changeAboutRows(r.Changes) {
+		rows = append(rows, kv{c[0], c[1]})
 	}
 	for _, s := range sheets {
 		rows = append(rows, kv{"Sheet: " + s.sheet, s.about})
