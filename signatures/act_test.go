@@ -75,7 +75,7 @@ func TestRetireAndRestore(t *testing.T) {
 	// The simulator's running configuration, not mine's word.
 	rule := d.show(catchAllXP)
 	for _, want := range []string{"<disabled>yes</disabled>", "<member>legacy</member><member>mine-retired</member>",
-		"Temporary: open web ports until the app teams are done\nmine-retired retired by mine on 2026-11-30: ready: 0 sessions a week; no 2xx since 2026-11-23</description>"} {
+		"Temporary: open web ports until the app teams are done\nmine-retired 2026-11-30: ready: 0 sessions a week; no 2xx since 2026-11-23</description>"} {
 		if !strings.Contains(rule, want) {
 			t.Errorf("running rule lacks %q:\n%s", want, rule)
 		}

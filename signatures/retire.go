@@ -115,7 +115,7 @@ func (d *Deployer) PlanRetire(ctx context.Context, scope PolicyScope, rule strin
 	if n := mustParseEntryAny(old); n != nil {
 		oldText = n.text
 	}
-	line := fmt.Sprintf("%s retired by mine on %s: %s", mine.RetiredTag, o.Date.UTC().Format("2006-01-02"), oneLine(o.Evidence))
+	line := fmt.Sprintf("%s %s: %s", mine.RetiredTag, o.Date.UTC().Format("2006-01-02"), oneLine(o.Evidence))
 	sep := ""
 	if oldText != "" {
 		sep = "\n"

@@ -241,6 +241,56 @@ func writeActPlan(w io.Writer, p *signatures.ActPlan, dryRun bool) {
 	}
 }
 
+// actPlanJSON is the JSON form of a plan (a dry run with --format json).
+type actPlanJSON struct {
+	Kind       string                `json:"kind"`
+	Rules      []string              `json:"rules"`
+	DryRun     bool                  `json:"dry_run"`
+	Notes      []string              `json:"notes"`
+	Elements   []mine.ChangedElement `json:"elements"`
+	Requests   []sigChangeJSON       `json:"requests"`
+	PushGroups []string              `json:"push_groups,omitempty"`
+}
+
+// showPlan prints a plan: as text on out (text format), or, in JSON
+// format, as text on stderr before it is applied and as JSON on stdout
+// for a dry run.
+func showPlan(d *deps, format string, p *signatures.ActPlan, dryRun bool) error {
+	if format != "json" {
+		writeActPlan(d.io.out, p, dryRun)
+		return nil
+	}
+	if !dryRun {
+		if !d.global.quiet {
+			writeActPlan(d.io.err, p, false)
+		}
+		return nil
+	}
+	j := actPlanJSON{Kind: p.Kind, Rules: p.Rules, DryRun: true, Notes: p.Notes, Elements: []mine.ChangedElement{}, Requests: []sigChangeJSON{}, PushGroups: p.PushGroups}
+	if j.Rules == nil {
+		j.Rules = []string{}
+	}
+	if j.Notes == nil {
+		j.Notes = []string{}
+	}
+	for _, e := range p.Elements {
+		j.Elements = append(j.Elements, mine.ChangedElement{XPath: e.XPath, Before: e.Before, After: e.After, Summary: e.Summary})
+	}
+	for _, r := range p.Requests() {
+		j.Requests = append(j.Requests, sigChangeJSON{"config", r.Op, r.Xpath, r.Element})
+	}
+	return encodeJSON(d.io.out, j)
+}
+
+// textOut is where human text goes: stdout, or stderr when stdout
+// carries JSON.
+func textOut(d *deps, format string) io.Writer {
+	if format == "json" {
+		return d.io.err
+	}
+	return d.io.out
+}
+
 // writeChange prints a change record: JSON, or the outcome in words.
 func writeChange(w io.Writer, format string, c *mine.Change, res *signatures.Result) error {
 	if format == "json" {
@@ -305,10 +355,9 @@ func (o *actFlags) undoChange(cmd *cobra.Command, d *deps, kind, rule string) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.io.out, "# undo of change %d (%s of %s at %s)\n", st.ID, st.Kind, strings.Join(st.Rules, ", "), st.Time.Format(time.RFC3339))
-	writeActPlan(d.io.out, p, o.dryRun)
-	if o.dryRun {
-		return nil
+	fmt.Fprintf(textOut(d, format), "# undo of change %d (%s of %s at %s)\n", st.ID, st.Kind, strings.Join(st.Rules, ", "), st.Time.Format(time.RFC3339))
+	if err := showPlan(d, format, p, o.dryRun); err != nil || o.dryRun {
+		return err
 	}
 	if len(p.Elements) == 0 {
 		return fmt.Errorf("change %d: the device already holds what was there before; nothing to undo", st.ID)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -136,9 +137,8 @@ func (o *protectOptions) protect(cmd *cobra.Command, d *deps) error {
 	if err != nil {
 		return err
 	}
-	writeActPlan(d.io.out, p, o.dryRun)
-	if o.dryRun || len(p.Elements) == 0 {
-		return nil
+	if err := showPlan(d, format, p, o.dryRun); err != nil || o.dryRun || len(p.Elements) == 0 {
+		return err
 	}
 	ch := o.newChange(d, dep, mine.ChangeProtect, p)
 	ch.Codes, ch.Action = codes, o.action
@@ -233,7 +233,7 @@ func (o *blockOptions) block(cmd *cobra.Command, d *deps) error {
 	if err != nil {
 		return usageError{err}
 	}
-	writeThreshold(d, bt, r.Window)
+	writeThreshold(textOut(d, format), bt, r.Window)
 	if !bt.Separable {
 		return fmt.Errorf("no threshold separates the scanners from the other sources: %s; nothing was changed", bt.Reason)
 	}
@@ -252,9 +252,8 @@ func (o *blockOptions) block(cmd *cobra.Command, d *deps) error {
 	if err != nil {
 		return err
 	}
-	writeActPlan(d.io.out, p, o.dryRun)
-	if o.dryRun || len(p.Elements) == 0 {
-		return nil
+	if err := showPlan(d, format, p, o.dryRun); err != nil || o.dryRun || len(p.Elements) == 0 {
+		return err
 	}
 	ch := o.newChange(d, dep, mine.ChangeBlock, p)
 	ch.Threshold = &bt
@@ -276,8 +275,7 @@ func (o *blockOptions) block(cmd *cobra.Command, d *deps) error {
 }
 
 // writeThreshold prints how the threshold was derived: both numbers.
-func writeThreshold(d *deps, bt mine.BlockThreshold, w mine.Window) {
-	out := d.io.out
+func writeThreshold(out io.Writer, bt mine.BlockThreshold, w mine.Window) {
 	fmt.Fprintf(out, "# HTTP-404 answers within %ds, evidence %s\n", bt.Interval, w)
 	if bt.Busiest != nil {
 		fmt.Fprintf(out, "# busiest other source: %s, %d (at %s)\n", bt.Busiest.Source, bt.Busiest.Peak, bt.Busiest.At.Format(time.RFC3339))

@@ -139,10 +139,10 @@ func (o *retireOptions) retire(cmd *cobra.Command, d *deps, rule []string) error
 	case len(rule) == 0 && len(r.Readiness) > 1:
 		return usagef("there are %d catch-all rules (%s): name the one to retire", len(r.Readiness), strings.Join(r.CatchAll, ", "))
 	}
-	if err := writeReadiness(d.io.out, "table", []mine.Readiness{*verdict}); err != nil {
+	if err := writeReadiness(textOut(d, format), "table", []mine.Readiness{*verdict}); err != nil {
 		return err
 	}
-	fmt.Fprintln(d.io.out)
+	fmt.Fprintln(textOut(d, format))
 	ready := verdict.Verdict == mine.VerdictReady
 	if !ready && !o.force {
 		var failing []string
@@ -174,9 +174,8 @@ func (o *retireOptions) retire(cmd *cobra.Command, d *deps, rule []string) error
 	if err != nil {
 		return err
 	}
-	writeActPlan(d.io.out, p, o.dryRun)
-	if o.dryRun {
-		return nil
+	if err := showPlan(d, format, p, o.dryRun); err != nil || o.dryRun {
+		return err
 	}
 	c := o.newChange(d, dep, mine.ChangeRetire, p)
 	c.Verdict, c.Criteria = verdict.Verdict, verdict.Criteria

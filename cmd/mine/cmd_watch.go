@@ -202,30 +202,39 @@ func writeWatch(w io.Writer, format string, rep mine.WatchReport) error {
 	if format == "json" {
 		return encodeJSON(w, rep)
 	}
-	fmt.Fprintf(w, "# %s retired %s (change %d); watched %s; deny rules: %s\n", clean(rep.Rule), rep.RetiredAt.UTC().Format(time.RFC3339),
-		rep.ChangeID, rep.Window, clean(orNoneList(rep.DenyRules)))
+	fmt.Fprintf(w, "# %s retired %s (change %d)\n# watched %s to %s; deny rules below: %s\n", clean(rep.Rule),
+		rep.RetiredAt.UTC().Format("2006-01-02 15:04 UTC"), rep.ChangeID, rep.Window.From.UTC().Format("2006-01-02 15:04"),
+		rep.Window.To.UTC().Format("2006-01-02 15:04 UTC"), clean(orNoneList(rep.DenyRules)))
 	writeFlows := func(title string, fs []mine.DeniedFlow) {
 		if len(fs) == 0 {
 			return
 		}
-		fmt.Fprintln(w, title)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "CLIENT\tSERVER\tAPP\tPORT\tCOUNT\tFIRST SEEN\tLAST SEEN\tSEEN BEFORE\tDENIED BY")
-		for _, f := range fs {
-			known := "no"
-			if f.Known {
-				known = "yes"
+		for _, rule := range deniedBy(fs) {
+			fmt.Fprintf(w, "%s %s:\n", title, clean(rule))
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CLIENT\tSERVER\tAPP/PORT\tCOUNT\tFIRST\tLAST")
+			for _, f := range fs {
+				if f.Rule != rule {
+					continue
+				}
+				client := f.Source
+				if !f.Known {
+					client += "*"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s/%s%d\t%d\t%s\t%s\n", client, f.Destination, clean(f.Application), protoPrefix(f.Protocol), f.Port, f.Count,
+					f.FirstSeen.UTC().Format("01-02 15:04"), f.LastSeen.UTC().Format("01-02 15:04"))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%d\t%d\t%s\t%s\t%s\t%s\n", f.Source, f.Destination, clean(f.Application), f.Protocol, f.Port, f.Count,
-				f.FirstSeen.UTC().Format("2006-01-02 15:04"), f.LastSeen.UTC().Format("2006-01-02 15:04"), known, clean(f.Rule))
+			tw.Flush()
 		}
-		tw.Flush()
 	}
 	if len(rep.Broken) == 0 {
 		fmt.Fprintln(w, "# nothing the catch-all carried is denied")
 	}
-	writeFlows("# denied now, carried by the catch-all before:", rep.Broken)
-	writeFlows("# scanners denied (expected):", rep.Scanners)
+	writeFlows("# carried by the catch-all, now denied by", rep.Broken)
+	if len(rep.Broken) > 0 {
+		fmt.Fprintln(w, "# (* marks a client the catch-all did not carry to that service)")
+	}
+	writeFlows("# scanners (expected), denied by", rep.Scanners)
 	if rep.Unrelated > 0 {
 		fmt.Fprintf(w, "# %d other denied sessions, to services the catch-all did not carry\n", rep.Unrelated)
 	}
@@ -236,6 +245,26 @@ func writeWatch(w io.Writer, format string, rep mine.WatchReport) error {
 		fmt.Fprintf(w, "# roll back: %s\n", rep.Rollback)
 	}
 	return nil
+}
+
+// deniedBy lists the deny rules of the flows, in first-seen order.
+func deniedBy(fs []mine.DeniedFlow) []string {
+	var out []string
+	for _, f := range fs {
+		if !slices.Contains(out, f.Rule) {
+			out = append(out, f.Rule)
+		}
+	}
+	return out
+}
+
+// protoPrefix is "" for tcp (the usual case) and "udp:" and so on
+// otherwise, to keep the column short.
+func protoPrefix(p string) string {
+	if p == "tcp" || p == "" {
+		return ""
+	}
+	return p + ":"
 }
 
 func orNoneList(s []string) string {
