@@ -598,5 +598,12 @@ func (d *Deployer) Clock(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read the device's clock: %q: %w", res.text, err)
 	}
+	// A zone abbreviation the configured zone does not use would be read
+	// as UTC: refuse rather than be hours off.
+	if name, _ := t.Zone(); name != "UTC" {
+		if want, _ := t.In(loc).Zone(); want != name {
+			return time.Time{}, fmt.Errorf("read the device's clock: %q: zone %s is not the configured time zone's (%s)", res.text, name, loc)
+		}
+	}
 	return t.UTC(), nil
 }

@@ -380,3 +380,13 @@ func TestRetirePanoramaPushFailure(t *testing.T) {
 		t.Errorf("%s (push failed) has the catch-all: %q; want it still enabled", bad.Serial(), e)
 	}
 }
+
+// The device's clock, read in its configured zone, is the simulator's.
+func TestClock(t *testing.T) {
+	d := newFirewall(t, panosim.Options{Seed: 37, TimeZone: "Europe/Berlin"})
+	d.sim.Advance(90 * time.Minute)
+	got, err := d.connect().Clock(context.Background())
+	if err != nil || !got.Equal(d.sim.Now()) {
+		t.Errorf("Clock = %v, %v; want %v", got, err, d.sim.Now())
+	}
+}

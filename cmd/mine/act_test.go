@@ -33,14 +33,20 @@ const (
 // not mine's code) and returns the answer.
 func (s *simDevice) api(t *testing.T, kv ...string) string {
 	t.Helper()
-	form := url.Values{"key": {s.sim.APIKey()}}
+	return apiOf(t, s.sim, kv...)
+}
+
+// apiOf calls a simulator's XML API directly.
+func apiOf(t *testing.T, sim *panosim.Server, kv ...string) string {
+	t.Helper()
+	form := url.Values{"key": {sim.APIKey()}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		form.Set(kv[i], kv[i+1])
 	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	s.sim.ServeHTTP(rec, req)
+	sim.ServeHTTP(rec, req)
 	return rec.Body.String()
 }
 
