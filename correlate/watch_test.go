@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,24 @@ func TestDenyRulesBelow(t *testing.T) {
 	}
 	if got := DenyRulesBelow(p, "Nope"); got != nil {
 		t.Errorf("DenyRulesBelow(unknown) = %v; want nil", got)
+	}
+}
+
+// A catch-all mine retired stays the catch-all, named or chosen when no
+// enabled one is left; a rule disabled by someone else is still refused.
+func TestChooseRetiredCatchAll(t *testing.T) {
+	rules := []mine.Rule{
+		{Name: "Allow-DNS", Action: "allow", Application: []string{"dns"}},
+		{Name: "CA", Action: "allow", Application: []string{"any"}, Service: []string{"any"}, Disabled: true, Tags: []string{"legacy", mine.RetiredTag}},
+		{Name: "Old", Action: "allow", Application: []string{"any"}, Disabled: true},
+	}
+	for _, names := range [][]string{nil, {"CA"}} {
+		got, err := ChooseCatchAll(policyOf(rules), nil, names)
+		if err != nil || !reflect.DeepEqual(got.Names(), []string{"CA"}) || !strings.Contains(got.Reason, "retired by mine") {
+			t.Errorf("ChooseCatchAll(%v) = %v (%s), %v; want the retired CA", names, got.Names(), got.Reason, err)
+		}
+	}
+	if _, err := ChooseCatchAll(policyOf(rules), nil, []string{"Old"}); err == nil || !strings.Contains(err.Error(), "disabled") {
+		t.Errorf("ChooseCatchAll(Old) = %v; want refused as disabled", err)
 	}
 }
