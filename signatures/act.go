@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -372,32 +373,39 @@ func (d *Deployer) keepReferenced(ctx context.Context, scope PolicyScope, p *Act
 	drop := map[int]string{}
 	for _, i := range deletions {
 		xp := p.Elements[i].XPath
-		name := lastName(xp)
-		switch {
-		case strings.Contains(xp, "/tag/entry["):
-			for _, r := range pol.rules {
-				for _, t := range ruleAfter(r).child("tag").members() {
-					if t == name {
+		// The names deleted: the entry's, or every entry of a container
+		// mine created whole.
+		names := []string{lastName(xp)}
+		if !strings.HasSuffix(xp, "']") {
+			names = nil
+			if n := mustParseEntryAny(p.Elements[i].Before); n != nil {
+				for _, e := range n.findAll("entry") {
+					names = append(names, e.attr("name"))
+				}
+			}
+		}
+		for _, name := range names {
+			switch {
+			case strings.Contains(xp, "/tag/entry[") || strings.HasSuffix(xp, "/tag"):
+				for _, r := range pol.rules {
+					if slices.Contains(ruleAfter(r).child("tag").members(), name) {
 						drop[i] = fmt.Sprintf("tag %s stays: rule %s carries it", name, r.node.attr("name"))
 					}
 				}
-			}
-		case strings.Contains(xp, "/profiles/vulnerability/entry["):
-			for _, r := range pol.rules {
-				if slices0(ruleAfter(r).at("profile-setting", "profiles", "vulnerability").members()) == name {
-					drop[i] = fmt.Sprintf("vulnerability profile %s stays: rule %s uses it", name, r.node.attr("name"))
+			case strings.Contains(xp, "/profiles/vulnerability/entry[") || strings.HasSuffix(xp, "/profiles/vulnerability") || strings.HasSuffix(xp, "/profiles"):
+				for _, r := range pol.rules {
+					if slices0(ruleAfter(r).at("profile-setting", "profiles", "vulnerability").members()) == name {
+						drop[i] = fmt.Sprintf("vulnerability profile %s stays: rule %s uses it", name, r.node.attr("name"))
+					}
 				}
-			}
-		case strings.Contains(xp, "/threats/vulnerability/entry["):
-			for _, s := range pol.allScopes() {
-				for _, prof := range s.at("profiles", "vulnerability").entries() {
-					if prof.child("threat-exception").entry(name) == nil {
-						continue
+			case strings.Contains(xp, "/threats/vulnerability/entry[") || strings.HasSuffix(xp, "/threats/vulnerability") || strings.HasSuffix(xp, "/threats"):
+				for _, s := range pol.allScopes() {
+					for _, prof := range s.at("profiles", "vulnerability").entries() {
+						if prof.child("threat-exception").entry(name) == nil || restoredWithout(restoring, prof.attr("name"), name) {
+							continue
+						}
+						drop[i] = fmt.Sprintf("signature %s stays: vulnerability profile %s has a threat exception for it", name, prof.attr("name"))
 					}
-					if restoredWithout(restoring, prof.attr("name"), name) {
-						continue
-					}
-					drop[i] = fmt.Sprintf("signature %s stays: vulnerability profile %s has a threat exception for it", name, prof.attr("name"))
 				}
 			}
 		}

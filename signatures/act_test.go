@@ -390,3 +390,88 @@ func TestClock(t *testing.T) {
 		t.Errorf("Clock = %v, %v; want %v", got, err, d.sim.Now())
 	}
 }
+
+// Changes stack: block edits the clone protect made, so protect's undo is
+// refused until block's is done; undone in reverse order, the
+// configuration is back byte for byte. Removing the signatures removes
+// mine's combination signature with them.
+func TestStackedChangesUndoInReverse(t *testing.T) {
+	d := newFirewall(t, panosim.Options{Seed: 38})
+	dep := d.connect()
+	ctx := context.Background()
+	if _, err := dep.Deploy(ctx, Default(), Location{}); err != nil {
+		t.Fatal(err)
+	}
+	run0, cand0 := d.configs()
+	c5, _ := Build(Options{Codes: "5xx"})
+	prot, err := dep.PlanProtect(ctx, c5, PolicyScope{}, []string{catchAll}, "reset-both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dep.ApplyAct(ctx, prot, "protect"); err != nil {
+		t.Fatal(err)
+	}
+	blk, _, err := dep.PlanBlock(ctx, PolicyScope{}, []string{catchAll}, BlockSignature{Interval: 60, Threshold: 5, Duration: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blk.Elements) != 2 || !strings.Contains(blk.Elements[1].Before, "41049") {
+		t.Fatalf("block plan %+v; want the signature and mine's clone edited in place", blk.Elements)
+	}
+	if _, err := dep.ApplyAct(ctx, blk, "block"); err != nil {
+		t.Fatal(err)
+	}
+	var ce *ChangedError
+	if _, err := dep.PlanRestore(ctx, PolicyScope{}, mine.ChangeUndo, nil, prot.Elements, false); !errors.As(err, &ce) {
+		t.Fatalf("undo of protect under block = %v; want a *ChangedError", err)
+	}
+	rm, err := dep.PlanRemove(ctx, Location{})
+	if err != nil || !slices.ContainsFunc(rm.Items, func(it Item) bool { return it.ID == BlockFirstID && it.Action == ActionDelete }) {
+		t.Errorf("PlanRemove = %v; want mine's combination signature %d deleted too", err, BlockFirstID)
+	}
+	for _, applied := range [][]ElementChange{blk.Elements, prot.Elements} {
+		undo, err := dep.PlanRestore(ctx, PolicyScope{}, mine.ChangeUndo, nil, applied, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dep.ApplyAct(ctx, undo, "undo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if run, cand := d.configs(); run != run0 || cand != cand0 {
+		t.Error("the configuration after both undos differs from before")
+	}
+}
+
+// The undo keeps the mine-retired tag while another rule carries it.
+func TestRestoreKeepsReferencedTag(t *testing.T) {
+	d := newFirewall(t, panosim.Options{Seed: 39})
+	dep := d.connect()
+	ctx := context.Background()
+	p, err := dep.PlanRetire(ctx, PolicyScope{}, catchAll, RetireOptions{Date: retireDate, Evidence: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dep.ApplyAct(ctx, p, "retire"); err != nil {
+		t.Fatal(err)
+	}
+	d.call("type", "config", "action", "set", "xpath", vsys1+"/rulebase/security/rules/entry[@name='Allow-DNS']/tag", "element", "<member>mine-retired</member>")
+	d.call("type", "commit", "cmd", "<commit/>")
+	d.sim.Advance(time.Second)
+	undo, err := dep.PlanRestore(ctx, PolicyScope{}, mine.ChangeUndo, nil, p.Elements, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(undo.Notes, func(n string) bool { return strings.Contains(n, "rule Allow-DNS carries it") }) {
+		t.Errorf("notes %q; want the tag kept for Allow-DNS", undo.Notes)
+	}
+	if _, err := dep.ApplyAct(ctx, undo, "undo"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.show(vsys1+"/tag"), `name="mine-retired"`) {
+		t.Error("the tag Allow-DNS carries was deleted")
+	}
+	if strings.Contains(d.show(catchAllXP), "mine-retired") {
+		t.Error("the catch-all still carries the tag after the undo")
+	}
+}
