@@ -239,7 +239,15 @@ func TestRetireWatchFindsResidualAndRollsBack(t *testing.T) {
 		}
 	}
 
-	// The printed rollback.
+	// The printed rollback: its dry run first changes nothing.
+	runR, candR := dev.dump(t)
+	code, out, errs = runCLI(t, dev.actEnv(), dev.args("retire", "--undo", catchAllRule, "--db", db, "--dry-run")...)
+	if code != 0 || !strings.Contains(out, "# undo of change "+strconv.FormatInt(c.ID, 10)) || !strings.Contains(out, "type=config action=delete") {
+		t.Fatalf("rollback --dry-run = %d:\n%s%s", code, out, errs)
+	}
+	if run, cand := dev.dump(t); run != runR || cand != candR {
+		t.Fatal("the rollback's dry run changed the configuration")
+	}
 	code, _, errs = runCLI(t, dev.actEnv(), dev.args("retire", "--undo", catchAllRule, "--db", db)...)
 	if code != 0 {
 		t.Fatalf("rollback = %d: %s", code, errs)

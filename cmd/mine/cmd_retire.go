@@ -61,7 +61,7 @@ catch-all used to carry, and prints the rollback command.`,
 		Example: `  export PANOS_API_KEY=... PANOS_USERNAME=api-admin
   mine retire --host fw.example.net --dry-run
   mine retire Allow-Web-Ports --host fw.example.net --record CHG-1234.json
-  mine retire --host fw.example.net --force --reason "CHG-1234: approved with the residual listed"
+  mine retire --host fw.example.net --force --reason "CHG-1234: residual accepted"
   mine retire --undo Allow-Web-Ports --host fw.example.net`,
 		Args: argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -175,7 +175,21 @@ func TestProtectScannersCLI(t *testing.T) {
 		t.Fatalf("seed 45 plants a client as busy as a scanner (%d, %d): pick another seed", busiest, slowest)
 	}
 	run0, cand0 := dev.dump(t)
-	code, out, errs := runCLI(t, dev.actEnv(), dev.args("protect", "scanners", "--since", "2d", "--db", db, "--duration", "30m")...)
+	code, out, errs := runCLI(t, dev.actEnv(), dev.args("protect", "scanners", "--since", "2d", "--db", db, "--duration", "30m", "--dry-run", "--format", "json")...)
+	var plan struct {
+		DryRun   bool `json:"dry_run"`
+		Requests []struct {
+			Action, Xpath, Element string
+		} `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); code != 0 || err != nil || !plan.DryRun || len(plan.Requests) != 3 ||
+		!strings.Contains(plan.Requests[0].Element, "<threat-id>41026</threat-id>") {
+		t.Fatalf("protect scanners --dry-run --format json = %d, %v:\n%s%s", code, err, out, errs)
+	}
+	if run, cand := dev.dump(t); run != run0 || cand != cand0 {
+		t.Fatal("the dry run changed the configuration")
+	}
+	code, out, errs = runCLI(t, dev.actEnv(), dev.args("protect", "scanners", "--since", "2d", "--db", db, "--duration", "30m")...)
 	if code != 0 {
 		t.Fatalf("protect scanners = %d:\n%s%s", code, out, errs)
 	}
