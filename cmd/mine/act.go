@@ -158,7 +158,9 @@ func (o *actFlags) newChange(d *deps, dep *signatures.Deployer, kind string, p *
 // outcome and the device's clock, and stores it in the history with the
 // flows given. A failed commit is recorded as failed (nothing changed), a
 // failed push as push-failed; the error is returned after the record is
-// kept.
+// kept. A refusal before anything was written leaves c.Status empty:
+// there is nothing to record. Callers print the record whenever Status is
+// set, stored or not, so it is never lost.
 func applyChange(ctx context.Context, d *deps, store *history.Store, dep *signatures.Deployer, p *signatures.ActPlan, c *mine.Change,
 	description string, flows []mine.CarriedFlow) (signatures.Result, error) {
 	res, err := dep.ApplyAct(ctx, p, description)
@@ -369,7 +371,7 @@ func (o *actFlags) undoChange(cmd *cobra.Command, d *deps, kind, rule string) er
 		c.Forced = true
 	}
 	res, err := applyChange(ctx, d, store, dep, p, c, fmt.Sprintf("mine: undo change %d (%s)", st.ID, st.Kind), nil)
-	if c.ID != 0 {
+	if c.Status != "" {
 		if werr := writeChange(d.io.out, format, c, &res); werr != nil && err == nil {
 			err = werr
 		}

@@ -144,7 +144,7 @@ func (o *protectOptions) protect(cmd *cobra.Command, d *deps) error {
 	ch.Codes, ch.Action = codes, o.action
 	ch.Summary = fmt.Sprintf("HTTP %s end in %s on %s", o.codes, o.action, strings.Join(p.Rules, ", "))
 	res, err := applyChange(ctx, d, store, dep, p, ch, "mine: "+ch.Summary, nil)
-	if ch.ID == 0 {
+	if ch.Status == "" {
 		return err
 	}
 	if werr := writeChange(d.io.out, format, ch, &res); werr != nil && err == nil {
@@ -262,7 +262,7 @@ func (o *blockOptions) block(cmd *cobra.Command, d *deps) error {
 	ch.Summary = fmt.Sprintf("combination signature %d: %d HTTP-404 within %ds block the source for %s, on %s", b.ID, b.Threshold, b.Interval,
 		o.duration, strings.Join(p.Rules, ", "))
 	res, err := applyChange(ctx, d, store, dep, p, ch, "mine: "+ch.Summary, nil)
-	if ch.ID == 0 {
+	if ch.Status == "" {
 		return err
 	}
 	if werr := writeChange(d.io.out, format, ch, &res); werr != nil && err == nil {

@@ -201,7 +201,7 @@ func (o *retireOptions) retire(cmd *cobra.Command, d *deps, rule []string) error
 		}
 	}
 	res, err := applyChange(ctx, d, store, dep, p, c, "mine: retire "+verdict.Rule, flows)
-	if c.ID == 0 {
+	if c.Status == "" {
 		return err
 	}
 	if werr := writeChange(d.io.out, format, c, &res); werr != nil && err == nil {
