@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -473,5 +474,44 @@ func TestRestoreKeepsReferencedTag(t *testing.T) {
 	}
 	if strings.Contains(d.show(catchAllXP), "mine-retired") {
 		t.Error("the catch-all still carries the tag after the undo")
+	}
+}
+
+// On Panorama, protect clones the device group's profile, attaches the
+// clone to the group's catch-all and pushes: the firewall's pushed policy
+// carries the reset exceptions; the undo pushes the original back.
+func TestProtectPanorama(t *testing.T) {
+	sim := panosim.New(panosim.Options{Seed: 40, SessionsPerDay: 200,
+		Panorama: &panosim.PanoramaOptions{DeviceGroups: []panosim.DeviceGroupOptions{{Name: "DG-Edge"}}}})
+	d := serve(t, sim)
+	dep := d.connect()
+	ctx := context.Background()
+	if _, err := dep.Deploy(ctx, Default(), Location{DeviceGroup: "DG-Edge"}); err != nil {
+		t.Fatal(err)
+	}
+	c5, _ := Build(Options{Codes: "500"})
+	scope := PolicyScope{DeviceGroup: "DG-Edge"}
+	p, err := dep.PlanProtect(ctx, c5, scope, []string{catchAll}, "reset-server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dep.ApplyAct(ctx, p, "protect"); err != nil {
+		t.Fatal(err)
+	}
+	fw := sim.Firewalls()[0]
+	pushed := string(d.call("type", "op", "target", fw.Serial(), "cmd", "<show><config><pushed-shared-policy><vsys>vsys1</vsys></pushed-shared-policy></config></show>"))
+	if !strings.Contains(pushed, `name="mine-corp-vuln"`) || !regexp.MustCompile(`<entry name="41049"[^>]*><action[^>]*><reset-server`).MatchString(pushed) {
+		t.Errorf("the firewall's pushed policy lacks the clone with the reset exception")
+	}
+	undo, err := dep.PlanRestore(ctx, scope, mine.ChangeUndo, nil, p.Elements, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dep.ApplyAct(ctx, undo, "undo"); err != nil {
+		t.Fatal(err)
+	}
+	pushed = string(d.call("type", "op", "target", fw.Serial(), "cmd", "<show><config><pushed-shared-policy><vsys>vsys1</vsys></pushed-shared-policy></config></show>"))
+	if strings.Contains(pushed, "mine-corp-vuln") {
+		t.Error("the clone is still pushed after the undo")
 	}
 }
