@@ -182,7 +182,14 @@ func TestRetireWatchFindsResidualAndRollsBack(t *testing.T) {
 		!strings.Contains(c.RuleBefore, "Temporary: open web ports") {
 		t.Errorf("change record = %+v", c)
 	}
-	// In the simulator's running configuration: committed.
+	// The simulator's commit job, and its running configuration.
+	job := dev.api(t, "type", "op", "cmd", "<show><jobs><id>"+strconv.FormatUint(uint64(c.Commit.JobID), 10)+"</id></jobs></show>")
+	for _, want := range []string{"<type>Commit</type>", "<status>FIN</status>", "<result>OK</result>", "<user>" + demoUser + "</user>",
+		"<description>mine: retire " + catchAllRule + "</description>"} {
+		if !strings.Contains(job, want) {
+			t.Errorf("commit job %d lacks %s:\n%s", c.Commit.JobID, want, job)
+		}
+	}
 	rule := dev.api(t, "type", "config", "action", "show", "xpath", catchAllEntry)
 	for _, want := range []string{"<disabled>yes</disabled>", "<member>mine-retired</member>",
 		"mine-retired " + retiredAt.UTC().Format("2006-01-02") + ": FORCED against verdict not-ready", "CHG-42: residual accepted"} {

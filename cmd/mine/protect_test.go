@@ -224,14 +224,16 @@ func TestProtectScannersCLI(t *testing.T) {
 	}
 }
 
-// A busy client planted faster than the slowest scanner (a health check
-// polling a missing URL every second for five minutes: 60 in a minute):
-// no threshold separates them, mine says both numbers and changes
-// nothing.
+// A busy client planted faster than a planted slow scanner: a health
+// check polling a missing URL every second for five minutes (60 in a
+// minute) against a scanner asking for 180 distinct missing paths, one
+// every 20 s for an hour (3 in a minute). No threshold separates them:
+// mine says both numbers and changes nothing.
 func TestProtectScannersRefusesBusyClient(t *testing.T) {
 	target := plantedTruthOf(t, 46).CatchAllServices[0].Destination
 	dev := newSimDeviceWith(t, panosim.Options{Seed: 46, SessionsPerDay: 1500, Probers: []panosim.Prober{
 		{Source: "10.1.30.9", Target: target, Every: time.Second, Hours: []int{10}, Minutes: 5},
+		{Source: "10.1.31.7", Target: target, Every: 20 * time.Second, Hours: []int{14}, Minutes: 60, Paths: 180, Scanner: true},
 	}}, 2, false)
 	run0, cand0 := dev.dump(t)
 	code, out, errs := runCLI(t, dev.actEnv(), dev.args("protect", "scanners", "--since", "2d", "--db", filepath.Join(t.TempDir(), "h.db"))...)
@@ -239,7 +241,8 @@ func TestProtectScannersRefusesBusyClient(t *testing.T) {
 		t.Fatalf("protect scanners with a busy client = %d; want %d\n%s%s", code, exitFailure, out, errs)
 	}
 	if !strings.Contains(out, "# busiest other source: 10.1.30.9, 60 (at ") || !strings.Contains(errs, "10.1.30.9, got 60 within 60s") ||
-		!regexp.MustCompile(`slowest scanner, 10\.1\.250\.\d+, got \d+ within 60s`).MatchString(errs) || !strings.Contains(errs, "nothing was changed") {
+		!strings.Contains(out, "# slowest scanner: 10.1.31.7, 3 (at ") || !strings.Contains(errs, "the slowest scanner, 10.1.31.7, got 3 within 60s") ||
+		!regexp.MustCompile(`scanner 10\.1\.250\.\d+: \d+ at its busiest`).MatchString(out) || !strings.Contains(errs, "nothing was changed") {
 		t.Errorf("refusal does not name both numbers:\n%s%s", out, errs)
 	}
 	if run, cand := dev.dump(t); run != run0 || cand != cand0 {
