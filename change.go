@@ -195,6 +195,10 @@ type WatchReport struct {
 	// Unrelated counts denied sessions to services the catch-all never
 	// carried in the evidence window.
 	Unrelated int64 `json:"unrelated"`
+	// Silent are the deny rules that took hits since the retirement but
+	// logged nothing: what they denied is invisible, so the watch cannot
+	// say nothing broke.
+	Silent []string `json:"silent_rules"`
 	// Notes are what limits the watch (a deny rule that does not log...).
 	Notes []string `json:"notes"`
 	// Rollback is the command that undoes the retirement.

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/panos-mine/mine"
@@ -18,8 +19,9 @@ type Watch struct {
 	scanners map[string]bool
 	denied   map[deniedKey]*deniedAgg
 	// unrelated counts denied sessions to services the catch-all did not
-	// carry.
+	// carry; logged every session each deny rule logged.
 	unrelated int64
+	logged    map[string]int64
 }
 
 // svcKey is a service as a deny log shows it: the application may read
@@ -50,7 +52,8 @@ type deniedAgg struct {
 // carried (CatchAllFlows, as the history kept them); flows of other rules
 // are ignored.
 func NewWatch(rule string, carried []mine.CarriedFlow) *Watch {
-	w := &Watch{rule: rule, services: map[svcKey]*carriedSvc{}, scanners: map[string]bool{}, denied: map[deniedKey]*deniedAgg{}}
+	w := &Watch{rule: rule, services: map[svcKey]*carriedSvc{}, scanners: map[string]bool{}, denied: map[deniedKey]*deniedAgg{},
+		logged: map[string]int64{}}
 	for _, f := range carried {
 		if f.CatchAllRule != rule {
 			continue
@@ -80,6 +83,7 @@ func (w *Watch) AddDenied(l *mine.TrafficLog) {
 		return
 	}
 	n := int64(l.Sessions())
+	w.logged[l.Rule] += n
 	k := svcKey{l.Dst, protoOr(l.Proto), l.DstPort}
 	if w.services[k] == nil {
 		w.unrelated += n
@@ -101,7 +105,7 @@ func (w *Watch) AddDenied(l *mine.TrafficLog) {
 // not name one. Sorted by count, then destination, port and source.
 func (w *Watch) Report(window mine.Window, denyRules []string) mine.WatchReport {
 	rep := mine.WatchReport{Rule: w.rule, Window: window, DenyRules: slices.Clone(denyRules),
-		Broken: []mine.DeniedFlow{}, Scanners: []mine.DeniedFlow{}, Unrelated: w.unrelated, Notes: []string{}}
+		Broken: []mine.DeniedFlow{}, Scanners: []mine.DeniedFlow{}, Unrelated: w.unrelated, Silent: []string{}, Notes: []string{}}
 	if rep.DenyRules == nil {
 		rep.DenyRules = []string{}
 	}
@@ -140,6 +144,28 @@ func (w *Watch) Report(window mine.Window, denyRules []string) mine.WatchReport 
 		})
 	}
 	return rep
+}
+
+// Silent returns the deny rules whose hit counter grew between the
+// retirement (then) and now but that logged nothing the watch read (what
+// they denied is invisible), and a note for each.
+func (w *Watch) Silent(denyRules []string, then, now []mine.RuleHits) (rules, notes []string) {
+	sum := func(hs []mine.RuleHits) map[string]uint64 {
+		m := map[string]uint64{}
+		for _, h := range hs {
+			m[h.Rule] += h.HitCount
+		}
+		return m
+	}
+	before, after := sum(then), sum(now)
+	for _, r := range denyRules {
+		if after[r] > before[r] && w.logged[r] == 0 {
+			rules = append(rules, r)
+			notes = append(notes, fmt.Sprintf("%s took %d hits since the retirement but logged none: what it denied is invisible (for interzone-default, override it with log at session end)",
+				r, after[r]-before[r]))
+		}
+	}
+	return rules, notes
 }
 
 // dominantApp returns the application with the most sessions, the first

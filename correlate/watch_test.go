@@ -114,3 +114,16 @@ func TestChooseRetiredCatchAll(t *testing.T) {
 		t.Errorf("ChooseCatchAll(Old) = %v; want refused as disabled", err)
 	}
 }
+
+// A deny rule whose counter grew but that logged nothing is named.
+func TestWatchSilentRules(t *testing.T) {
+	w := NewWatch("CA", nil)
+	w.AddDenied(&mine.TrafficLog{Rule: "Deny-All", Src: "10.1.0.5", Dst: "10.20.9.9", DstPort: 80, Action: "deny"})
+	then := []mine.RuleHits{{Rule: "interzone-default", HitCount: 100}, {Rule: "Deny-All", HitCount: 5}}
+	now := []mine.RuleHits{{Rule: "interzone-default", HitCount: 160}, {Rule: "Deny-All", HitCount: 9}, {Rule: "Quiet", HitCount: 3}}
+	rules, got := w.Silent([]string{"Deny-All", "interzone-default", "Quiet", "Idle"}, then, now)
+	if !reflect.DeepEqual(rules, []string{"interzone-default", "Quiet"}) || len(got) != 2 || !strings.HasPrefix(got[0], "interzone-default took 60 hits") ||
+		!strings.HasPrefix(got[1], "Quiet took 3 hits") {
+		t.Errorf("Silent = %v, %q; want interzone-default (60) and Quiet (3)", rules, got)
+	}
+}

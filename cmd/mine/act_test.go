@@ -267,6 +267,22 @@ func TestRetireWatchFindsResidualAndRollsBack(t *testing.T) {
 	}
 }
 
+// Without an override that logs interzone-default, the retired
+// catch-all's flows are denied without a trace: the watch does not claim
+// all is well, it names the silent rule and exits 5.
+func TestWatchSilentDenyRule(t *testing.T) {
+	dev := newSimDevice(t, 49, 1500, 2, false)
+	db := filepath.Join(t.TempDir(), "h.db")
+	if code, out, errs := runCLI(t, dev.actEnv(), dev.args("retire", "--force", "--reason", "test", "--since", "2d", "--min-window", "2d", "--db", db)...); code != 0 {
+		t.Fatalf("forced retire = %d:\n%s%s", code, out, errs)
+	}
+	dev.sim.Advance(12 * time.Hour)
+	code, out, errs := runCLI(t, dev.actEnv(), dev.args("watch", "--db", db)...)
+	if code != exitNoEvidence || !strings.Contains(out, "interzone-default took ") || !strings.Contains(errs, "cannot tell") {
+		t.Errorf("watch with a silent interzone-default = %d; want %d naming it\n%s%s", code, exitNoEvidence, out, errs)
+	}
+}
+
 func mapsEqual(a, b map[string]int64) bool {
 	if len(a) != len(b) {
 		return false

@@ -48,7 +48,8 @@ logs only with an override that sets log at session end, and without it
 what it denies is invisible.
 
 Exit 0 when nothing the catch-all used to carry is denied, 4 when
-something is, with the command that rolls the retirement back. 'mine run
+something is, with the command that rolls the retirement back, 5 when a
+deny rule took hits it did not log, so the watch cannot tell. 'mine run
 --config' runs the watch for the targets' retired rules every week.`,
 		Example: `  mine watch --host fw.example.net
   mine watch Allow-Web-Ports --host fw.example.net --format json`,
@@ -139,10 +140,8 @@ func watchRetirement(ctx context.Context, log *slog.Logger, store *history.Store
 	}
 	deny := correlate.DenyRulesBelow(pol, rule)
 	watch := correlate.NewWatch(rule, flows)
-	logged := map[string]int64{}
 	if len(deny) > 0 {
 		stats, err := c.TrafficLogs(ctx, w, deny, func(l *mine.TrafficLog) error {
-			logged[l.Rule] += int64(l.Sessions())
 			watch.AddDenied(l)
 			return nil
 		})
@@ -162,29 +161,23 @@ func watchRetirement(ctx context.Context, log *slog.Logger, store *history.Store
 	if len(flows) == 0 {
 		rep.Notes = append(rep.Notes, "the retirement kept no flows of the catch-all (its evidence window had no traffic logs): nothing to match the deny logs against")
 	}
-	// Deny rules that took hits since the retirement but logged none.
 	if hits, err := c.HitCounts(ctx); err == nil {
-		then := map[string]uint64{}
-		for _, h := range st.DenyHits {
-			then[h.Rule] += h.HitCount
-		}
-		now := map[string]uint64{}
-		for _, h := range hits {
-			now[h.Rule] += h.HitCount
-		}
-		for _, r := range deny {
-			if grew := int64(now[r]) - int64(then[r]); grew > 0 && logged[r] == 0 {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("%s took %d hits since the retirement but logged none: what it denied is invisible (for interzone-default, override it with log at session end)", r, grew))
-			}
-		}
+		silent, notes := watch.Silent(deny, st.DenyHits, hits)
+		rep.Silent = append(rep.Silent, silent...)
+		rep.Notes = append(rep.Notes, notes...)
 	} else {
 		log.Debug("no hit counts for the watch", "err", err)
 	}
 	return rep, nil
 }
 
-// watchExit is exit 4 when the retirement broke something.
+// watchExit is exit 4 when the retirement broke something, 5 when a deny
+// rule took hits it did not log (the watch cannot tell).
 func watchExit(rep mine.WatchReport) error {
+	if len(rep.Broken) == 0 && len(rep.Silent) > 0 {
+		return verdictError{exitNoEvidence, fmt.Sprintf("%s denied sessions without logging them: the watch cannot tell what the retirement of %s broke (override them to log at session end)",
+			strings.Join(rep.Silent, ", "), rep.Rule)}
+	}
 	if len(rep.Broken) == 0 {
 		return nil
 	}

@@ -53,7 +53,8 @@ const exitCodesHelp = `Exit codes:
   3    device unreachable or unauthorized
   4    readiness: not ready (retire refuses); watch: flows the retired
        catch-all carried are denied now
-  5    readiness: insufficient evidence (retire refuses)
+  5    readiness: insufficient evidence (retire refuses); watch: a deny
+       rule below does not log
   130  interrupted`
 
 // usageError marks errors in what the user typed.

@@ -89,6 +89,11 @@ func writeWeeklyWatches(w io.Writer, rows []weeklyRow) int {
 			for _, f := range rep.Broken {
 				n += f.Count
 			}
+			if len(rep.Broken) == 0 && len(rep.Silent) > 0 {
+				fmt.Fprintf(w, "\n%s: retired %s (since %s): cannot tell what it broke: %s denied sessions without logging them.\n",
+					r.target, rep.Rule, rep.RetiredAt.Format("2006-01-02"), strings.Join(rep.Silent, ", "))
+				continue
+			}
 			if len(rep.Broken) == 0 {
 				fmt.Fprintf(w, "\n%s: retired %s (since %s): nothing it carried is denied.\n", r.target, rep.Rule, rep.RetiredAt.Format("2006-01-02"))
 				continue
