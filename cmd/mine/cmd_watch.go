@@ -31,7 +31,7 @@ func newWatchCmd(d *deps) *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
 		Use:   "watch [RULE]",
-		Short: "After a retirement: what the catch-all used to carry that is now denied; exit 4 when anything is",
+		Short: "After a retirement: what the catch-all carried that is denied now (exit 4)",
 		Long: `Watch reads, over the window since the catch-all rule (RULE, or the one
 retired last on this device) was retired, the deny logs of the rules that
 now take its traffic: every rule below its place that denies, drops or
