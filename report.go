@@ -75,6 +75,10 @@ type Report struct {
 	// nil for a report not made from a device (mine report from JSON
 	// keeps what the JSON had).
 	Collection *Collection `json:"collection,omitempty"`
+	// Changes are what mine changed on the device (protect, block,
+	// retire, undo), newest first, as the history keeps them; empty when
+	// no history was read.
+	Changes []Change `json:"changes,omitempty"`
 }
 
 // SignatureCheck is the verification of one rule: whether the HTTP status

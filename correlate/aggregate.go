@@ -181,7 +181,18 @@ type sourceAgg struct {
 	targets map[string]struct{}
 	// errTargets are the destinations that answered this source 4xx.
 	errTargets map[string]*targetErrs
+	// notFoundAt counts the source's 404 answers per second (Unix time),
+	// for the rate a combination signature would see; at most
+	// maxSecondsPerSource seconds are kept (secondsFull says some were
+	// not).
+	notFoundAt  map[int64]int64
+	secondsFull bool
 }
+
+// maxSecondsPerSource bounds the seconds with 404 answers remembered per
+// source: a day of one 404 every few seconds, far beyond what an ordinary
+// client shows, without letting a scanner grow memory without end.
+const maxSecondsPerSource = 1 << 15
 
 type targetErrs struct {
 	n        int64
@@ -321,6 +332,15 @@ func (a *Aggregator) addClientError(s *sourceAgg, l *mine.ThreatLog, code int, n
 	s.clientErrs += n
 	if code == 404 {
 		s.notFound += n
+		if s.notFoundAt == nil {
+			s.notFoundAt = map[int64]int64{}
+		}
+		sec := l.ReceiveTime.Unix()
+		if _, ok := s.notFoundAt[sec]; ok || len(s.notFoundAt) < maxSecondsPerSource {
+			s.notFoundAt[sec] += n
+		} else {
+			s.secondsFull = true
+		}
 	}
 	u, _, _ := strings.Cut(l.URL, "?")
 	hour := int32(floorDiv(l.ReceiveTime.Unix(), 3600))

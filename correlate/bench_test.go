@@ -237,3 +237,26 @@ func (a *skeleton) addTraffic(l *mine.TrafficLog) {
 	s.sessions += int64(l.Sessions())
 	s.bytes += l.Bytes
 }
+
+// BenchmarkBlockThreshold measures deriving the scanner-blocking threshold
+// from 200,000 folded logs, against scanner detection alone (which it
+// runs first) as the baseline.
+func BenchmarkBlockThreshold(b *testing.B) {
+	a := NewAggregator([]string{"Allow-Web-Ports"})
+	for _, l := range benchThreats(200_000) {
+		a.AddThreat(l)
+	}
+	b.Run("scanners", func(b *testing.B) {
+		for b.Loop() {
+			a.scanners()
+		}
+	})
+	b.Run("threshold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.BlockThreshold(time.Minute); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package correlate
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/policy"
@@ -26,23 +28,71 @@ func (c CatchAllChoice) Names() []string {
 // named (each must be a reachable, enabled allow rule), or the one
 // policy.Criterion picks among the reachable port-based rules, hits
 // breaking ties between equally broad ones.
+//
+// A catch-all mine retired (disabled and tagged mine-retired) stays the
+// catch-all: named, or when no other rule is one, so the weekly job and
+// mine watch keep following it.
 func ChooseCatchAll(p *mine.Policy, hits []mine.RuleHits, names []string) (CatchAllChoice, error) {
 	m := policy.Compile(p)
 	var ca policy.CatchAll
 	var err error
+	var retired []int
+	live := names
 	if len(names) > 0 {
-		ca, err = m.NamedCatchAll(names)
-	} else {
+		live = nil
+		for _, n := range names {
+			if i := m.Index(n); i >= 0 && isRetired(m.Rules()[i]) {
+				retired = append(retired, i)
+			} else {
+				live = append(live, n)
+			}
+		}
+	}
+	switch {
+	case len(names) > 0 && len(live) == 0:
+		ca.Reason = "named with --catch-all"
+	case len(names) > 0:
+		ca, err = m.NamedCatchAll(live)
+	default:
 		ca, err = m.ChooseCatchAll(hitMap(hits))
+		if err != nil {
+			for i, r := range m.Rules() {
+				if isRetired(r) {
+					retired = append(retired, i)
+				}
+			}
+			if len(retired) > 0 {
+				err = nil
+				ca.Reason = "no enabled catch-all is left"
+			}
+		}
 	}
 	if err != nil {
 		return CatchAllChoice{}, err
+	}
+	if len(retired) > 0 {
+		ca.Rules = append(ca.Rules, retired...)
+		slices.Sort(ca.Rules)
+		ca.Rules = slices.Compact(ca.Rules)
+		ca.Reason += fmt.Sprintf("; retired by mine (disabled, tagged %s): %s", mine.RetiredTag, quoteNames(m, retired))
 	}
 	out := CatchAllChoice{Reason: ca.Reason}
 	for _, i := range ca.Rules {
 		out.Rules = append(out.Rules, m.Rules()[i])
 	}
 	return out, nil
+}
+
+// isRetired reports whether mine retired the rule: disabled, tagged
+// mine-retired.
+func isRetired(r mine.Rule) bool { return r.Disabled && r.HasTag(mine.RetiredTag) }
+
+func quoteNames(m *policy.Model, idx []int) string {
+	out := make([]string, len(idx))
+	for k, i := range idx {
+		out[k] = fmt.Sprintf("%q", m.Rules()[i].Name)
+	}
+	return strings.Join(out, ", ")
 }
 
 // hitMap sums the hit counts per rule name; nil when there are none.

@@ -12,6 +12,12 @@
 // query it with any SQLite tool. A run is written in one transaction;
 // writing the same target and window again replaces that run.
 //
+// It also keeps the changes mine made to devices (protect, block, retire
+// and their undo), each with its change record: the exact XML of every
+// element before and after, what undo puts back, and for a retirement the
+// flows the catch-all carried, which mine watch checks the deny logs
+// against. Changes are an audit trail: pruning runs leaves them.
+//
 // history is the only package that imports the SQLite driver. It must not
 // import collect, correlate, report, pango or cobra, must not read the
 // environment, and never calls time.Now: callers pass times. Secrets never

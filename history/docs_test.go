@@ -5,6 +5,8 @@ import (
 	"os"
 	"regexp"
 	"testing"
+
+	"github.com/panos-mine/mine"
 )
 
 // The queries docs/history.md shows users run against a populated
@@ -25,6 +27,11 @@ func TestDocQueries(t *testing.T) {
 			c.reset = mon.Add(2*week + day)
 		}
 		mustSave(t, s, weekSnap("edge", n+1, "Allow-Web-Ports", c, dnsCounter(uint64(10*n))))
+	}
+	c := retireChange(mon.Add(3 * week))
+	if _, err := s.SaveChange(context.Background(), c, []mine.CarriedFlow{{CatchAllRule: "Allow-Web-Ports", Source: "10.1.0.5",
+		Destination: "10.20.5.11", Application: "ssh", Protocol: "tcp", Port: 22, Sessions: 4}}); err != nil {
+		t.Fatal(err)
 	}
 	for _, q := range blocks {
 		rows, err := s.db.QueryContext(context.Background(), string(q[1]))

@@ -25,7 +25,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"table devices", "table findings", "table readiness", "table rule_deltas", "table rule_hits",
+	want := []string{"table carried_flows", "table changes", "table devices", "table findings", "table readiness", "table rule_deltas", "table rule_hits",
 		"table rule_sessions", "table runs", "table scanners", "table status_counts", "table suggestions",
 		"view catch_all_trend", "view rule_trend"}
 	if !reflect.DeepEqual(names, want) {

@@ -312,6 +312,7 @@ func validateObjects(c *compiler, ch chain) []string {
 }
 
 // validateThreats checks the custom vulnerability signatures of the scopes
+// (IDs, combination time attributes and children, block-ip parameters)
 // and the threat exceptions of their vulnerability profiles.
 func validateThreats(ch chain) []string {
 	var errs []string
@@ -329,14 +330,92 @@ func validateThreats(ch chain) []string {
 		}
 	}
 	for _, scope := range ch {
+		for _, e := range scope.at("threats", "vulnerability").entries() {
+			where := "threats -> vulnerability -> " + e.attr("name")
+			errs = append(errs, validateBlockIP(where+" -> default-action", e.child("default-action"))...)
+			cb := e.at("signature", "combination")
+			if cb == nil {
+				continue
+			}
+			errs = append(errs, validateTimeAttribute(where+" -> signature -> combination -> time-attribute", cb.child("time-attribute"), true)...)
+			n := 0
+			for _, ac := range cb.child("and-condition").entries() {
+				for _, oc := range ac.child("or-condition").entries() {
+					n++
+					tid, err := strconv.Atoi(oc.textOf("threat-id"))
+					if err != nil || (customID(tid) && !ids[tid]) {
+						errs = append(errs, fmt.Sprintf("%s -> signature -> combination -> threat-id '%s' is not a valid threat ID", where, oc.textOf("threat-id")))
+					}
+				}
+			}
+			if n == 0 {
+				errs = append(errs, where+" -> signature -> combination has no condition")
+			}
+		}
+	}
+	for _, scope := range ch {
 		for _, p := range scope.at("profiles", "vulnerability").entries() {
 			for _, x := range p.child("threat-exception").entries() {
 				id, err := strconv.Atoi(x.attr("name"))
 				if err == nil && customID(id) && !ids[id] {
 					errs = append(errs, fmt.Sprintf("profiles -> vulnerability -> %s -> threat-exception -> %s is not a valid threat ID", p.attr("name"), x.attr("name")))
 				}
+				where := "profiles -> vulnerability -> " + p.attr("name") + " -> threat-exception -> " + x.attr("name")
+				errs = append(errs, validateBlockIP(where+" -> action", x.child("action"))...)
+				if ta := x.child("time-attribute"); ta != nil {
+					errs = append(errs, validateTimeAttribute(where+" -> time-attribute", ta, false)...)
+				}
+			}
+			for _, r := range p.child("rules").entries() {
+				errs = append(errs, validateBlockIP("profiles -> vulnerability -> "+p.attr("name")+" -> rules -> "+r.attr("name")+" -> action", r.child("action"))...)
 			}
 		}
+	}
+	return errs
+}
+
+// validateBlockIP checks a block-ip action, when the action element holds
+// one: track-by source or source-and-destination, duration 1-3600 seconds
+// (the configuration schema's values).
+func validateBlockIP(where string, action *node) []string {
+	b := action.child("block-ip")
+	if b == nil {
+		return nil
+	}
+	var errs []string
+	switch t := b.textOf("track-by"); t {
+	case "source", "source-and-destination":
+	default:
+		errs = append(errs, fmt.Sprintf("%s -> block-ip -> track-by '%s' is not a valid value", where, t))
+	}
+	if d, err := strconv.Atoi(b.textOf("duration")); err != nil || d < 1 || d > 3600 {
+		errs = append(errs, fmt.Sprintf("%s -> block-ip -> duration '%s' is not a valid value (1-3600)", where, b.textOf("duration")))
+	}
+	return errs
+}
+
+// validateTimeAttribute checks interval (1-3600 seconds), threshold
+// (1-255 hits) and track-by; a combination signature needs all three set.
+func validateTimeAttribute(where string, ta *node, required bool) []string {
+	var errs []string
+	if ta == nil {
+		return []string{where + " is missing"}
+	}
+	check := func(name string, lo, hi int) {
+		v := ta.textOf(name)
+		if v == "" && !required {
+			return
+		}
+		if n, err := strconv.Atoi(v); err != nil || n < lo || n > hi {
+			errs = append(errs, fmt.Sprintf("%s -> %s '%s' is not a valid value (%d-%d)", where, name, v, lo, hi))
+		}
+	}
+	check("interval", 1, 3600)
+	check("threshold", 1, 255)
+	switch t := ta.textOf("track-by"); t {
+	case "", "source", "destination", "source-and-destination": // the schema defaults it to source-and-destination
+	default:
+		errs = append(errs, fmt.Sprintf("%s -> track-by '%s' is not a valid value", where, t))
 	}
 	return errs
 }

@@ -22,6 +22,40 @@
 // the rule does not disable server response inspection, and the application
 // is decoded HTTP (not ssl or ssh).
 //
+// # Threat actions
+//
+// A vulnerability profile decides what each matching signature does: a
+// threat exception for its ID first, then the first rule covering it
+// (severity, host, threat name), action default meaning the signature's
+// own. Every action but allow writes a THREAT log with that action. Alert
+// lets the response through. Drop, reset-client, reset-server, reset-both
+// and block-ip keep the response from the client (ClientView counts it as
+// reset): the session ends there, the requests it would still have made
+// are not made, and its TRAFFIC log says action allow, session end reason
+// threat (as a real device logs a session a security profile ended).
+// Block-ip also puts the source (track-by source) or the source and
+// destination pair (source-and-destination) on the block list for its
+// duration: the packets of its sessions are dropped before policy, with no
+// log and no hit count, and a response of a session already open is
+// dropped too; the entry expires after the duration.
+//
+// A combination signature (signature/combination: time-attribute with
+// interval 1-3600 s, threshold 1-255, track-by source, destination or
+// source-and-destination; and-condition/or-condition/threat-id children)
+// counts the detections of its children (any action the profile gives
+// them, allow included) on sessions whose rule's profile covers the
+// combination, per tracked key; when threshold hits fall within interval
+// it writes its own THREAT log with the profile's action for it (block-ip
+// from a threat exception, or its default action) and starts counting
+// again. All the children of all conditions count alike (and-conditions
+// are not modelled). A commit fails on a combination or block-ip value
+// outside those ranges, or a child custom ID that does not exist.
+//
+// Options.Probers plants extra sources asking one server for missing
+// pages at a steady pace, one request per session: a slow scanner (many
+// distinct paths) or a busy client polling a broken URL, to test a 404
+// threshold against.
+//
 // Administration is shared, as on a real device: several administrators
 // (AddAdmin) each with an API key; config and commit locks (show/request
 // config-lock and commit-lock, LockConfig, LockCommits) that stop other

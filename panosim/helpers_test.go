@@ -181,6 +181,7 @@ type xLogEntry struct {
 	Bytes      int64  `xml:"bytes"`
 	Start      string `xml:"start"`
 	DeviceName string `xml:"device_name"`
+	EndReason  string `xml:"session_end_reason"`
 }
 
 type logAnswer struct {

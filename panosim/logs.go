@@ -26,9 +26,11 @@ type logEntry struct {
 	repeat   int
 	urlIdx   int
 
+	// action is the threat's action (alert when empty), or the traffic's.
+	action string
+
 	// Traffic only.
 	subtype string
-	action  string
 	app     string
 }
 
@@ -195,7 +197,7 @@ func (e *logEntry) render(b *strings.Builder, d *device) {
 	w.el("flag-recon-excluded", "no")
 	w.el("flag-wf-channel", "no")
 	w.el("proto", s.proto)
-	if e.threat {
+	if e.threat && e.action == "" {
 		w.el("action", "alert")
 	} else {
 		w.el("action", e.action)

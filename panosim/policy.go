@@ -68,15 +68,17 @@ type cRule struct {
 	vuln      *vulnProfile
 
 	mu          sync.Mutex
-	sigsByState map[int][]*signature
+	sigsByState map[int]responseHits
 }
 
 // policy is the compiled running configuration.
 type policy struct {
 	rules []*cRule // in evaluation order, the two default rules last
 	sigs  []*signature
-	reg   *ipRegistry
-	loc   *time.Location
+	// combos are the combination signatures.
+	combos []*signature
+	reg    *ipRegistry
+	loc    *time.Location
 }
 
 // ruleRef is a rule entry with where its names resolve.
@@ -138,12 +140,17 @@ func compilePolicy(root, pushed *node, env *policyEnv) (*policy, []string) {
 	}
 	for _, scope := range c.localChain() {
 		for _, e := range scope.at("threats", "vulnerability").entries() {
-			if s := compileSignature(e); s != nil {
+			switch s := compileSignature(e); {
+			case s == nil:
+			case s.combo != nil:
+				p.combos = append(p.combos, s)
+			default:
 				p.sigs = append(p.sigs, s)
 			}
 		}
 	}
 	sort.SliceStable(p.sigs, func(i, j int) bool { return p.sigs[i].tid < p.sigs[j].tid })
+	sort.SliceStable(p.combos, func(i, j int) bool { return p.combos[i].tid < p.combos[j].tid })
 	return p, c.errs
 }
 
@@ -168,27 +175,74 @@ func (p *policy) matchAll(f *flow) []*cRule {
 	return out
 }
 
+// sigHit is a signature that matched a response, with what the carrying
+// rule's vulnerability profile does with it.
+type sigHit struct {
+	sig *signature
+	act sigAction
+}
+
+// responseHits is what the threat engine makes of one HTTP response
+// status on a rule: the signatures whose action writes a threat log
+// (every action but allow), and the IDs it detects whatever the action,
+// which combination signatures count.
+type responseHits struct {
+	logged   []sigHit
+	detected []int
+}
+
 // sigsFor returns the signatures that write a threat log for an HTTP
-// response with the status code on a session carried by r.
-func (p *policy) sigsFor(r *cRule, code int) []*signature {
+// response with the status code on a session carried by r, with their
+// actions, and the IDs detected. Nothing is inspected on a rule that does
+// not allow, disables server response inspection, or has no
+// vulnerability profile.
+func (p *policy) sigsFor(r *cRule, code int) responseHits {
 	if r.action != "allow" || !r.inspect || r.vuln == nil || len(p.sigs) == 0 {
-		return nil
+		return responseHits{}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out, ok := r.sigsByState[code]; ok {
 		return out
 	}
-	var out []*signature
+	var out responseHits
 	for _, s := range p.sigs {
-		if s.matchesStatus(code) && r.vuln.actionFor(s) == "alert" {
-			out = append(out, s)
+		if !s.matchesStatus(code) {
+			continue
+		}
+		a := r.vuln.decide(s)
+		if a.name == "" {
+			continue
+		}
+		out.detected = append(out.detected, s.tid)
+		if a.name != "allow" {
+			out.logged = append(out.logged, sigHit{s, a})
 		}
 	}
 	if r.sigsByState == nil {
-		r.sigsByState = map[int][]*signature{}
+		r.sigsByState = map[int]responseHits{}
 	}
 	r.sigsByState[code] = out
+	return out
+}
+
+// combosFor returns the combination signatures counting a detected
+// threat ID on a session carried by r, with the action r's profile gives
+// each when it fires (combinations the profile leaves out, or allows, do
+// nothing).
+func (p *policy) combosFor(r *cRule, tid int) []sigHit {
+	if r.vuln == nil {
+		return nil
+	}
+	var out []sigHit
+	for _, c := range p.combos {
+		if !c.combo.children[tid] {
+			continue
+		}
+		if a := r.vuln.decide(c); a.name != "" && a.name != "allow" {
+			out = append(out, sigHit{c, a})
+		}
+	}
 	return out
 }
 

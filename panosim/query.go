@@ -135,7 +135,7 @@ func (e *logEntry) subtypeName() string {
 }
 
 func (e *logEntry) actionName() string {
-	if e.threat {
+	if e.threat && e.action == "" {
 		return "alert"
 	}
 	return e.action

@@ -124,6 +124,7 @@ type scenario struct {
 	sites    []site
 	blocked  []netip.Addr
 	scanners []*scanner
+	probers  []*prober
 }
 
 // httpApps are the applications whose responses the firewall decodes as HTTP
@@ -498,6 +499,9 @@ func newScenario(o Options, loc *time.Location) *scenario {
 	if o.ObjectPolicy {
 		sc.planObjectPolicy()
 	}
+	if err := sc.resolveProbers(o.Probers); err != nil {
+		panic("panosim: " + err.Error())
+	}
 	return sc
 }
 
@@ -591,6 +595,11 @@ func (sc *scenario) baseTruth() Truth {
 		}
 		slices.Sort(st.Targets)
 		t.Scanners = append(t.Scanners, st)
+	}
+	for _, p := range sc.probers {
+		if p.Scanner {
+			t.Scanners = append(t.Scanners, Scanner{Source: p.ip.String(), Targets: []string{p.svc.ip.String()}})
+		}
 	}
 	t.ScannerOnlyDestinations = []string{sc.printer.ip.String()}
 	return t

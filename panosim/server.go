@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,10 @@ type Options struct {
 	// device groups (use DeviceGroupOptions.Parent for a hierarchy) and
 	// the server-specific ones on each firewall.
 	ObjectPolicy bool
+	// Probers are extra sources asking servers of the model for missing
+	// pages at a steady pace (see Prober): a slow scanner, or a busy
+	// client polling a broken URL, planted to test a 404 threshold.
+	Probers []Prober
 	// Panorama, when set, makes the server a Panorama that manages
 	// simulated firewalls in device groups (see PanoramaOptions). The
 	// other options apply to every managed firewall.
@@ -119,14 +124,24 @@ func (o Options) withDefaults() Options {
 
 // Validate reports options New would reject: an unknown time zone, device
 // groups with an empty or repeated name, an unknown parent or parents that
-// loop.
+// loop, a prober whose source does not parse or whose target is not a
+// server of the model.
 func (o Options) Validate() error {
 	o = o.withDefaults()
 	if _, err := time.LoadLocation(o.TimeZone); err != nil {
 		return fmt.Errorf("panosim: time zone %q: %w", o.TimeZone, err)
 	}
 	if o.Panorama != nil {
-		return o.Panorama.validate(o.ObjectPolicy)
+		if err := o.Panorama.validate(o.ObjectPolicy); err != nil {
+			return err
+		}
+	}
+	if len(o.Probers) > 0 {
+		loc, _ := time.LoadLocation(o.TimeZone)
+		sc := newScenario(Options{Seed: o.Seed, SessionsPerDay: o.SessionsPerDay, ObjectPolicy: o.ObjectPolicy}, loc)
+		if err := sc.resolveProbers(o.Probers); err != nil {
+			return fmt.Errorf("panosim: %w", err)
+		}
 	}
 	return nil
 }
@@ -209,6 +224,16 @@ type Server struct {
 	matchOverride func(Flow) (string, bool)
 	// pano is the Panorama state; nil on a firewall.
 	pano *panorama
+
+	// blockList is the block list of block-ip actions: until when (unix
+	// milliseconds) a source, or a source and destination pair
+	// ("src>dst"), is blocked.
+	blockList map[string]int64
+	// comboHits are the hit times (unix milliseconds) each combination
+	// signature counts, per tracked source, destination or pair.
+	comboHits map[string][]int64
+	// views are what each client saw of its HTTP responses.
+	views map[netip.Addr]*ClientView
 }
 
 // New returns a simulated firewall (or Panorama) for the options. It panics
@@ -249,6 +274,9 @@ func newFirewall(o Options) *Server {
 		reg:        newIPRegistry(),
 		users:      newUserMap(),
 		fqdn:       map[string][]netip.Addr{},
+		blockList:  map[string]int64{},
+		comboHits:  map[string][]int64{},
+		views:      map[netip.Addr]*ClientView{},
 	}
 	sc.plantState(s)
 	root, err := parseOne(sc.initialConfig())
@@ -415,6 +443,13 @@ func (s *Server) process(ev event) {
 	ss := ev.s
 	switch ev.kind {
 	case evStart:
+		if s.blocked(ss, ev.at) {
+			// The block list drops the source's packets before policy:
+			// no rule sees the session, no log, no hit.
+			ss.denied = true
+			s.view(ss.src).BlockedSessions++
+			return
+		}
 		ss.user = s.users.lookup(ss.src, ev.at)
 		f := ss.flow(ev.at)
 		r := s.pol.match(&f)
@@ -437,19 +472,49 @@ func (s *Server) process(ev event) {
 			}
 		}
 	case evResponse:
-		if ss.denied || !httpApps[ss.app] {
+		if ss.denied || ss.cut || !httpApps[ss.app] {
 			return
 		}
 		req := &ss.reqs[ev.idx]
-		for _, sig := range ss.pol.sigsFor(ss.rule, req.status) {
-			e := s.newLog(true, ev.at, ss)
-			e.tid = sig.tid
-			e.name = sig.name
-			e.severity = sig.severity
-			e.misc = req.host + req.path
-			e.repeat = req.count
-			e.urlIdx = ev.idx + 1
+		v := s.view(ss.src)
+		if s.blocked(ss, ev.at) {
+			// Blocked while the session ran: its packets are dropped.
+			v.add(v.Reset, req.status, 1)
+			s.cutSession(ss, ev.idx)
+			return
 		}
+		hits := ss.pol.sigsFor(ss.rule, req.status)
+		stop := false
+		act := func(h sigHit, repeat int) {
+			e := s.newLog(true, ev.at, ss)
+			e.tid, e.name, e.severity, e.action = h.sig.tid, h.sig.name, h.sig.severity, h.act.name
+			e.misc = req.host + req.path
+			e.repeat = repeat
+			e.urlIdx = ev.idx + 1
+			if h.act.blocks() {
+				stop = true
+				e.repeat = 1
+			}
+			if h.act.name == "block-ip" {
+				s.blockSource(ss, h.act, ev.at)
+			}
+		}
+		for _, h := range hits.logged {
+			act(h, req.count)
+		}
+		for _, tid := range hits.detected {
+			for _, c := range ss.pol.combosFor(ss.rule, tid) {
+				if s.comboFires(c.sig, ss, ev.at, req.count) {
+					act(c, 1)
+				}
+			}
+		}
+		if stop {
+			v.add(v.Reset, req.status, 1)
+			s.cutSession(ss, ev.idx)
+			return
+		}
+		v.add(v.Delivered, req.status, req.count)
 	case evEnd:
 		if ss.denied {
 			return
@@ -462,6 +527,143 @@ func (s *Server) process(ev event) {
 			e.app = ss.app
 		}
 	}
+}
+
+// cutSession ends a session at its response idx, which a threat action
+// (reset, drop, block-ip) kept from the client: the requests after it are
+// never made, and the session's traffic log says threat.
+func (s *Server) cutSession(ss *session, idx int) {
+	ss.cut = true
+	ss.endReason = "threat"
+	ss.bytesSent, ss.bytesRecv = 200, 120
+	for i, r := range ss.reqs[:idx+1] {
+		if i < idx {
+			ss.bytesSent += int64(r.count * r.reqSize)
+			ss.bytesRecv += int64(r.count * r.size)
+		} else {
+			ss.bytesSent += int64(r.reqSize)
+		}
+	}
+}
+
+// blockKeys are the block list keys a session's packets are checked
+// against: its source, and its source and destination pair.
+func blockKeys(ss *session) (src, pair string) {
+	return ss.src.String(), ss.src.String() + ">" + ss.dst.String()
+}
+
+// blocked reports whether the block list drops a session's packets at
+// time at.
+func (s *Server) blocked(ss *session, at int64) bool {
+	if len(s.blockList) == 0 {
+		return false
+	}
+	src, pair := blockKeys(ss)
+	return s.blockList[src] > at || s.blockList[pair] > at
+}
+
+// blockSource puts a session's source (or its source and destination
+// pair) on the block list for the action's duration.
+func (s *Server) blockSource(ss *session, a sigAction, at int64) {
+	src, pair := blockKeys(ss)
+	key := src
+	if a.trackBy == "source-and-destination" {
+		key = pair
+	}
+	until := at + int64(a.duration)*1000
+	s.blockList[key] = max(s.blockList[key], until)
+}
+
+// comboFires counts n hits of a combination signature's child at time at
+// for the session's tracked key, and reports whether they reach the
+// threshold within the interval; the count starts over when it fires.
+func (s *Server) comboFires(c *signature, ss *session, at int64, n int) bool {
+	cb := c.combo
+	if cb.threshold <= 0 || cb.interval <= 0 {
+		return false
+	}
+	key := strconv.Itoa(c.tid) + "|"
+	switch cb.trackBy {
+	case "source":
+		key += ss.src.String()
+	case "destination":
+		key += ">" + ss.dst.String()
+	default:
+		key += ss.src.String() + ">" + ss.dst.String()
+	}
+	hits := s.comboHits[key]
+	from := at - int64(cb.interval)*1000
+	i := 0
+	for i < len(hits) && hits[i] <= from {
+		i++
+	}
+	hits = hits[i:]
+	for range n {
+		hits = append(hits, at)
+	}
+	if len(hits) >= cb.threshold {
+		delete(s.comboHits, key)
+		return true
+	}
+	s.comboHits[key] = hits
+	return false
+}
+
+// ClientView is what one client saw of its HTTP responses: those
+// delivered and those a threat action replaced by a reset (or dropped),
+// per status code, and its sessions dropped while it was on the block
+// list.
+type ClientView struct {
+	Source          string      `json:"source"`
+	Delivered       map[int]int `json:"delivered"`
+	Reset           map[int]int `json:"reset"`
+	BlockedSessions int         `json:"blocked_sessions"`
+}
+
+func (v *ClientView) add(m map[int]int, code, n int) { m[code] += n }
+
+func (s *Server) view(src netip.Addr) *ClientView {
+	v := s.views[src]
+	if v == nil {
+		v = &ClientView{Source: src.String(), Delivered: map[int]int{}, Reset: map[int]int{}}
+		s.views[src] = v
+	}
+	return v
+}
+
+// ClientView returns what a client (by address) saw of its HTTP
+// responses so far; on Panorama, summed over the managed firewalls.
+func (s *Server) ClientView(src string) ClientView {
+	out := ClientView{Source: src, Delivered: map[int]int{}, Reset: map[int]int{}}
+	if s.pano != nil {
+		for _, fw := range s.Firewalls() {
+			v := fw.ClientView(src)
+			for k, n := range v.Delivered {
+				out.Delivered[k] += n
+			}
+			for k, n := range v.Reset {
+				out.Reset[k] += n
+			}
+			out.BlockedSessions += v.BlockedSessions
+		}
+		return out
+	}
+	a, err := netip.ParseAddr(src)
+	if err != nil {
+		return out
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.views[a]; v != nil {
+		for k, n := range v.Delivered {
+			out.Delivered[k] = n
+		}
+		for k, n := range v.Reset {
+			out.Reset[k] = n
+		}
+		out.BlockedSessions = v.BlockedSessions
+	}
+	return out
 }
 
 // ServeHTTP answers XML API requests at /api and /api/.

@@ -5,16 +5,50 @@ import (
 	"strings"
 )
 
-// signature is a custom vulnerability signature.
+// signature is a custom vulnerability signature: a standard one (and
+// conditions on http-rsp-code), or a combination (combo set) counting the
+// hits of child signatures.
 type signature struct {
 	tid           int
 	name          string
 	severity      string
 	direction     string
 	defaultAction string
-	client        bool
-	server        bool
-	and           [][]sigCond // every and-condition needs one matching or-condition
+	// defaultBlock holds track-by and duration of a block-ip default
+	// action.
+	defaultBlock sigAction
+	client       bool
+	server       bool
+	and          [][]sigCond // every and-condition needs one matching or-condition
+	combo        *combination
+}
+
+// sigAction is what a profile (or a signature's default) does with a
+// threat: the action and, for block-ip, what to block for how long.
+type sigAction struct {
+	name     string // alert, allow, drop, reset-client, reset-server, reset-both, block-ip
+	trackBy  string // block-ip: source or source-and-destination
+	duration int    // block-ip: seconds
+}
+
+// blocks reports whether the action ends the session: the response is
+// not delivered.
+func (a sigAction) blocks() bool {
+	switch a.name {
+	case "drop", "reset-client", "reset-server", "reset-both", "block-ip":
+		return true
+	}
+	return false
+}
+
+// combination is the time attribute of a combination signature: it fires
+// when threshold hits of its children are seen within interval seconds
+// from one source, destination, or pair (trackBy).
+type combination struct {
+	children  map[int]bool
+	interval  int
+	threshold int
+	trackBy   string
 }
 
 type sigCond struct {
@@ -62,7 +96,7 @@ func (s *signature) matchesStatus(code int) bool {
 type vulnRule struct {
 	severities map[string]bool // nil means any
 	host       string
-	action     string
+	action     sigAction
 	threatName string
 	otherAny   bool // category, cve and vendor-id are any
 }
@@ -70,15 +104,23 @@ type vulnRule struct {
 type vulnProfile struct {
 	name       string
 	rules      []vulnRule
-	exceptions map[int]string
+	exceptions map[int]sigAction
 }
 
 // actionFor returns the action the profile takes on a signature: "" when no
 // rule covers it, otherwise the resolved action (default -> the signature's).
-func (p *vulnProfile) actionFor(s *signature) string {
-	resolve := func(a string) string {
-		if a == "default" {
-			return s.defaultAction
+func (p *vulnProfile) actionFor(s *signature) string { return p.decide(s).name }
+
+// decide returns what the profile does with a signature: a threat
+// exception for its ID first, then the first rule that covers it; the
+// zero action when nothing does. Action default is the signature's own.
+func (p *vulnProfile) decide(s *signature) sigAction {
+	resolve := func(a sigAction) sigAction {
+		if a.name == "default" {
+			if s.defaultAction == "block-ip" {
+				return s.defaultBlock
+			}
+			return sigAction{name: s.defaultAction}
 		}
 		return a
 	}
@@ -111,7 +153,7 @@ func (p *vulnProfile) actionFor(s *signature) string {
 		}
 		return resolve(r.action)
 	}
-	return ""
+	return sigAction{}
 }
 
 // ruleProfile resolves the vulnerability profile a rule (or default rule
@@ -140,18 +182,30 @@ func (c *compiler) ruleProfile(ch chain, e *node) *vulnProfile {
 	return nil
 }
 
+// actionOf reads an action element: <action><reset-both/></action>, or
+// <block-ip><track-by>source</track-by><duration>60</duration></block-ip>.
+// A missing action is default.
+func actionOf(n *node) sigAction {
+	a := sigAction{name: choice(n)}
+	if a.name == "" {
+		a.name = "default"
+	}
+	if b := n.child("block-ip"); b != nil {
+		a.trackBy = b.textOf("track-by")
+		a.duration, _ = strconv.Atoi(b.textOf("duration"))
+	}
+	return a
+}
+
 func compileVulnProfile(e *node) *vulnProfile {
-	p := &vulnProfile{name: e.attr("name"), exceptions: map[int]string{}}
+	p := &vulnProfile{name: e.attr("name"), exceptions: map[int]sigAction{}}
 	for _, r := range e.child("rules").entries() {
 		vr := vulnRule{
 			host:       r.textOf("host"),
-			action:     choice(r.child("action")),
+			action:     actionOf(r.child("action")),
 			threatName: r.textOf("threat-name"),
 			otherAny: (r.textOf("category") == "" || r.textOf("category") == "any") &&
 				anyList(r.child("cve").members()) && anyList(r.child("vendor-id").members()),
-		}
-		if vr.action == "" {
-			vr.action = "default"
 		}
 		if sev := r.child("severity").members(); !anyList(sev) {
 			vr.severities = map[string]bool{}
@@ -166,11 +220,7 @@ func compileVulnProfile(e *node) *vulnProfile {
 		if err != nil {
 			continue
 		}
-		a := choice(x.child("action"))
-		if a == "" {
-			a = "default"
-		}
-		p.exceptions[id] = a
+		p.exceptions[id] = actionOf(x.child("action"))
 	}
 	return p
 }
@@ -207,8 +257,32 @@ func compileSignature(e *node) *signature {
 	if s.defaultAction == "" {
 		s.defaultAction = "alert"
 	}
+	if s.defaultAction == "block-ip" {
+		s.defaultBlock = actionOf(e.child("default-action"))
+	}
 	if !s.client && !s.server {
 		s.client = true
+	}
+	if cb := e.at("signature", "combination"); cb != nil {
+		c := &combination{children: map[int]bool{}}
+		ta := cb.child("time-attribute")
+		c.interval, _ = strconv.Atoi(ta.textOf("interval"))
+		c.threshold, _ = strconv.Atoi(ta.textOf("threshold"))
+		c.trackBy = ta.textOf("track-by")
+		if c.trackBy == "" {
+			c.trackBy = "source-and-destination" // the schema's default
+		}
+		// Every threat ID of every condition counts as a child: the
+		// simulator does not model and-conditions of a combination.
+		for _, ac := range cb.child("and-condition").entries() {
+			for _, oc := range ac.child("or-condition").entries() {
+				if id, err := strconv.Atoi(oc.textOf("threat-id")); err == nil {
+					c.children[id] = true
+				}
+			}
+		}
+		s.combo = c
+		return s
 	}
 	std := e.at("signature", "standard").entries()
 	if len(std) == 0 {

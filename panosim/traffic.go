@@ -1,6 +1,7 @@
 package panosim
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/netip"
@@ -46,6 +47,8 @@ type session struct {
 	pol    *policy
 	cfgVer int
 	denied bool
+	// cut is set when a threat action ended the session early.
+	cut bool
 }
 
 // flow returns what the policy matches a session on at its start.
@@ -237,6 +240,11 @@ func (sc *scenario) genHour(h int64, hourStart time.Time) []*session {
 	for _, s := range sc.scanners {
 		if slices.Contains(s.hours, g.localHour) {
 			g.sweep(s)
+		}
+	}
+	for _, p := range sc.probers {
+		if slices.Contains(p.Hours, g.localHour) {
+			g.probe(p)
 		}
 	}
 	slices.SortStableFunc(g.out, func(a, b *session) int { return cmpInt64(a.start, b.start) })
@@ -496,5 +504,82 @@ func (g *gen) sweep(sc *scanner) {
 				s.endReason = "tcp-rst-from-client"
 			}
 		}
+	}
+}
+
+// Prober is a source that asks one server of the model for pages that do
+// not exist (answered 404), one request per session, every Every from
+// minute Minute of each hour in Hours (local time) for Minutes minutes.
+// With Paths > 1 it asks for that many distinct paths in turn (a slow
+// scanner's sweep); with Paths <= 1 for the same URL every time (a
+// monitoring script polling a broken health check).
+type Prober struct {
+	Source string // the prober's address, in the trust zone
+	// Target is the address of a server of the model (see Truth); its
+	// application, port and host name are used.
+	Target  string
+	Every   time.Duration
+	Hours   []int
+	Minute  int
+	Minutes int
+	Paths   int
+	// Scanner says the prober is planted as a scanner: Truth lists it
+	// among the scanners.
+	Scanner bool
+}
+
+// prober is a Prober resolved against the scenario.
+type prober struct {
+	Prober
+	ip  netip.Addr
+	svc *svc
+}
+
+// resolveProbers finds each prober's source address and target server.
+func (sc *scenario) resolveProbers(ps []Prober) error {
+	for _, p := range ps {
+		ip, err := netip.ParseAddr(p.Source)
+		if err != nil {
+			return fmt.Errorf("prober source %q: %v", p.Source, err)
+		}
+		if p.Every < time.Second {
+			return fmt.Errorf("prober %s: Every %s is shorter than a second", p.Source, p.Every)
+		}
+		var target *svc
+		for _, list := range [][]*svc{sc.catchAll, sc.covered, sc.opaque, {sc.printer}} {
+			for _, v := range list {
+				if v.ip.String() == p.Target && v.kind == kindHTTP {
+					target = v
+				}
+			}
+		}
+		if target == nil {
+			return fmt.Errorf("prober %s: target %q is not an HTTP server of the model (see Truth)", p.Source, p.Target)
+		}
+		sc.probers = append(sc.probers, &prober{Prober: p, ip: ip, svc: target})
+	}
+	return nil
+}
+
+// probe generates a prober's requests of this hour.
+func (g *gen) probe(p *prober) {
+	start := g.hourStart + int64(p.Minute)*60_000
+	end := min(start+int64(p.Minutes)*60_000, g.hourStart+3600_000)
+	step := p.Every.Milliseconds()
+	host := p.svc.host
+	if p.svc.hostByIP {
+		host = p.svc.ip.String()
+	}
+	for i, t := 0, start; t < end; i, t = i+1, t+step {
+		path := "/healthz"
+		if p.Paths > 1 {
+			path = fmt.Sprintf("/probe-%d.php", (int(g.hourStart/3600_000)*7+i)%p.Paths)
+		}
+		s := &session{start: t, from: zoneTrust, to: p.svc.zone, src: p.ip, dst: p.svc.ip,
+			sport: g.sport(), dport: p.svc.port, proto: p.svc.proto, app: p.svc.app, endReason: "tcp-fin", host: host}
+		s.reqs = []httpReq{{at: t + 40, host: host, path: path, status: 404, count: 1, size: 420, reqSize: 210}}
+		s.end = t + 120
+		s.bytesSent, s.bytesRecv = 410, 540
+		g.out = append(g.out, s)
 	}
 }

@@ -50,7 +50,7 @@ func dataSheets(r *mine.Report, opt Options) []*dataSheet {
 		scannerSheet(r.Scanners),
 		scannerTargetSheet(r.ScannerTargets),
 		urlTemplateSheet(r.Suggestions),
-		readinessSheet(r.Readiness),
+		readinessSheet(r.Readiness, r.Changes),
 		customAppSheet(r.CustomAppCandidates),
 		trendSheet(opt.Trend),
 		dailySheet(r.DailyStatus, r.CatchAllDaily),

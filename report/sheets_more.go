@@ -198,7 +198,7 @@ type criterionRow struct {
 	c             mine.Criterion
 }
 
-func readinessSheet(rs []mine.Readiness) *dataSheet {
+func readinessSheet(rs []mine.Readiness, changes []mine.Change) *dataSheet {
 	var rows []criterionRow
 	for _, r := range rs {
 		if len(r.Criteria) == 0 {
@@ -208,6 +208,7 @@ func readinessSheet(rs []mine.Readiness) *dataSheet {
 			rows = append(rows, criterionRow{r.Rule, r.Verdict, c})
 		}
 	}
+	rows = append(rows, changeCriterionRows(changes)...)
 	return &dataSheet{
 		name:  sheetReadiness,
 		table: "Readiness",
@@ -301,6 +302,9 @@ func aboutSheet(r *mine.Report, sheets []sheetLink) *dataSheet {
 	}
 	for _, l := range collectionLines(r.Collection) {
 		rows = append(rows, kv{"Collection: " + l[0], l[1]})
+	}
+	for _, c := range changeAboutRows(r.Changes) {
+		rows = append(rows, kv{c[0], c[1]})
 	}
 	for _, s := range sheets {
 		rows = append(rows, kv{"Sheet: " + s.sheet, s.about})

@@ -20,6 +20,15 @@
 //     exceptions, server response inspection); PlanAttach/Attach clone the
 //     rule's profile with an alert rule added, so nothing is weakened.
 //   - Export renders the configuration as XML, set commands or a skillet.
+//   - Acting on the evidence (act.go): PlanProtect clones a rule's
+//     profile with a reset exception per status ID, PlanBlock deploys the
+//     scanner-blocking combination signature on HTTP-404 with block-ip
+//     through a threat exception, PlanRetire disables, tags and annotates
+//     the catch-all. Each plan lists the exact XML of every element before
+//     and after; ApplyAct writes them in one commit (and push), putting
+//     back what it wrote when a write or the commit fails, and
+//     PlanRestore puts back exactly what a plan replaced, refusing when
+//     the device changed since.
 //
 // It talks to devices through internal/xapi (pango). It must not import
 // collect, correlate, report, history, panosim or cobra.

@@ -28,6 +28,9 @@ type device struct {
 	log []url.Values
 	// hook, when set, sees every request before the simulator does.
 	hook func(url.Values)
+	// fail, when set and returning true, answers a request with a PAN-OS
+	// error instead of passing it to the simulator.
+	fail func(url.Values) bool
 }
 
 func serve(t *testing.T, sim *panosim.Server) *device {
@@ -43,10 +46,15 @@ func serve(t *testing.T, sim *panosim.Server) *device {
 			}
 			d.mu.Lock()
 			d.log = append(d.log, v)
-			hook := d.hook
+			hook, fail := d.hook, d.fail
 			d.mu.Unlock()
 			if hook != nil {
 				hook(v)
+			}
+			if fail != nil && fail(v) {
+				w.Header().Set("Content-Type", "application/xml")
+				io.WriteString(w, `<response status="error" code="12"><msg><line>injected: edit breaks config validity</line></msg></response>`)
+				return
 			}
 		}
 		sim.ServeHTTP(w, r)

@@ -86,6 +86,21 @@ func (d *Deployer) PlanRemove(ctx context.Context, loc Location) (*Plan, error) 
 		ids = append(ids, fmt.Sprint(e.ID))
 		p.Items = append(p.Items, Item{ID: e.ID, Name: e.Name, Action: ActionDelete, Detail: "catalog " + e.Marker.Version})
 	}
+	// mine's combination signatures count a deleted signature: a device
+	// refuses a combination whose child is gone, so they go too.
+	for _, e := range inv.Entries {
+		if e.Location != loc.String() || e.Ours || deleted[e.ID] {
+			continue
+		}
+		for child := range deleted {
+			if isOurCombo(e.node, child) {
+				deleted[e.ID] = true
+				ids = append(ids, fmt.Sprint(e.ID))
+				p.Items = append(p.Items, Item{ID: e.ID, Name: e.Name, Action: ActionDelete, Detail: fmt.Sprintf("mine's combination signature on %d", child)})
+				break
+			}
+		}
+	}
 	for chunk := range slices.Chunk(ids, 50) {
 		p.Changes = append(p.Changes, Change{Op: "delete", Xpath: loc.Xpath() + "/" + entryPredicate(chunk),
 			Summary: fmt.Sprintf("delete %d signatures at %s", len(chunk), loc), deletes: len(chunk)})

@@ -47,12 +47,13 @@ func (d *device) threatCount(q string) int {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // catchAllLogs200 lets six hours of traffic flow and reports whether the
-// simulator wrote HTTP-200 (41003) threat logs for the catch-all: the
-// simulator's own, independent verdict.
+// simulator wrote HTTP-200 (41003) threat logs with action alert for the
+// catch-all (a blocking action logs too, but the response never reaches
+// the client): the simulator's own, independent verdict.
 func (d *device) catchAllLogs200() bool {
 	d.t.Helper()
 	d.sim.Advance(6 * time.Hour)
-	return d.threatCount("(rule eq '"+catchAll+"') and (threatid eq 41003)") > 0
+	return d.threatCount("(rule eq '"+catchAll+"') and (threatid eq 41003) and (action eq alert)") > 0
 }
 
 // vulnProfile renders a vulnerability profile whose rules r1, r2… are

@@ -121,6 +121,9 @@ they are never stored. See docs/scheduling.md.`,
 			if err != nil {
 				return settle(p.checkpoints, err)
 			}
+			if cs, err := store.Changes(cmd.Context(), p.conn.Host); err == nil {
+				r.Changes = changesOf(cs, targetContext(mine.Target{Vsys: o.conn.vsysOrDefault(), DeviceGroup: o.conn.devGroup}))
+			}
 			d.logger.Info("run stored", "history", o.db, "run", saved.RunID, "replaced", saved.Replaced,
 				"catch_all_hits", hitsText(saved.Point))
 			book, err := bookFrom(cmd.Context(), store, p.conn.Host)

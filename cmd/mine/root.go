@@ -56,8 +56,10 @@ const exitCodesHelp = `Exit codes:
   2    usage error (bad flag, argument or input file)
   3    device unreachable (name, connection, timeout, untrusted
        certificate) or refused the credentials
-  4    readiness: not ready
-  5    readiness: not enough evidence
+  4    readiness: not ready (retire refuses); watch: flows the retired
+       catch-all carried are denied now
+  5    readiness: not enough evidence (retire refuses); watch: a deny
+       rule below does not log
   130  interrupted`
 
 // usageError marks errors in what the user typed.
@@ -203,6 +205,9 @@ Against a firewall (the API key comes from the environment, never a flag):
 		newHistoryCmd(d),
 		newCheckpointsCmd(d),
 		newReportCmd(d),
+		newProtectCmd(d),
+		newRetireCmd(d),
+		newWatchCmd(d),
 	)
 	for _, c := range append([]*cobra.Command{root}, root.Commands()...) {
 		if c.HasSubCommands() {

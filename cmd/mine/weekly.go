@@ -24,7 +24,9 @@ type weeklyRow struct {
 	prev     *mine.TrendPoint
 	workbook string
 	replaced bool
-	err      error
+	// watches are the watches of the target's retired catch-all rules.
+	watches []mine.WatchReport
+	err     error
 }
 
 // runWeekly is `mine run --config`: for each target, collect, analyse
@@ -83,7 +85,10 @@ func runWeekly(ctx context.Context, d *deps, path, dbFlag string, tune func(*col
 	if err := writeWeeklySummary(d.io.out, window, jc.db, rows); err != nil {
 		return err
 	}
+	broken := writeWeeklyWatches(d.io.out, rows)
 	switch {
+	case len(failed) == 0 && broken > 0:
+		return verdictError{exitNotReady, fmt.Sprintf("%d retired catch-all rule(s) broke traffic they used to carry: see the watch above", broken)}
 	case len(failed) == 0:
 		return nil
 	case deviceOnly:
@@ -118,6 +123,10 @@ func runTarget(ctx context.Context, d *deps, jc *jobConfig, t jobTarget, store *
 				row.prev = &trend[i-1]
 			}
 		}
+	}
+	row.watches = watchTarget(ctx, d, t, store, tune)
+	if cs, err := store.Changes(ctx, t.conn.Host); err == nil {
+		r.Changes = changesOf(cs, targetContext(t.target))
 	}
 	base := filepath.Join(jc.outputDir, fmt.Sprintf("mine-%s-%s", t.name, isoWeek(window)))
 	row.workbook = base + ".xlsx"
