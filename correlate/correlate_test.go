@@ -227,3 +227,28 @@ func TestService(t *testing.T) {
 		}
 	}
 }
+
+// TestClientSessions: in the hand-built scene, CA carries 1 session from
+// 10.1.0.5, 2 from 10.1.0.7 (repeat count 2) and 1 from the scanner
+// 10.66.6.6; the traffic on App is not the catch-all's. Ordinary clients:
+// 3.
+func TestClientSessions(t *testing.T) {
+	a := NewAggregator([]string{"CA"})
+	if got := a.ClientSessions(); got != nil {
+		t.Errorf("ClientSessions() without traffic logs = %v; want nil", got)
+	}
+	for i := 0; i < 25; i++ {
+		a.AddThreat(threat("CA", "10.66.6.6", "10.20.9.9", "web-browsing", 80, 404, fmt.Sprintf("printer.corp.example/probe%d", i), 2*time.Hour, 1))
+	}
+	for _, l := range []*mine.TrafficLog{
+		{ReceiveTime: t0, Rule: "CA", Src: "10.1.0.5", Dst: "10.20.5.11", DstPort: 8080},
+		{ReceiveTime: t0, Rule: "CA", Src: "10.1.0.7", Dst: "10.20.5.11", DstPort: 8080, RepeatCount: 2},
+		{ReceiveTime: t0, Rule: "CA", Src: "10.66.6.6", Dst: "10.20.9.9", DstPort: 80},
+		{ReceiveTime: t0, Rule: "App", Src: "10.1.0.5", Dst: "10.20.1.10"},
+	} {
+		a.AddTraffic(l)
+	}
+	if got := a.ClientSessions(); !reflect.DeepEqual(got, map[string]int64{"CA": 3}) {
+		t.Errorf("ClientSessions() = %v; want CA 3", got)
+	}
+}

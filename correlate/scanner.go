@@ -168,3 +168,26 @@ func (a *Aggregator) scannerTargets(scanners []mine.Scanner) []mine.ScannerTarge
 	})
 	return out
 }
+
+// ClientSessions returns each catch-all rule's sessions from sources that
+// are not scanners, from the traffic logs: what the history keeps week by
+// week. It is nil when there are no traffic logs.
+func (a *Aggregator) ClientSessions() map[string]int64 {
+	if a.trafficLogs == 0 {
+		return nil
+	}
+	isScanner := map[string]bool{}
+	for _, s := range a.scanners() {
+		isScanner[s.Source] = true
+	}
+	out := make(map[string]int64, len(a.catchAll))
+	for rule := range a.catchAll {
+		out[rule] = 0
+	}
+	for k, s := range a.sessions {
+		if !isScanner[k.src] {
+			out[k.rule] += s.sessions
+		}
+	}
+	return out
+}

@@ -83,7 +83,7 @@ func (o *actFlags) textFormat(d *deps) (string, error) {
 // returns the report with the aggregator and input behind it. With weekly,
 // the readiness verdict follows the weeks of earlier runs kept there, as
 // mine readiness --db does.
-func (o *actFlags) evidence(cmd *cobra.Command, d *deps, catchAll []string, weekly *history.Store, prepare func(*correlate.Input)) (*mine.Report, *correlate.Aggregator, correlate.Input, error) {
+func (o *actFlags) evidence(cmd *cobra.Command, d *deps, catchAll []string, weekly *history.Store, ro *verdictOptions) (*mine.Report, *correlate.Aggregator, correlate.Input, error) {
 	since, err := mine.ParseSince(o.collect.since)
 	if err != nil {
 		return nil, nil, correlate.Input{}, usagef("--since: %v", err)
@@ -92,32 +92,26 @@ func (o *actFlags) evidence(cmd *cobra.Command, d *deps, catchAll []string, week
 	if err != nil {
 		return nil, nil, correlate.Input{}, err
 	}
-	var agg *correlate.Aggregator
-	var in correlate.Input
-	var rc *recorder
 	if weekly != nil {
-		rc = &recorder{store: weekly, target: p.conn.Host, collected: d.now().UTC().Truncate(time.Second),
+		rc := &recorder{store: weekly, target: p.conn.Host, collected: d.now().UTC().Truncate(time.Second),
 			conn: mine.Target{Host: p.conn.Host, Port: p.conn.Port, Vsys: o.conn.vsysOrDefault(), DeviceGroup: o.conn.devGroup}}
 		rc.attach(&p)
 	}
-	p.prepare = func(ctx context.Context, i *correlate.Input, a *correlate.Aggregator) error {
-		if prepare != nil {
-			prepare(i)
-		}
-		if rc != nil {
-			rc.readiness = i.Readiness
-			if err := rc.prepare(ctx, i, a); err != nil {
-				return err
-			}
-		}
-		agg, in = a, *i
-		return nil
+	if ro != nil {
+		p.readiness, p.expect = ro.readiness, ro.expect
 	}
-	r, err := p.run(cmd.Context(), d)
+	a, err := p.analyse(cmd.Context(), d)
 	if err != nil {
-		return nil, nil, in, err
+		return nil, nil, correlate.Input{}, err
 	}
-	return r, agg, in, nil
+	return a.report, a.agg, a.in, nil
+}
+
+// verdictOptions are the readiness thresholds and expected firewalls an
+// action is judged with.
+type verdictOptions struct {
+	readiness correlate.ReadinessOptions
+	expect    []string
 }
 
 // operator names the local user running mine, for the change record.

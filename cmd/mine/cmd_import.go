@@ -136,20 +136,13 @@ line, for jq and other tools. See docs/import.md.`,
 			defer store.Close()
 			rc := &recorder{store: store, target: o.target, collected: p.now}
 			rc.attach(&p)
-			prepare := p.prepare
-			p.prepare = func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error {
-				if rc.target == "" {
-					if len(src.stats.Devices) != 1 {
-						return usagef("the logs come from %s: name the history target with --target", in.Device.Hostname)
-					}
-					rc.target = in.Device.Hostname
-				}
-				rc.conn = mine.Target{Host: rc.target}
-				return prepare(ctx, in, agg)
-			}
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {
 				return err
+			}
+			if o.target == "" && len(src.stats.Devices) != 1 {
+				// The history's target is the one firewall the logs come from.
+				return usagef("the logs come from %s: name the history target with --target", r.Device.Hostname)
 			}
 			if err := src.finishRecords(); err != nil {
 				return err
@@ -390,7 +383,7 @@ func (s *importSource) location() *time.Location {
 
 var notGiven = time.FixedZone("not given", 0)
 
-func (s *importSource) logs(ctx context.Context, d *deps, w mine.Window, catchAll []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error) {
+func (s *importSource) logs(ctx context.Context, d *deps, w mine.Window, catchAll []string, agg *correlate.Aggregator) (mine.Window, error) {
 	o := s.opts
 	keep := map[string]bool{}
 	for _, n := range catchAll {
@@ -407,9 +400,6 @@ func (s *importSource) logs(ctx context.Context, d *deps, w mine.Window, catchAl
 	}
 	o.Traffic = func(l *mine.TrafficLog) error {
 		agg.AddTraffic(l)
-		if onTraffic != nil {
-			onTraffic(l)
-		}
 		if s.records != nil {
 			return s.records.Traffic(l)
 		}

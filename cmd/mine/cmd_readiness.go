@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,10 +101,7 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 			if since < ropts.MinWindow {
 				d.logger.Warn("the window is shorter than --min-window: the verdict cannot be ready", "since", o.since, "min_window", o.minWindow)
 			}
-			p.prepare = func(_ context.Context, in *correlate.Input, _ *correlate.Aggregator) error {
-				in.Readiness = ropts
-				return nil
-			}
+			p.readiness, p.expect = ropts, o.expect
 			db := o.db
 			if db == "" {
 				db = d.getenv("MINE_DB")
@@ -121,13 +117,6 @@ verdict over the catch-all rules), so the command can gate a change request.`,
 				rc := &recorder{store: store, target: p.conn.Host, collected: d.now().UTC().Truncate(time.Second), readiness: ropts,
 					conn: mine.Target{Host: p.conn.Host, Port: p.conn.Port, Vsys: o.conn.vsysOrDefault()}}
 				rc.attach(&p)
-			}
-			prepare := p.prepare
-			p.prepare = func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error {
-				if len(o.expect) > 0 { // else the connected device, and its HA peer when it has one
-					in.ExpectedSerials = o.expect
-				}
-				return prepare(ctx, in, agg)
 			}
 			r, err := p.run(cmd.Context(), d)
 			if err != nil {

@@ -121,10 +121,7 @@ func (o *retireOptions) retire(cmd *cobra.Command, d *deps, rule []string) error
 	if o.db != "" || d.getenv("MINE_DB") != "" {
 		weekly = store
 	}
-	r, agg, in, err := o.evidence(cmd, d, rule, weekly, func(i *correlate.Input) {
-		i.Readiness = ropts
-		i.ExpectedSerials = o.expect
-	})
+	r, agg, in, err := o.evidence(cmd, d, rule, weekly, &verdictOptions{readiness: ropts, expect: o.expect})
 	if err != nil {
 		return err
 	}

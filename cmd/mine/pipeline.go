@@ -47,11 +47,16 @@ type pipeline struct {
 	// verifyFlows bounds the flows checked against the device's own
 	// policy evaluation.
 	verifyFlows int
-	// onTraffic sees every catch-all traffic log; prepare may add to the
-	// analysis input (history, owners, thresholds) before the report. The
-	// history uses both (recorder.go).
-	onTraffic func(*mine.TrafficLog)
-	prepare   func(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error
+	// owners, readiness and expect are what the analysis takes besides
+	// the evidence: the owners mapping, the verdict's thresholds, and the
+	// firewalls whose logs it needs (default: the connected device and
+	// its HA peer).
+	owners    []mine.Owner
+	readiness correlate.ReadinessOptions
+	expect    []string
+	// history, when set, gives the verdict the weeks of earlier runs
+	// (recorder.go); the caller stores the run once the report is made.
+	history *recorder
 	// source is where the logs come from; nil is the device above.
 	source logSource
 }
@@ -76,10 +81,9 @@ type logSource interface {
 	// device only from the logs: logs may fill in the info open returned.
 	open(ctx context.Context, d *deps) (*sourceInfo, error)
 	// logs feeds the threat logs and the traffic logs of the catch-all
-	// rules of window w to agg, and each such traffic log to onTraffic
-	// (may be nil). It returns the window the logs cover: w, or for an
-	// import the window it learned from them.
-	logs(ctx context.Context, d *deps, w mine.Window, catchAll []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error)
+	// rules of window w to agg. It returns the window the logs cover: w,
+	// or for an import the window it learned from them.
+	logs(ctx context.Context, d *deps, w mine.Window, catchAll []string, agg *correlate.Aggregator) (mine.Window, error)
 	// finish completes the analysis input once the logs are in: a device
 	// describes the applications the traffic shows and checks flows with
 	// its own policy evaluation.
@@ -104,7 +108,26 @@ type sourceInfo struct {
 	expected   []string
 }
 
+// analysed is one run of the pipeline: the report, and the aggregates and
+// input it was made from (mine retire and protect read them further).
+type analysed struct {
+	report *mine.Report
+	agg    *correlate.Aggregator
+	in     correlate.Input
+}
+
 func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
+	a, err := p.analyse(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return a.report, nil
+}
+
+// analyse collects the evidence, folds it into aggregates, adds the
+// history's weeks when one is kept, and makes the report: collect ->
+// correlate -> history -> report, each once.
+func (p pipeline) analyse(ctx context.Context, d *deps) (*analysed, error) {
 	src := p.source
 	if src == nil {
 		src = &deviceSource{p: p}
@@ -121,13 +144,17 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 		w = p.window
 	}
 	agg := correlate.NewAggregator(names)
-	if w, err = src.logs(ctx, d, w, names, agg, p.onTraffic); err != nil {
+	if w, err = src.logs(ctx, d, w, names, agg); err != nil {
 		return nil, err
 	}
 	in := correlate.Input{
 		Device: info.device, Window: w, Policy: info.policy, Hits: info.hits, CatchAll: info.choice.Rules,
 		CatchAllReason: info.choice.Reason, Generated: p.now, NoRulebase: info.noRulebase,
 		MemberHits: info.memberHits, ExpectedSerials: info.expected,
+		Owners: p.owners, Readiness: p.readiness,
+	}
+	if len(p.expect) > 0 {
+		in.ExpectedSerials = p.expect
 	}
 	if info.policy == nil {
 		in.Rules = info.choice.Rules
@@ -135,14 +162,14 @@ func (p pipeline) run(ctx context.Context, d *deps) (*mine.Report, error) {
 	if err := src.finish(ctx, d, &in, agg); err != nil {
 		return nil, err
 	}
-	if p.prepare != nil {
-		if err := p.prepare(ctx, &in, agg); err != nil {
+	if p.history != nil {
+		if in.History, err = p.history.weeks(ctx, in, agg); err != nil {
 			return nil, err
 		}
 	}
 	r := agg.Report(in)
 	src.annotate(r)
-	return r, nil
+	return &analysed{report: r, agg: agg, in: in}, nil
 }
 
 // deviceSource reads a firewall or Panorama over the XML API.
@@ -206,7 +233,7 @@ func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 	return info, nil
 }
 
-func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator, onTraffic func(*mine.TrafficLog)) (mine.Window, error) {
+func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator) (mine.Window, error) {
 	c, log := s.c, d.logger
 	lo, hi := signatures.Default().IDRange()
 	start := time.Now()
@@ -220,13 +247,7 @@ func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names [
 		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
 	}
 	start = time.Now()
-	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error {
-		agg.AddTraffic(l)
-		if onTraffic != nil {
-			onTraffic(l)
-		}
-		return nil
-	})
+	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error { agg.AddTraffic(l); return nil })
 	if err != nil {
 		return w, fmt.Errorf("collect traffic logs: %w", err)
 	}

@@ -24,39 +24,45 @@ type recorder struct {
 	// collected is when the hit counters were read.
 	collected time.Time
 
-	tally    sessionTally
 	in       correlate.Input
 	sessions map[string]int64
 }
 
-// attach wires the recorder into a pipeline.
+// attach makes the pipeline keep to the recorder's options and read the
+// history's weeks through it.
 func (rc *recorder) attach(p *pipeline) {
-	rc.tally = sessionTally{}
-	p.onTraffic = rc.tally.add
-	p.prepare = rc.prepare
+	p.history = rc
 	p.haPeer = rc.peer
+	p.owners = rc.owners
+	p.readiness = rc.readiness
 }
 
-func (rc *recorder) prepare(ctx context.Context, in *correlate.Input, agg *correlate.Aggregator) error {
-	in.Owners = rc.owners
-	in.Readiness = rc.readiness
-	rc.in = *in
+// weeks returns the catch-all's weekly use from the earlier runs of the
+// target, with this run's week: its hit counters and the sessions of
+// ordinary clients the aggregates count. A target not named yet is the
+// device's host name.
+func (rc *recorder) weeks(ctx context.Context, in correlate.Input, agg *correlate.Aggregator) ([]mine.WeeklyHits, error) {
+	rc.in = in
+	if rc.target == "" {
+		rc.target = in.Device.Hostname
+	}
+	if rc.conn.Host == "" {
+		rc.conn.Host = rc.target
+	}
 	if rc.store == nil {
-		return nil
+		return nil, nil
 	}
-	// The readiness verdict follows the ordinary clients' sessions week by
-	// week; this week's need the scanners, which only the analysis knows.
-	first := agg.Report(*in)
-	if first.Totals.TrafficLogs > 0 {
-		rc.sessions = rc.tally.clientSessions(first.CatchAll, first.Scanners)
+	rc.sessions = agg.ClientSessions()
+	names := make([]string, len(in.CatchAll))
+	for i, r := range in.CatchAll {
+		names[i] = r.Name
 	}
-	weekly, err := rc.store.WeeklyHits(ctx, rc.snapshot(&mine.Report{CatchAll: first.CatchAll}))
+	weekly, err := rc.store.WeeklyHits(ctx, rc.snapshot(&mine.Report{CatchAll: names}))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	in.History = weekly
 	rc.in.History = weekly
-	return nil
+	return weekly, nil
 }
 
 // snapshot is the run as the history keeps it.
@@ -80,38 +86,4 @@ func (rc *recorder) snapshot(r *mine.Report) *mine.Snapshot {
 // save stores the run with its report, in one transaction.
 func (rc *recorder) save(ctx context.Context, r *mine.Report) (history.Saved, error) {
 	return rc.store.Save(ctx, rc.snapshot(r))
-}
-
-// sessionTally counts the catch-all's sessions per rule and source as the
-// traffic logs stream past, so that the scanners' can be left out once
-// the analysis names them. Its size grows with the distinct sources.
-type sessionTally map[string]map[string]int64
-
-func (t sessionTally) add(l *mine.TrafficLog) {
-	m := t[l.Rule]
-	if m == nil {
-		m = map[string]int64{}
-		t[l.Rule] = m
-	}
-	m[l.Src] += int64(l.Sessions())
-}
-
-// clientSessions returns each catch-all rule's sessions from sources that
-// are not scanners.
-func (t sessionTally) clientSessions(catchAll []string, scanners []mine.Scanner) map[string]int64 {
-	isScanner := make(map[string]bool, len(scanners))
-	for _, s := range scanners {
-		isScanner[s.Source] = true
-	}
-	out := make(map[string]int64, len(catchAll))
-	for _, rule := range catchAll {
-		var n int64
-		for src, s := range t[rule] {
-			if !isScanner[src] {
-				n += s
-			}
-		}
-		out[rule] = n
-	}
-	return out
 }
