@@ -60,14 +60,16 @@ func TestImportMatrix(t *testing.T) {
 		"github.com/mattn/", "github.com/clipperhouse/", "github.com/fatih/", "github.com/cespare/", "golang.org/x/"}
 	// Every non-standard package each package may reach, directly or not.
 	reach := map[string][]string{
-		mod:                    {},
-		mod + "/correlate":     {mod, mod + "/policy"},
-		mod + "/policy":        {mod},
-		mod + "/panosim":       {mod},
-		mod + "/report":        excelizeDeps,
-		mod + "/collect":       {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
-		mod + "/signatures":    {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
-		mod + "/internal/xapi": {mod, "github.com/PaloAltoNetworks/pango"},
+		mod:                {},
+		mod + "/correlate": {mod, mod + "/policy"},
+		mod + "/policy":    {mod},
+		mod + "/panosim":   {mod},
+		// the demo's administrator, next to the simulator
+		mod + "/panosim/demoweeks": {mod},
+		mod + "/report":            excelizeDeps,
+		mod + "/collect":           {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
+		mod + "/signatures":        {mod, mod + "/internal/xapi", "github.com/PaloAltoNetworks/pango"},
+		mod + "/internal/xapi":     {mod, "github.com/PaloAltoNetworks/pango"},
 		// the SQLite driver and what it pulls in (go list -deps ./history)
 		mod + "/history": {mod, "modernc.org/", "github.com/dustin/go-humanize", "github.com/google/uuid",
 			"github.com/remyoudompheng/bigfft", "github.com/ncruces/go-strftime", "golang.org/x/sys/"},

@@ -1,8 +1,15 @@
-package main
+// Package demoweeks is the scenario of 'mine demo --weeks': an
+// administrator who, week after week, adds the rules mine suggested above
+// the catch-all of the simulator, through its XML API, until the catch-all
+// drains. cmd/mine runs the production pipeline each week; this package is
+// only the administrator's part. It imports the root package for the
+// report it reads, and the standard library.
+package demoweeks
 
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -15,106 +22,13 @@ import (
 	"time"
 
 	"github.com/panos-mine/mine"
-	"github.com/panos-mine/mine/correlate"
-	"github.com/panos-mine/mine/history"
-	"github.com/panos-mine/mine/panosim"
 )
 
-// demoMaxWeeklySessions is the readiness threshold of the demo: sessions
-// of ordinary clients a week the catch-all may still carry.
-const demoMaxWeeklySessions = 10
-
-// demoWeeksResult is what `mine demo --weeks` leaves: the last week's
-// report, the stored trend, and the simulator (tests read its truth).
-type demoWeeksResult struct {
-	target  string
-	db      string
-	last    *mine.Report
-	reports []*mine.Report
-	trend   []mine.TrendPoint
-	sim     *panosim.Server
-}
-
-// runDemoWeeks lets the simulator live o.weeks weeks. Each week is one run
-// of the production pipeline, stored in the history. Before each later
-// week an administrator adds some of the previous week's suggestions above
-// the catch-all through the XML API, and before the last week the rules for
-// what no suggestion covers, so the catch-all drains.
-func runDemoWeeks(ctx context.Context, d *deps, o *demoOptions) (*demoWeeksResult, error) {
-	if o.weeks < 1 || o.weeks > 12 {
-		return nil, usagef("--weeks %d: want 1 to 12", o.weeks)
-	}
-	week := o.weekLength
-	if week <= 0 {
-		week = 7 * 24 * time.Hour
-	}
-	db := o.db
-	if db == "" {
-		db = defaultDemoDB
-	}
-	log := d.logger
-	now := d.now().UTC().Truncate(time.Second)
-	dev, err := startDemoDevice(ctx, d, o.seed, now.Add(-time.Duration(o.weeks)*week), o.sessionsPerDay)
-	if err != nil {
-		return nil, err
-	}
-	defer dev.host.close()
-	store, err := history.Open(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	res := &demoWeeksResult{target: fmt.Sprintf("demo-seed-%d", o.seed), db: db, sim: dev.sim}
-	// The demo's own target starts afresh; other targets are left alone.
-	if n, err := store.DeleteTarget(ctx, res.target); err != nil {
-		return nil, err
-	} else if n > 0 {
-		log.Info("earlier demo runs removed from the history", "target", res.target, "runs", n)
-	}
-	admin := newSimAdmin(dev.host, dev.sim.APIKey())
-	applied := map[string]bool{}
-	for n := 1; n <= o.weeks; n++ {
-		if res.last != nil {
-			names, err := admin.applyWeek(ctx, res.last, applied, n, o.weeks)
-			if err != nil {
-				return nil, fmt.Errorf("demo week %d: %w", n, err)
-			}
-			log.Info("rules added above the catch-all", "week", n, "rules", names)
-		}
-		dev.sim.Advance(week)
-		end := dev.sim.Now()
-		rc := &recorder{store: store, target: res.target, collected: end,
-			conn: mine.Target{Host: dev.conn.Host, Port: dev.conn.Port, Vsys: "vsys1"},
-			// The demo's weeks are its whole evidence; a few sessions that
-			// began before the last commit may still end on the catch-all.
-			readiness: correlate.ReadinessOptions{MinWindow: week, Recent: week, MaxWeeklySessions: demoMaxWeeklySessions}}
-		p := pipeline{conn: dev.conn, vsys: "vsys1", since: week, now: end, tune: fastPolls, verifyFlows: 200}
-		rc.attach(&p)
-		r, err := p.run(ctx, d)
-		if err != nil {
-			return nil, fmt.Errorf("demo week %d: %w", n, err)
-		}
-		r.SignatureChecks = dev.checks
-		saved, err := rc.save(ctx, r)
-		if err != nil {
-			return nil, fmt.Errorf("demo week %d: %w", n, err)
-		}
-		log.Info("demo week stored", "week", n, "run", saved.RunID, "catch_all_hits", hitsText(saved.Point),
-			"client_sessions", saved.Point.ClientSessions, "verdict", saved.Point.Verdict)
-		res.last = r
-		res.reports = append(res.reports, r)
-	}
-	if res.trend, err = store.Trend(ctx, res.target); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// applyWeek adds, before week n of weeks, a share of the suggestions of
+// ApplyWeek adds, before week n of weeks, a share of the suggestions of
 // the previous report not applied yet (all of them before the last week),
 // and before the last week also a rule per service the catch-all still
 // carries for ordinary clients. It returns the names of the rules added.
-func (a *simAdmin) applyWeek(ctx context.Context, prev *mine.Report, applied map[string]bool, n, weeks int) ([]string, error) {
+func (a *Admin) ApplyWeek(ctx context.Context, prev *mine.Report, applied map[string]bool, n, weeks int) ([]string, error) {
 	var todo []mine.Suggestion
 	for _, s := range prev.Suggestions {
 		if !applied[s.Name] && s.ExistingRule == "" {
@@ -147,7 +61,7 @@ func (a *simAdmin) applyWeek(ctx context.Context, prev *mine.Report, applied map
 
 // addSuggestion sets a suggestion's objects and rule, enables it (mine
 // suggests rules disabled, for review) and moves it before its catch-all.
-func (a *simAdmin) addSuggestion(ctx context.Context, s mine.Suggestion) error {
+func (a *Admin) addSuggestion(ctx context.Context, s mine.Suggestion) error {
 	if s.XML == "" || s.XPath == "" {
 		return errors.New("the suggestion carries no rule XML")
 	}
@@ -163,7 +77,7 @@ func (a *simAdmin) addSuggestion(ctx context.Context, s mine.Suggestion) error {
 // catch-all carried for ordinary clients that no suggestion covers (the
 // services without HTTP success: ssl, ssh, databases), as an administrator
 // would from the workbook's residual list.
-func (a *simAdmin) coverResidual(ctx context.Context, prev *mine.Report, applied map[string]bool) ([]string, error) {
+func (a *Admin) coverResidual(ctx context.Context, prev *mine.Report, applied map[string]bool) ([]string, error) {
 	const rules = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/rulebase/security/rules"
 	const services = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/service"
 	var names []string
@@ -198,7 +112,7 @@ func (a *simAdmin) coverResidual(ctx context.Context, prev *mine.Report, applied
 	return names, nil
 }
 
-func (a *simAdmin) placeRule(ctx context.Context, container, name, element, before string) error {
+func (a *Admin) placeRule(ctx context.Context, container, name, element, before string) error {
 	if err := a.set(ctx, container, element); err != nil {
 		return err
 	}
@@ -219,18 +133,20 @@ func xmlEscape(s string) string {
 	return b.String()
 }
 
-// simAdmin is the demo's administrator: it changes the simulator's
+// Admin is the demo's administrator: it changes the simulator's
 // configuration through the XML API, as a person with the API would. It is
 // a few form posts, not a client library.
-type simAdmin struct {
+type Admin struct {
 	url string
 	key string
 	hc  *http.Client
 }
 
-func newSimAdmin(h *simHost, key string) *simAdmin {
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: h.pool}}
-	return &simAdmin{url: h.url(), key: key, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+// NewAdmin returns an administrator of the simulator at url (its /api/
+// endpoint), with its API key and the pool its certificate verifies in.
+func NewAdmin(url, key string, pool *x509.CertPool) *Admin {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	return &Admin{url: url, key: key, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
 // apiAnswer is the envelope of an XML API answer, with the parts the
@@ -260,7 +176,7 @@ func (m apiMsg) String() string {
 	return strings.TrimSpace(m.Text + " " + strings.Join(m.Lines, " "))
 }
 
-func (a *simAdmin) call(ctx context.Context, form url.Values, out *apiAnswer) error {
+func (a *Admin) call(ctx context.Context, form url.Values, out *apiAnswer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
@@ -289,12 +205,12 @@ func (a *simAdmin) call(ctx context.Context, form url.Values, out *apiAnswer) er
 	return nil
 }
 
-func (a *simAdmin) set(ctx context.Context, xpath, element string) error {
+func (a *Admin) set(ctx context.Context, xpath, element string) error {
 	return a.call(ctx, url.Values{"type": {"config"}, "action": {"set"}, "xpath": {xpath}, "element": {element}}, nil)
 }
 
 // commit commits the candidate configuration and waits for the job.
-func (a *simAdmin) commit(ctx context.Context, desc string) error {
+func (a *Admin) commit(ctx context.Context, desc string) error {
 	var ans apiAnswer
 	if err := a.call(ctx, url.Values{"type": {"commit"}, "cmd": {"<commit><description>" + xmlEscape(desc) + "</description></commit>"}}, &ans); err != nil {
 		return fmt.Errorf("commit: %w", err)
