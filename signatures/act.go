@@ -2,10 +2,8 @@ package signatures
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -72,44 +70,6 @@ func indentXML(s string) string {
 		return s
 	}
 	return root.children[0].indent()
-}
-
-// parseXMLExact parses like parseXML but keeps the text of leaf elements
-// as it is (parseXML trims it): a description's own spaces are part of
-// what undo must put back. Text made only of white space, the indentation
-// of a pretty-printed answer, is dropped.
-func parseXMLExact(b []byte) (*xnode, error) {
-	d := xml.NewDecoder(strings.NewReader(string(b)))
-	root := &xnode{}
-	stack := []*xnode{root}
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse XML: %w", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &xnode{name: t.Name.Local, attrs: t.Attr}
-			p := stack[len(stack)-1]
-			p.children = append(p.children, n)
-			stack = append(stack, n)
-		case xml.EndElement:
-			n := stack[len(stack)-1]
-			if len(n.children) > 0 || strings.TrimSpace(n.text) == "" {
-				n.text = ""
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			stack[len(stack)-1].text += string(t)
-		}
-	}
-	if len(stack) != 1 {
-		return nil, errors.New("parse XML: unexpected end of input")
-	}
-	return root, nil
 }
 
 // readExact returns the element an xpath selects in the candidate (get)

@@ -20,8 +20,17 @@ type xnode struct {
 }
 
 // parseXML parses a document or a sequence of sibling elements into a
-// synthetic root whose children are the top elements.
-func parseXML(b []byte) (*xnode, error) {
+// synthetic root whose children are the top elements. Leaf text is
+// trimmed.
+func parseXML(b []byte) (*xnode, error) { return parseTree(b, false) }
+
+// parseXMLExact parses like parseXML but keeps the text of leaf elements
+// as it is: a description's own spaces are part of what undo must put
+// back. Text made only of white space, the indentation of a
+// pretty-printed answer, is dropped.
+func parseXMLExact(b []byte) (*xnode, error) { return parseTree(b, true) }
+
+func parseTree(b []byte, exact bool) (*xnode, error) {
 	d := xml.NewDecoder(strings.NewReader(string(b)))
 	root := &xnode{}
 	stack := []*xnode{root}
@@ -41,9 +50,10 @@ func parseXML(b []byte) (*xnode, error) {
 			stack = append(stack, n)
 		case xml.EndElement:
 			n := stack[len(stack)-1]
-			if len(n.children) > 0 {
+			switch {
+			case len(n.children) > 0 || exact && strings.TrimSpace(n.text) == "":
 				n.text = ""
-			} else {
+			case !exact:
 				n.text = strings.TrimSpace(n.text)
 			}
 			stack = stack[:len(stack)-1]
