@@ -35,6 +35,11 @@ type csvFields struct {
 	line []byte
 	pos  int  // where the next field starts
 	done bool // the line has no more fields
+	// quote and brace are the next '"' and '{' found at or after some
+	// position (len(line) for none), -1 before the first search: they
+	// are found with IndexByte, many bytes at a time, so that scan and
+	// skip need only look for commas.
+	quote, brace int
 }
 
 // span is a field's bytes: line[s:e], or buf[-s-1:e] when s is negative.
@@ -60,6 +65,7 @@ func (c *csvFields) get(i int) []byte {
 // begin starts reading line.
 func (c *csvFields) begin(line []byte) {
 	c.n, c.line, c.pos, c.done = 0, line, 0, false
+	c.quote, c.brace = -1, -1
 	if cap(c.buf) < len(line) {
 		c.buf = make([]byte, 0, len(line)+64)
 	}
@@ -121,53 +127,197 @@ func (c *csvFields) advance(i int) {
 	c.pos = i + 1 // a trailing comma leaves one empty field: pos == len(line)
 }
 
+// Eight bytes at a time: a zero byte in x^commas marks a comma.
+const (
+	ones   = 0x0101010101010101
+	commas = ones * ','
+	quotes = ones * '"'
+	braces = ones * '{'
+)
+
+// special returns where the next quote or brace at or after from is, or
+// len(line).
+func (c *csvFields) special(from int) int {
+	if c.quote < from {
+		c.quote = indexFrom(c.line, from, '"')
+	}
+	if c.brace < from {
+		c.brace = indexFrom(c.line, from, '{')
+	}
+	return min(c.quote, c.brace)
+}
+
+func indexFrom(line []byte, from int, b byte) int {
+	if from >= len(line) {
+		return len(line)
+	}
+	if j := bytes.IndexByte(line[from:], b); j >= 0 {
+		return from + j
+	}
+	return len(line)
+}
+
+// countSpan is the run of bytes below which skip counts commas eight
+// bytes at a time rather than with bytes.Count.
+const countSpan = 48
+
+var comma = []byte{','}
+
+// below keeps the bits of m for the bytes of a block at i that come
+// before position sp.
+func below(m uint64, i, sp int) uint64 {
+	if sp < i+8 {
+		m &= 1<<(8*(sp-i)) - 1
+	}
+	return m
+}
+
 // scan reads fields until field upto is read or the line ends, as next
-// would one by one, eight bytes at a time: in a block with neither quote
-// nor brace every comma ends a plain field, so its fields are found with
-// a few operations each; a field that starts with a quote or a brace is
-// read by next.
+// would one by one. Up to the next quote or brace (found by special),
+// every comma ends a plain field: eight bytes at a time, each comma
+// found is a field. A field that starts with a quote or a brace is read
+// by next; one inside a field is an ordinary byte.
 func (c *csvFields) scan(upto int) error {
-	const (
-		ones   = 0x0101010101010101
-		commas = ones * ','
-		quotes = ones * '"'
-		braces = ones * '{'
-	)
 	line := c.line
 	upto = min(upto, maxFields-1)
+outer:
 	for c.n <= upto && !c.done {
 		i := c.pos
-		if i < len(line) && (line[i] == '"' || line[i] == '{') {
+		sp := c.special(i)
+		if sp == i && i < len(line) {
 			if err := c.next(); err != nil {
 				return err
 			}
 			continue
 		}
-		// Plain fields from i: walk blocks until a field ends in one that
-		// holds a quote or a brace (the next field may start with it).
-		start := i
-		for c.n <= upto && i+8 <= len(line) {
-			x := binary.LittleEndian.Uint64(line[i:])
-			if zeroBytes(x^quotes)|zeroBytes(x^braces) != 0 {
-				break
-			}
-			for m := zeroBytes(x ^ commas); m != 0 && c.n <= upto; m &= m - 1 {
+		// The count is kept in a register, not in c, while it runs.
+		n, start := c.n, i
+		for i+8 <= len(line) {
+			m := below(zeroBytes(binary.LittleEndian.Uint64(line[i:])^commas), i, sp)
+			for ; m != 0; m &= m - 1 {
 				end := i + bits.TrailingZeros64(m)/8
-				c.f[c.n] = span{int32(start), int32(end)}
-				c.n++
+				c.f[n] = span{int32(start), int32(end)}
+				n++
 				start = end + 1
+				if n > upto {
+					c.n, c.pos = n, start
+					return nil
+				}
 			}
-			i += 8
+			if sp >= i+8 {
+				i += 8
+				continue
+			}
+			if sp == start { // a field starts with it: next reads it
+				c.n, c.pos = n, start
+				continue outer
+			}
+			i = sp + 1 // inside a field
+			sp = c.special(i)
 		}
-		if c.n > upto {
-			c.pos = start
-			return nil
-		}
-		// The rest of the current field, byte by byte.
-		c.pos = start
+		// The last few bytes, as next reads them.
+		c.n, c.pos = n, start
 		if err := c.next(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// skip passes over k fields as next would k times, without keeping them:
+// c.n grows by k (less when the line ends first) and c.pos is where the
+// next field starts. The fields passed over cannot be read. As in scan,
+// commas are counted eight bytes at a time up to the next quote or
+// brace.
+func (c *csvFields) skip(k int) error {
+	line := c.line
+	target := min(c.n+k, maxFields)
+outer:
+	for c.n < target && !c.done {
+		i := c.pos
+		sp := c.special(i)
+		if sp == i && i < len(line) {
+			if err := c.next(); err != nil {
+				return err
+			}
+			continue
+		}
+		n, fs := c.n, i // fs: where the current field starts
+		if sp-i > 2*countSpan {
+			// A long run of plain fields: count its commas many bytes at
+			// a time, and halve it until the comma sought is within a
+			// few blocks.
+			cnt := bytes.Count(line[i:sp], comma)
+			if n+cnt < target {
+				n += cnt
+				if cnt > 0 {
+					fs = -1 // before sp, or at it
+					if line[sp-1] == ',' {
+						fs = sp
+					}
+				}
+				if sp == len(line) {
+					c.n, c.pos, c.done = n+1, len(line), true
+					continue
+				}
+				if sp == fs {
+					c.n, c.pos = n, fs
+					continue
+				}
+				i = sp + 1 // inside a field
+				sp = c.special(i)
+			} else {
+				for hi := sp; hi-i > countSpan; {
+					mid := i + (hi-i)/2
+					if k := bytes.Count(line[i:mid], comma); n+k >= target {
+						hi = mid
+					} else {
+						n, i = n+k, mid
+					}
+				}
+			}
+		}
+		for i+8 <= len(line) {
+			m := below(zeroBytes(binary.LittleEndian.Uint64(line[i:])^commas), i, sp)
+			cnt := bits.OnesCount64(m)
+			if n+cnt >= target {
+				for range target - n - 1 {
+					m &= m - 1
+				}
+				c.n, c.pos = target, i+bits.TrailingZeros64(m)/8+1
+				return nil
+			}
+			if cnt > 0 {
+				n += cnt
+				fs = i + (63-bits.LeadingZeros64(m))/8 + 1
+			}
+			if sp >= i+8 {
+				i += 8
+				continue
+			}
+			if sp == fs { // a field starts with it: next reads it
+				c.n, c.pos = n, fs
+				continue outer
+			}
+			i = sp + 1 // inside a field
+			sp = c.special(i)
+		}
+		for ; i < len(line); i++ {
+			switch b := line[i]; {
+			case b == ',':
+				n++
+				fs = i + 1
+				if n == target {
+					c.n, c.pos = n, fs
+					return nil
+				}
+			case i == fs && (b == '"' || b == '{'):
+				c.n, c.pos = n, fs
+				continue outer
+			}
+		}
+		// The line ends the current field.
+		c.n, c.pos, c.done = n+1, len(line), true
 	}
 	return nil
 }
@@ -187,7 +337,6 @@ func zeroBytes(x uint64) uint64 {
 // are tested at a time (a zero byte in x^commas marks a comma) rather than
 // calling IndexByte per field.
 func fieldEnd(line []byte, i int) int {
-	const commas = 0x2c2c2c2c2c2c2c2c
 	for ; i+8 <= len(line); i += 8 {
 		if m := zeroBytes(binary.LittleEndian.Uint64(line[i:]) ^ commas); m != 0 {
 			return i + bits.TrailingZeros64(m)/8

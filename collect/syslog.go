@@ -88,7 +88,15 @@ type panosLayout struct {
 type fieldAt struct {
 	id fieldID
 	at int
+	// to is the last position of the run of fields read with this one:
+	// fields close together are split in one go, the gaps between runs
+	// skipped.
+	to int
 }
+
+// skipGap is the gap, in fields, from which the fields between are
+// skipped rather than split.
+const skipGap = 6
 
 func layout(min int, pairs ...int) panosLayout {
 	l := panosLayout{min: min}
@@ -97,7 +105,7 @@ func layout(min int, pairs ...int) panosLayout {
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		l.at[pairs[i]] = pairs[i+1]
-		l.all = append(l.all, fieldAt{fieldID(pairs[i]), pairs[i+1]})
+		l.all = append(l.all, fieldAt{id: fieldID(pairs[i]), at: pairs[i+1]})
 	}
 	slices.SortFunc(l.all, func(a, b fieldAt) int { return a.at - b.at })
 	for _, f := range l.all {
@@ -105,7 +113,19 @@ func layout(min int, pairs ...int) panosLayout {
 			l.noHiRes = append(l.noHiRes, f)
 		}
 	}
+	runs(l.all)
+	runs(l.noHiRes)
 	return l
+}
+
+// runs sets where each field's run ends.
+func runs(fs []fieldAt) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i].to = fs[i].at
+		if i+1 < len(fs) && fs[i+1].at-fs[i].at < skipGap {
+			fs[i].to = fs[i+1].to
+		}
+	}
 }
 
 // The PAN-OS syslog layouts, 0-based, from Palo Alto Networks' syslog
@@ -182,7 +202,14 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	}
 	for _, f := range order {
 		if f.at >= c.n {
-			if err := c.scan(f.at); err != nil {
+			var err error
+			if f.at-c.n >= skipGap {
+				err = c.skip(f.at - c.n)
+			}
+			if err == nil {
+				err = c.scan(f.to)
+			}
+			if err != nil {
 				return &lineError{reason: BadQuoting, detail: err.Error()}
 			}
 			if f.at >= c.n {
