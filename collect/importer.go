@@ -292,12 +292,22 @@ type framer struct {
 	tooLong bool          // the line in long passed maxLine
 	array   *json.Decoder // a JSON array input, element by element
 	eof     bool
+	err     error // the read error that ended the input
 }
 
-// fill adds lines to b until it is full or the input ends. It returns the
-// input's read error, if any (io.EOF is not one).
-func (fr *framer) fill(b *batch) error {
-	for len(b.ents) < batchLines && !fr.eof {
+// frame is one line of an input, as the framer cut it: the bytes are
+// valid until the framer's next call.
+type frame struct {
+	line   []byte
+	lineNo int64
+	flag   entryFlag
+	msg    string
+}
+
+// next returns the input's next line, or false at its end. A read error
+// is returned after the lines read before it.
+func (fr *framer) next() (frame, bool, error) {
+	for !fr.eof {
 		if fr.array != nil {
 			if !fr.array.More() {
 				fr.eof = true
@@ -306,12 +316,10 @@ func (fr *framer) fill(b *batch) error {
 			var el json.RawMessage
 			fr.lineNo++
 			if err := fr.array.Decode(&el); err != nil {
-				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryBadJSON, msg: err.Error()})
 				fr.eof = true // the rest of the array cannot be found
-				break
+				return frame{lineNo: fr.lineNo, flag: entryBadJSON, msg: err.Error()}, true, nil
 			}
-			b.add(el, fr.lineNo, entryLine)
-			continue
+			return frame{line: el, lineNo: fr.lineNo}, true, nil
 		}
 		chunk, err := fr.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -322,35 +330,48 @@ func (fr *framer) fill(b *batch) error {
 			}
 			continue
 		}
+		if err != nil {
+			fr.eof = true
+			if err != io.EOF {
+				fr.err = err
+			}
+		}
 		line := chunk
 		tooLong := fr.tooLong || len(fr.long)+len(chunk) > maxLine
 		if len(fr.long) > 0 && !tooLong {
 			line = append(fr.long, chunk...)
+			fr.long = line
 		}
 		fr.long, fr.tooLong = fr.long[:0], false
-		if len(line) > 0 || tooLong {
-			fr.lineNo++
-			switch {
-			case tooLong:
-				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryTooLong})
-			case fr.isHeader(line):
-				b.add(line, fr.lineNo, entryHeader)
-				// the rows after it are read by it: a new batch
-				fr.eof = err == io.EOF
-				if err != nil && err != io.EOF {
-					return err
-				}
-				return nil
-			default:
-				b.add(line, fr.lineNo, entryLine)
-			}
+		if len(line) == 0 && !tooLong {
+			continue
 		}
-		if err == io.EOF {
-			fr.eof = true
-			break
+		fr.lineNo++
+		switch {
+		case tooLong:
+			return frame{lineNo: fr.lineNo, flag: entryTooLong}, true, nil
+		case fr.isHeader(line):
+			return frame{line: line, lineNo: fr.lineNo, flag: entryHeader}, true, nil
 		}
-		if err != nil {
+		return frame{line: line, lineNo: fr.lineNo}, true, nil
+	}
+	return frame{}, false, fr.err
+}
+
+// fill adds lines to b until it is full, the input ends or a header row
+// changes how the rows after it are read (they go in a new batch). It
+// returns the input's read error, if any, after the lines before it.
+func (fr *framer) fill(b *batch) error {
+	for len(b.ents) < batchLines {
+		f, ok, err := fr.next()
+		if !ok {
 			return err
+		}
+		off := len(b.buf)
+		b.buf = append(b.buf, f.line...)
+		b.ents = append(b.ents, entry{off: off, end: len(b.buf), lineNo: f.lineNo, flag: f.flag, msg: f.msg})
+		if f.flag == entryHeader {
+			return nil
 		}
 	}
 	return nil
@@ -369,12 +390,6 @@ func (fr *framer) isHeader(line []byte) bool {
 		fr.header = &h
 	}
 	return ok
-}
-
-func (b *batch) add(line []byte, n int64, f entryFlag) {
-	off := len(b.buf)
-	b.buf = append(b.buf, line...)
-	b.ents = append(b.ents, entry{off: off, end: len(b.buf), lineNo: n, flag: f})
 }
 
 // Read imports one input named name (for messages) of size bytes (-1 when
@@ -419,25 +434,30 @@ func (im *Importer) Read(ctx context.Context, name string, r io.Reader, size int
 	return nil
 }
 
-// readSequential frames, parses and consumes on one goroutine.
+// readSequential frames, parses and consumes on one goroutine, each line
+// where the reader's buffer holds it: never copied.
 func (im *Importer) readSequential(ctx context.Context, fr *framer, progress func()) error {
-	b := &batch{}
 	p := im.parsers[0]
-	for !fr.eof {
-		b.reset(fr.header)
-		if err := fr.fill(b); err != nil {
-			return fmt.Errorf("%s: %w", im.file, err)
+	var res lineResult
+	for n := 1; ; n++ {
+		f, ok, err := fr.next()
+		if !ok {
+			if err != nil {
+				return fmt.Errorf("%s: %w", im.file, err)
+			}
+			return nil
 		}
-		p.parseBatch(b)
-		if err := im.consumeBatch(b); err != nil {
+		p.parseFrame(&f, fr.header, &res)
+		if err := im.consume(&res); err != nil {
 			return err
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if n%batchLines == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			progress()
 		}
-		progress()
 	}
-	return nil
 }
 
 // readParallel frames on one goroutine, parses on the workers and consumes
@@ -534,25 +554,28 @@ func isJSONArray(br *bufio.Reader) bool {
 // consumeBatch counts a parsed batch and keeps its records, in order.
 func (im *Importer) consumeBatch(b *batch) error {
 	for i := range b.res {
-		res := &b.res[i]
-		if res.blank {
-			continue
-		}
-		im.stats.Lines++
-		var err error
-		switch res.kind {
-		case kindBad:
-			err = im.bad(res)
-		case kindSkip:
-			im.stats.Skipped[res.reason]++
-		case kindThreat:
-			err = im.keepThreat(&res.threat)
-		case kindTraffic:
-			err = im.keepTraffic(&res.traffic)
-		}
-		if err != nil {
+		if err := im.consume(&b.res[i]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// consume counts a parsed line and keeps its record.
+func (im *Importer) consume(res *lineResult) error {
+	if res.blank {
+		return nil
+	}
+	im.stats.Lines++
+	switch res.kind {
+	case kindBad:
+		return im.bad(res)
+	case kindSkip:
+		im.stats.Skipped[res.reason]++
+	case kindThreat:
+		return im.keepThreat(&res.threat)
+	case kindTraffic:
+		return im.keepTraffic(&res.traffic)
 	}
 	return nil
 }

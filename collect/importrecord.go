@@ -133,9 +133,6 @@ type recordBuilder struct {
 	// keepAll keeps every threat record, whatever its subtype and ID (the
 	// tests read real URL and spyware logs field by field with it).
 	keepAll bool
-
-	threat  mine.ThreatLog
-	traffic mine.TrafficLog
 }
 
 func newRecordBuilder(tz *time.Location, minID, maxID int, names func(int) string) *recordBuilder {
@@ -156,13 +153,13 @@ const (
 )
 
 // build converts r. It returns the record's kind and, for a skipped
-// record, the reason; the record itself is b.threat or b.traffic.
-func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
+// record, the reason; the record itself is written to th or tr, whole.
+func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
 	typ := bytes.TrimSpace(r.v[fType])
 	switch string(typ) {
 	case "THREAT":
 	case "TRAFFIC":
-		return b.buildTraffic(r)
+		return b.buildTraffic(r, tr)
 	case "":
 		return 0, "", badf(BadUnknownType, "no log type")
 	default:
@@ -171,7 +168,7 @@ func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
 		}
 		return 0, "", badf(BadUnknownType, "log type %q", clipValue(string(typ)))
 	}
-	l := &b.threat
+	l := th
 	*l = mine.ThreatLog{}
 	l.Subtype = b.field(r, fSubtype)
 	if l.Subtype == "url" && !b.keepAll {
@@ -203,8 +200,7 @@ func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
 	return kindThreat, "", nil
 }
 
-func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
-	l := &b.traffic
+func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, string, *lineError) {
 	*l = mine.TrafficLog{}
 	if err := b.common(r, &l.ReceiveTime, &l.Serial, &l.DeviceName, &l.Vsys, &l.SeqNo, &l.SessionID, &l.RepeatCount,
 		&l.Rule, &l.RuleUUID, &l.FromZone, &l.ToZone, &l.Src, &l.Dst, &l.SrcUser, &l.SrcPort, &l.DstPort, &l.Proto, &l.App, &l.Action); err != nil {
