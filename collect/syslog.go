@@ -45,11 +45,8 @@ func locatePayload(line []byte) (int, payloadKind) {
 	if firstComma < 0 {
 		firstComma = limit
 	}
-	if i := bytes.Index(line[:firstComma], []byte("CEF:")); i >= 0 {
-		return i, payCEF
-	}
-	if i := bytes.Index(line[:firstComma], []byte("LEEF:")); i >= 0 {
-		return i, payLEEF
+	if i, k := customFormat(line[:firstComma]); k != payNone {
+		return i, k
 	}
 	for i := firstComma; i < limit; {
 		if isPANTime(line[i+1:]) && (i+20 == len(line) || i+20 < len(line) && line[i+20] == ',') {
@@ -64,6 +61,33 @@ func locatePayload(line []byte) (int, payloadKind) {
 			break
 		}
 		i += 1 + j
+	}
+	return 0, payNone
+}
+
+// customFormat returns where the first "CEF:" of a header starts, else
+// the first "LEEF:". Their F is looked for, many bytes at a time: most
+// headers have none.
+func customFormat(h []byte) (int, payloadKind) {
+	leef := -1
+	for i := 0; ; {
+		j := bytes.IndexByte(h[i:], 'F')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < len(h) && h[i+1] == ':' {
+			if i >= 2 && string(h[i-2:i]) == "CE" {
+				return i - 2, payCEF
+			}
+			if leef < 0 && i >= 3 && string(h[i-3:i]) == "LEE" {
+				leef = i - 3
+			}
+		}
+		i++
+	}
+	if leef >= 0 {
+		return leef, payLEEF
 	}
 	return 0, payNone
 }
