@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -127,7 +128,18 @@ type recordBuilder struct {
 	zc   zoneClock
 	// threat IDs mine keeps, and the names of bare IDs
 	minID, maxID int
-	names        func(int) string
+	idName       func(int) string
+
+	// day caches the last wall-clock date read (the YYYY/MM/DD of a
+	// receive time) and its midnight: a file walks through few days.
+	dayRaw [10]byte
+	day    time.Time
+	dayOK  bool
+	// names caches threat names by ID, addrs addresses by a hash of
+	// their bytes: both repeat, and a comparison with the one cached
+	// spares a string.
+	names [64]cachedName
+	addrs [2][addrSlots]string
 
 	withOffset, withZone, assumedUTC, zoneMismatch int64
 	// keepAll keeps every threat record, whatever its subtype and ID (the
@@ -136,7 +148,7 @@ type recordBuilder struct {
 }
 
 func newRecordBuilder(tz *time.Location, minID, maxID int, names func(int) string) *recordBuilder {
-	b := &recordBuilder{intern: make(map[string]string, 1024), tz: tz, minID: minID, maxID: maxID, names: names}
+	b := &recordBuilder{intern: make(map[string]string, 1024), tz: tz, minID: minID, maxID: maxID, idName: names}
 	if tz != nil {
 		b.zc.loc = tz
 	}
@@ -182,12 +194,14 @@ func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.Traffic
 		if id != 0 && (id < b.minID || id > b.maxID) {
 			return kindSkip, SkipOtherThreat, nil
 		}
-		if _, ok := mine.StatusFromThreatName(name); id == 0 && !ok {
-			return kindSkip, SkipOtherThreat, nil
+		if id == 0 {
+			if _, ok := mine.StatusFromThreatName(name); !ok {
+				return kindSkip, SkipOtherThreat, nil
+			}
 		}
 	}
-	if name == "" && b.names != nil {
-		name = b.names(id)
+	if name == "" && b.idName != nil {
+		name = b.idName(id)
 	}
 	l.ThreatID, l.ThreatName = id, name
 	if err := b.common(r, &l.ReceiveTime, &l.Serial, &l.DeviceName, &l.Vsys, &l.SeqNo, &l.SessionID, &l.RepeatCount,
@@ -285,7 +299,7 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 // device zone: --device-tz when given, else the offset of the record's
 // high_res_timestamp, else UTC (counted, so the import can say so).
 func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError) {
-	t, err := parseLogTime(r.v[f])
+	t, err := b.logTime(r.v[f])
 	if err != nil {
 		return time.Time{}, badf(BadTime, "%s %q", fieldNames[f], clipValue(string(r.v[f])))
 	}
@@ -317,6 +331,27 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 	return t.wall, nil
 }
 
+// logTime is parseLogTime, quicker for a wall clock of the day before.
+func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
+	raw = trimSpace(raw)
+	if len(raw) != 19 || !b.dayOK || string(raw[:10]) != string(b.dayRaw[:]) || raw[10] != ' ' || raw[13] != ':' || raw[16] != ':' {
+		t, err := parseLogTime(raw)
+		if err == nil && !t.wall.IsZero() && len(raw) == 19 {
+			copy(b.dayRaw[:], raw)
+			y, m, d := t.wall.Date()
+			b.day, b.dayOK = time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
+		}
+		return t, err
+	}
+	h, ok1 := digits2(raw[11:13])
+	mi, ok2 := digits2(raw[14:16])
+	sec, ok3 := digits2(raw[17:19])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
+		return logTime{}, errBadTime
+	}
+	return logTime{wall: b.day.Add(time.Duration(h*3600+mi*60+sec) * time.Second)}, nil
+}
+
 // threatID reads the threat name and numeric ID: "HTTP-200(41003)",
 // "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
 // field wins when it holds one.
@@ -345,7 +380,20 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 			id = v
 		}
 	}
-	return b.str(name), id, nil
+	if len(name) == 0 {
+		return "", id, nil
+	}
+	c := &b.names[id&(len(b.names)-1)]
+	if c.id != id || c.name != string(name) {
+		c.id, c.name = id, b.str(name)
+	}
+	return c.name, id, nil
+}
+
+// cachedName is a threat name cached with its ID.
+type cachedName struct {
+	id   int
+	name string
 }
 
 // smallInt reads a decimal of at most nine digits.
@@ -373,13 +421,45 @@ func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
 		return b.last[f]
 	}
 	var s string
-	if f == fSrc || f == fDst || f == fSrcUser {
+	switch f {
+	case fSrc:
+		s = b.addr(0, raw)
+	case fDst:
+		s = b.addr(1, raw)
+	case fSrcUser:
 		s = string(raw)
-	} else {
+	default:
 		s = b.str(raw)
 	}
 	b.last[f] = s
 	return s
+}
+
+// addrSlots is the size of each address cache.
+const addrSlots = 1024
+
+// addr returns an address as a string, the one cached when it is the
+// same. The cache is direct-mapped on a hash of the first and last eight
+// bytes: a lookup is a few operations and a comparison, cheap even when
+// it misses, where a map lookup would cost more than the string. Servers
+// repeat from line to line, clients often.
+func (b *recordBuilder) addr(which int, raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var h uint64
+	if n := len(raw); n >= 8 {
+		h = binary.LittleEndian.Uint64(raw) ^ binary.LittleEndian.Uint64(raw[n-8:])*0x9e3779b97f4a7c15 ^ uint64(n)
+	} else {
+		for _, c := range raw {
+			h = h<<8 | uint64(c)
+		}
+	}
+	slot := &b.addrs[which][(h*0xff51afd7ed558ccd)>>(64-10)]
+	if *slot != string(raw) {
+		*slot = string(raw)
+	}
+	return *slot
 }
 
 // trimSpace is bytes.TrimSpace for ASCII blanks, quick when there are
