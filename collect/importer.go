@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -169,18 +168,22 @@ const maxLine = 1 << 20
 // exports, Strata Logging Service CSV, CEF, LEEF, and SIEM JSON exports of
 // any of them; plain or gzip, one input after another. With cores to
 // spare, lines are parsed on several and handed to the callbacks in input
-// order. Memory does
-// not grow with the lines read, only with the distinct records kept
-// (eight bytes each, for deduplication). It is not safe for concurrent
-// use.
+// order. Memory does not grow with the lines read, only with the records
+// kept, for deduplication: a fraction of a byte each for a device's
+// records read in order, a few dozen bytes at worst (see dedupe). It is
+// not safe for concurrent use.
 type Importer struct {
 	o       ImportOptions
 	stats   ImportStats
 	workers int
 	parsers []*lineParser // one per worker; parsers[0] serves the sequential path
-	seen    map[uint64]struct{}
-	seed    maphash.Seed
-	file    string
+	seen    *dedupe
+	// counts held back from the maps of stats until Stats
+	threatRules, trafficRules heldCount
+	// the device of the record before, already in stats.Devices
+	lastSerial, lastDevice string
+	deviceSeen             bool
+	file                   string
 }
 
 // NewImporter returns an importer. It returns an error when the threat ID
@@ -194,8 +197,7 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 	}
 	im := &Importer{
 		o:    o,
-		seen: map[uint64]struct{}{},
-		seed: maphash.MakeSeed(),
+		seen: newDedupe(),
 	}
 	// One core frames and consumes; the others parse. With fewer than two
 	// to spare, the hand-offs cost more than they gain: one goroutine.
@@ -223,6 +225,8 @@ func (im *Importer) setWorkers(n int) {
 // Stats returns the counts so far.
 func (im *Importer) Stats() *ImportStats {
 	s := &im.stats
+	im.threatRules.flush(s.ThreatRules)
+	im.trafficRules.flush(s.TrafficRules)
 	s.WithZone, s.WithOffset, s.AssumedUTC, s.ZoneMismatch = 0, 0, 0, 0
 	for _, p := range im.parsers {
 		s.WithZone += p.b.withZone
@@ -625,7 +629,7 @@ func (im *Importer) keepThreat(l *mine.ThreatLog) error {
 	}
 	im.stats.Threat++
 	im.seenRecord(l.ReceiveTime, l.Serial, l.DeviceName)
-	im.stats.ThreatRules[l.Rule] += int64(l.Hits())
+	im.threatRules.add(im.stats.ThreatRules, l.Rule, int64(l.Hits()))
 	if im.o.Threat != nil {
 		return im.o.Threat(l)
 	}
@@ -654,7 +658,7 @@ func (im *Importer) keepTraffic(l *mine.TrafficLog) error {
 	}
 	im.stats.Traffic++
 	im.seenRecord(l.ReceiveTime, l.Serial, l.DeviceName)
-	im.stats.TrafficRules[l.Rule] += int64(l.Sessions())
+	im.trafficRules.add(im.stats.TrafficRules, l.Rule, int64(l.Sessions()))
 	if im.o.Traffic != nil {
 		return im.o.Traffic(l)
 	}
@@ -674,44 +678,59 @@ func (im *Importer) seenRecord(t time.Time, serial, device string) {
 	if t.After(s.Last) {
 		s.Last = t
 	}
+	if serial == im.lastSerial && device == im.lastDevice && im.deviceSeen {
+		return // as the record before
+	}
 	if name, ok := s.Devices[serial]; !ok || name == "" && device != "" {
 		s.Devices[serial] = device
+	}
+	im.lastSerial, im.lastDevice, im.deviceSeen = serial, device, true
+}
+
+// heldCount adds to a count per rule, holding the count of the last rule
+// back until another comes: consecutive records mostly name the same
+// rule, and an addition costs less than a map update.
+type heldCount struct {
+	rule string
+	n    int64
+	held bool
+}
+
+func (c *heldCount) add(m map[string]int64, rule string, n int64) {
+	if c.held && rule == c.rule {
+		c.n += n
+		return
+	}
+	c.flush(m)
+	c.rule, c.n, c.held = rule, n, true
+}
+
+func (c *heldCount) flush(m map[string]int64) {
+	if c.held {
+		m[c.rule] += c.n
+		c.held = false
 	}
 }
 
 // duplicate reports whether a record was kept before, remembering it. The
-// key is (device, log type, sequence number), the sequence number being a
-// per-device, per-log-type counter; without one (older releases, some
-// exports) it is the whole record. Strata Logging Service writes
-// "no-serial", so its device name stands in for the serial.
+// key is (device, log type, sequence number); without a sequence number
+// it is the whole record. Strata Logging Service writes "no-serial", so
+// its device name stands in for the serial.
 func (im *Importer) duplicate(typ byte, serial, device string, seq uint64, whole func(*maphash.Hash)) bool {
 	id := serial
 	if serial == "" || serial == "no-serial" {
 		id = device
 	}
-	var k uint64
+	var dup bool
 	if seq != 0 {
-		var buf [96]byte
-		key := append(buf[:0], id...)
-		key = append(key, 0, typ)
-		key = binary.LittleEndian.AppendUint64(key, seq)
-		k = maphash.Bytes(im.seed, key)
+		dup = im.seen.seen(id, typ, seq)
 	} else {
-		var h maphash.Hash
-		h.SetSeed(im.seed)
-		h.WriteString(id)
-		h.WriteByte(0)
-		h.WriteByte(typ)
-		h.WriteByte(1)
-		whole(&h)
-		k = h.Sum64()
+		dup = im.seen.seenWhole(id, typ, whole)
 	}
-	if _, dup := im.seen[k]; dup {
+	if dup {
 		im.stats.Duplicates++
-		return true
 	}
-	im.seen[k] = struct{}{}
-	return false
+	return dup
 }
 
 func writeRecord(h *maphash.Hash, t time.Time, session uint64, src, dst string, sport, dport int, rule, app, action string, repeat int) {
