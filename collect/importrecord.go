@@ -140,6 +140,9 @@ type recordBuilder struct {
 	// spares a string.
 	names [64]cachedName
 	addrs [2][addrSlots]string
+	// the values of the record being built that need a new string
+	pending  []pendingString
+	freshBuf []byte
 
 	withOffset, withZone, assumedUTC, zoneMismatch int64
 	// keepAll keeps every threat record, whatever its subtype and ID (the
@@ -167,6 +170,7 @@ const (
 // build converts r. It returns the record's kind and, for a skipped
 // record, the reason; the record itself is written to th or tr, whole.
 func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
+	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
 	typ := bytes.TrimSpace(r.v[fType])
 	switch string(typ) {
 	case "THREAT":
@@ -210,7 +214,10 @@ func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.Traffic
 	}
 	l.Severity = b.field(r, fSeverity)
 	l.Direction = b.field(r, fDirection)
-	l.URL = string(r.v[fMisc]) // as logged; quotes were removed by the reader
+	if len(r.v[fMisc]) > 0 {
+		b.fresh(r.v[fMisc], &l.URL, nil) // as logged; quotes were removed by the reader
+	}
+	b.freshStrings()
 	return kindThreat, "", nil
 }
 
@@ -247,6 +254,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, st
 		}
 	}
 	l.SessionEndReason = b.field(r, fEndReason)
+	b.freshStrings()
 	return kindTraffic, "", nil
 }
 
@@ -278,9 +286,11 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 	*ruleUUID = b.field(r, fRuleUUID)
 	*from = b.field(r, fFrom)
 	*to = b.field(r, fTo)
-	*src = b.field(r, fSrc)
-	*dst = b.field(r, fDst)
-	*srcUser = b.field(r, fSrcUser)
+	b.addr(r, fSrc, src)
+	b.addr(r, fDst, dst)
+	if raw := trimSpace(r.v[fSrcUser]); len(raw) > 0 {
+		b.fresh(raw, srcUser, nil)
+	}
 	if n, err = num(r, fSport, 65535); err != nil {
 		return err
 	}
@@ -420,17 +430,7 @@ func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
 	if string(raw) == b.last[f] {
 		return b.last[f]
 	}
-	var s string
-	switch f {
-	case fSrc:
-		s = b.addr(0, raw)
-	case fDst:
-		s = b.addr(1, raw)
-	case fSrcUser:
-		s = string(raw)
-	default:
-		s = b.str(raw)
-	}
+	s := b.str(raw)
 	b.last[f] = s
 	return s
 }
@@ -438,14 +438,21 @@ func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
 // addrSlots is the size of each address cache.
 const addrSlots = 1024
 
-// addr returns an address as a string, the one cached when it is the
-// same. The cache is direct-mapped on a hash of the first and last eight
+// addr sets *dst to address field f (fSrc or fDst): the previous line's
+// or the one cached when it is the same, else a new string (see fresh).
+// The cache is direct-mapped on a hash of the first and last eight
 // bytes: a lookup is a few operations and a comparison, cheap even when
 // it misses, where a map lookup would cost more than the string. Servers
 // repeat from line to line, clients often.
-func (b *recordBuilder) addr(which int, raw []byte) string {
+func (b *recordBuilder) addr(r *rawRecord, f fieldID, dst *string) {
+	raw := trimSpace(r.v[f])
+	if string(raw) == b.last[f] {
+		*dst = b.last[f]
+		return
+	}
 	if len(raw) == 0 {
-		return ""
+		*dst, b.last[f] = "", ""
+		return
 	}
 	var h uint64
 	if n := len(raw); n >= 8 {
@@ -455,11 +462,54 @@ func (b *recordBuilder) addr(which int, raw []byte) string {
 			h = h<<8 | uint64(c)
 		}
 	}
-	slot := &b.addrs[which][(h*0xff51afd7ed558ccd)>>(64-10)]
-	if *slot != string(raw) {
-		*slot = string(raw)
+	which := 0
+	if f == fDst {
+		which = 1
 	}
-	return *slot
+	slot := &b.addrs[which][(h*0xff51afd7ed558ccd)>>(64-10)]
+	if *slot == string(raw) {
+		*dst, b.last[f] = *slot, *slot
+		return
+	}
+	b.fresh(raw, dst, slot)
+	b.pending[len(b.pending)-1].last = &b.last[f]
+}
+
+// fresh holds back a value that needs a new string: the new values of a
+// record (its URL, new addresses, a user) share one string, one
+// allocation rather than one each, made by freshStrings. slot, when not
+// nil, is a cache to put the value in.
+func (b *recordBuilder) fresh(raw []byte, dst, slot *string) {
+	off := len(b.freshBuf)
+	b.freshBuf = append(b.freshBuf, raw...)
+	b.pending = append(b.pending, pendingString{dst: dst, slot: slot, off: off, end: len(b.freshBuf)})
+}
+
+// pendingString is a value held back by fresh, to be set in *dst (and
+// *slot and *last when not nil).
+type pendingString struct {
+	dst, slot, last *string
+	off, end        int
+}
+
+// freshStrings makes the one string of the values fresh held back and
+// sets them.
+func (b *recordBuilder) freshStrings() {
+	if len(b.pending) == 0 {
+		return
+	}
+	all := string(b.freshBuf)
+	for _, p := range b.pending {
+		v := all[p.off:p.end]
+		*p.dst = v
+		if p.slot != nil {
+			*p.slot = v
+		}
+		if p.last != nil {
+			*p.last = v
+		}
+	}
+	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
 }
 
 // trimSpace is bytes.TrimSpace for ASCII blanks, quick when there are
@@ -498,15 +548,24 @@ func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
 		return 0, nil
 	}
 	var n uint64
-	for _, c := range raw {
-		if c < '0' || c > '9' {
-			return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
+	if len(raw) <= 19 { // 19 digits cannot overflow
+		for _, c := range raw {
+			if c-'0' > 9 {
+				return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
+			}
+			n = n*10 + uint64(c-'0')
 		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, badf(BadNumber, "%s %q overflows", fieldNames[f], clipValue(string(raw)))
+	} else {
+		for _, c := range raw {
+			if c < '0' || c > '9' {
+				return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
+			}
+			d := uint64(c - '0')
+			if n > (1<<64-1-d)/10 {
+				return 0, badf(BadNumber, "%s %q overflows", fieldNames[f], clipValue(string(raw)))
+			}
+			n = n*10 + d
 		}
-		n = n*10 + d
 	}
 	if n > max {
 		return 0, badf(BadNumber, "%s %d is out of range", fieldNames[f], n)
