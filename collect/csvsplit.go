@@ -35,11 +35,15 @@ type csvFields struct {
 	line []byte
 	pos  int  // where the next field starts
 	done bool // the line has no more fields
-	// quote and brace are the next '"' and '{' found at or after some
-	// position (len(line) for none), -1 before the first search: they
-	// are found with IndexByte, many bytes at a time, so that scan and
-	// skip need only look for commas.
-	quote, brace int
+	// masks holds, for each 64-byte block of the line, a bit per comma
+	// and a bit per quote or brace (two words a block), made by the first
+	// scan or skip (nmask is then the number of blocks): found sixteen
+	// bytes at a time (see classify), they let scan and skip go from
+	// comma to comma. tail is the line's last, partial block, padded with
+	// zeros.
+	masks []uint64
+	nmask int
+	tail  [64]byte
 }
 
 // span is a field's bytes: line[s:e], or buf[-s-1:e] when s is negative.
@@ -65,7 +69,7 @@ func (c *csvFields) get(i int) []byte {
 // begin starts reading line.
 func (c *csvFields) begin(line []byte) {
 	c.n, c.line, c.pos, c.done = 0, line, 0, false
-	c.quote, c.brace = -1, -1
+	c.nmask = 0
 	if cap(c.buf) < len(line) {
 		c.buf = make([]byte, 0, len(line)+64)
 	}
@@ -135,56 +139,85 @@ const (
 	braces = ones * '{'
 )
 
-// special returns where the next quote or brace at or after from is, or
-// len(line).
-func (c *csvFields) special(from int) int {
-	if c.quote < from {
-		c.quote = indexFrom(c.line, from, '"')
+// classifyGeneric sets, for each whole 64-byte block k of b, bit i of
+// out[2k] when byte 64k+i is a comma and bit i of out[2k+1] when it is a
+// quote or an opening brace. Eight bytes at a time, each byte's mark
+// gathered into a bit by a multiplication; classify does the same with
+// the processor's vector instructions where there are some.
+func classifyGeneric(b []byte, out []uint64) {
+	for k := 0; (k+1)*64 <= len(b); k++ {
+		var cm, sm uint64
+		for j := 0; j < 8; j++ {
+			x := binary.LittleEndian.Uint64(b[k*64+j*8:])
+			cm |= gather(zeroBytes(x^commas)) << (8 * j)
+			sm |= gather(zeroBytes(x^quotes)|zeroBytes(x^braces)) << (8 * j)
+		}
+		out[2*k], out[2*k+1] = cm, sm
 	}
-	if c.brace < from {
-		c.brace = indexFrom(c.line, from, '{')
-	}
-	return min(c.quote, c.brace)
 }
 
-func indexFrom(line []byte, from int, b byte) int {
-	if from >= len(line) {
-		return len(line)
+// gather packs the high bit of each byte of z (and no other bit may be
+// set) into the low byte, byte j's into bit j.
+func gather(z uint64) uint64 { return (z >> 7) * 0x0102040810204080 >> 56 }
+
+// block returns the masks of 64-byte block k of the line (k within it),
+// classifying the line on the first call.
+func (c *csvFields) block(k int) (commas, specials uint64) {
+	if c.nmask == 0 {
+		c.classifyLine()
 	}
-	if j := bytes.IndexByte(line[from:], b); j >= 0 {
-		return from + j
-	}
-	return len(line)
+	return c.masks[2*k], c.masks[2*k+1]
 }
 
-// countSpan is the run of bytes below which skip counts commas eight
-// bytes at a time rather than with bytes.Count.
-const countSpan = 48
-
-var comma = []byte{','}
-
-// below keeps the bits of m for the bytes of a block at i that come
-// before position sp.
-func below(m uint64, i, sp int) uint64 {
-	if sp < i+8 {
-		m &= 1<<(8*(sp-i)) - 1
+// classifyLine fills c.masks for the whole line.
+func (c *csvFields) classifyLine() {
+	line := c.line
+	nb, full := (len(line)+63)>>6, len(line)>>6
+	if cap(c.masks) < 2*nb {
+		c.masks = make([]uint64, 2*nb, 2*nb+32)
 	}
-	return m
+	c.masks = c.masks[:2*nb]
+	classify(line, c.masks)
+	if nb > full { // the last block is partial
+		n := copy(c.tail[:], line[full<<6:])
+		clear(c.tail[n:])
+		classify(c.tail[:], c.masks[2*full:])
+	}
+	c.nmask = nb
+}
+
+// selectBit returns the position of set bit j (from 0, the lowest) of m,
+// which has more than j.
+func selectBit(m uint64, j int) int {
+	pos := 0
+	if n := bits.OnesCount32(uint32(m)); j >= n {
+		j, m, pos = j-n, m>>32, 32
+	}
+	if n := bits.OnesCount16(uint16(m)); j >= n {
+		j, m, pos = j-n, m>>16, pos+16
+	}
+	if n := bits.OnesCount8(uint8(m)); j >= n {
+		j, m, pos = j-n, m>>8, pos+8
+	}
+	for ; j > 0; j-- {
+		m &= m - 1
+	}
+	return pos + bits.TrailingZeros64(m)
 }
 
 // scan reads fields until field upto is read or the line ends, as next
-// would one by one. Up to the next quote or brace (found by special),
-// every comma ends a plain field: eight bytes at a time, each comma
-// found is a field. A field that starts with a quote or a brace is read
-// by next; one inside a field is an ordinary byte.
+// would one by one, but from comma to comma with the block masks: up to
+// a quote or a brace every comma ends a plain field. A field that starts
+// with a quote or a brace is read by next; one inside a field is an
+// ordinary byte.
 func (c *csvFields) scan(upto int) error {
 	line := c.line
 	upto = min(upto, maxFields-1)
+	nb := (len(line) + 63) >> 6
 outer:
 	for c.n <= upto && !c.done {
 		i := c.pos
-		sp := c.special(i)
-		if sp == i && i < len(line) {
+		if i < len(line) && (line[i] == '"' || line[i] == '{') {
 			if err := c.next(); err != nil {
 				return err
 			}
@@ -192,128 +225,95 @@ outer:
 		}
 		// The count is kept in a register, not in c, while it runs.
 		n, start := c.n, i
-		for i+8 <= len(line) {
-			m := below(zeroBytes(binary.LittleEndian.Uint64(line[i:])^commas), i, sp)
-			for ; m != 0; m &= m - 1 {
-				end := i + bits.TrailingZeros64(m)/8
-				c.f[n] = span{int32(start), int32(end)}
-				n++
-				start = end + 1
-				if n > upto {
-					c.n, c.pos = n, start
-					return nil
+		for k := i >> 6; k < nb; k++ {
+			cm, sm := c.block(k)
+			if k == i>>6 { // from i on
+				from := ^(uint64(1)<<(i&63) - 1)
+				cm, sm = cm&from, sm&from
+			}
+			base := k << 6
+			for {
+				m := cm
+				if sm != 0 {
+					m &= sm&-sm - 1 // the commas before the quote or brace
 				}
+				for ; m != 0; m &= m - 1 {
+					end := base + bits.TrailingZeros64(m)
+					c.f[n] = span{int32(start), int32(end)}
+					n++
+					start = end + 1
+					if n > upto {
+						c.n, c.pos = n, start
+						return nil
+					}
+				}
+				if sm == 0 {
+					break
+				}
+				if sp := base + bits.TrailingZeros64(sm); sp == start {
+					c.n, c.pos = n, start // a field starts with it: next reads it
+					continue outer
+				}
+				low := sm & -sm // inside a field: on after it
+				cm &^= low<<1 - 1
+				sm &^= low
 			}
-			if sp >= i+8 {
-				i += 8
-				continue
-			}
-			if sp == start { // a field starts with it: next reads it
-				c.n, c.pos = n, start
-				continue outer
-			}
-			i = sp + 1 // inside a field
-			sp = c.special(i)
 		}
-		// The last few bytes, as next reads them.
-		c.n, c.pos = n, start
-		if err := c.next(); err != nil {
-			return err
-		}
+		// The line ends the current field.
+		c.f[n] = span{int32(start), int32(len(line))}
+		c.n, c.pos, c.done = n+1, len(line), true
 	}
 	return nil
 }
 
 // skip passes over k fields as next would k times, without keeping them:
 // c.n grows by k (less when the line ends first) and c.pos is where the
-// next field starts. The fields passed over cannot be read. As in scan,
-// commas are counted eight bytes at a time up to the next quote or
-// brace.
+// next field starts. The fields passed over cannot be read. As scan, it
+// goes by the block masks: the commas of a block up to a quote or a
+// brace are counted at once.
 func (c *csvFields) skip(k int) error {
 	line := c.line
 	target := min(c.n+k, maxFields)
+	nb := (len(line) + 63) >> 6
 outer:
 	for c.n < target && !c.done {
 		i := c.pos
-		sp := c.special(i)
-		if sp == i && i < len(line) {
+		if i < len(line) && (line[i] == '"' || line[i] == '{') {
 			if err := c.next(); err != nil {
 				return err
 			}
 			continue
 		}
 		n, fs := c.n, i // fs: where the current field starts
-		if sp-i > 2*countSpan {
-			// A long run of plain fields: count its commas many bytes at
-			// a time, and halve it until the comma sought is within a
-			// few blocks.
-			cnt := bytes.Count(line[i:sp], comma)
-			if n+cnt < target {
-				n += cnt
-				if cnt > 0 {
-					fs = -1 // before sp, or at it
-					if line[sp-1] == ',' {
-						fs = sp
-					}
-				}
-				if sp == len(line) {
-					c.n, c.pos, c.done = n+1, len(line), true
-					continue
-				}
-				if sp == fs {
-					c.n, c.pos = n, fs
-					continue
-				}
-				i = sp + 1 // inside a field
-				sp = c.special(i)
-			} else {
-				for hi := sp; hi-i > countSpan; {
-					mid := i + (hi-i)/2
-					if k := bytes.Count(line[i:mid], comma); n+k >= target {
-						hi = mid
-					} else {
-						n, i = n+k, mid
-					}
-				}
+		for b := i >> 6; b < nb; b++ {
+			cm, sm := c.block(b)
+			if b == i>>6 {
+				from := ^(uint64(1)<<(i&63) - 1)
+				cm, sm = cm&from, sm&from
 			}
-		}
-		for i+8 <= len(line) {
-			m := below(zeroBytes(binary.LittleEndian.Uint64(line[i:])^commas), i, sp)
-			cnt := bits.OnesCount64(m)
-			if n+cnt >= target {
-				for range target - n - 1 {
-					m &= m - 1
+			base := b << 6
+			for {
+				m := cm
+				if sm != 0 {
+					m &= sm&-sm - 1
 				}
-				c.n, c.pos = target, i+bits.TrailingZeros64(m)/8+1
-				return nil
-			}
-			if cnt > 0 {
-				n += cnt
-				fs = i + (63-bits.LeadingZeros64(m))/8 + 1
-			}
-			if sp >= i+8 {
-				i += 8
-				continue
-			}
-			if sp == fs { // a field starts with it: next reads it
-				c.n, c.pos = n, fs
-				continue outer
-			}
-			i = sp + 1 // inside a field
-			sp = c.special(i)
-		}
-		for ; i < len(line); i++ {
-			switch b := line[i]; {
-			case b == ',':
-				n++
-				fs = i + 1
-				if n == target {
-					c.n, c.pos = n, fs
+				if cnt := bits.OnesCount64(m); n+cnt >= target {
+					c.n, c.pos = target, base+selectBit(m, target-n-1)+1
 					return nil
+				} else if cnt > 0 {
+					n += cnt
+					fs = base + 63 - bits.LeadingZeros64(m) + 1
 				}
-			case i == fs && (b == '"' || b == '{'):
-				c.n, c.pos = n, fs
-				continue outer
+				if sm == 0 {
+					break
+				}
+				if sp := base + bits.TrailingZeros64(sm); sp == fs {
+					c.n, c.pos = n, fs // a field starts with it: next reads it
+					continue outer
+				}
+				low := sm & -sm // inside a field: on after it
+				cm &^= low<<1 - 1
+				sm &^= low
 			}
 		}
 		// The line ends the current field.
@@ -338,7 +338,7 @@ func zeroBytes(x uint64) uint64 {
 // calling IndexByte per field.
 func fieldEnd(line []byte, i int) int {
 	for ; i+8 <= len(line); i += 8 {
-		if m := zeroBytes(binary.LittleEndian.Uint64(line[i:]) ^ commas); m != 0 {
+		if m := zeroBytes(binary.LittleEndian.Uint64(line[i:i+8]) ^ commas); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}

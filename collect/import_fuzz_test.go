@@ -273,3 +273,22 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// classify, with the processor's vector instructions where there are
+// some, marks what classifyGeneric marks, eight bytes at a time, in any
+// input.
+func FuzzClassify(f *testing.F) {
+	realSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		n := len(b) / 64
+		got, want := make([]uint64, 2*n), make([]uint64, 2*n)
+		classify(b, got)
+		classifyGeneric(b, want)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("classify word %d = %#x; generic %#x, for %q", i, got[i], want[i], s)
+			}
+		}
+	})
+}

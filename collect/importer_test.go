@@ -430,3 +430,56 @@ func TestImportParallelMatchesSequential(t *testing.T) {
 		}
 	}
 }
+
+// Every byte value at every position of a block is marked as what it is:
+// a comma in the first mask, a quote or an opening brace in the second,
+// anything else in neither; by classify and by classifyGeneric, each
+// checked against the byte itself.
+func TestClassifyMarksEachByte(t *testing.T) {
+	for _, impl := range []struct {
+		name string
+		fn   func([]byte, []uint64)
+	}{{"classify", classify}, {"classifyGeneric", classifyGeneric}} {
+		for c := range 256 {
+			block := bytes.Repeat([]byte{'a'}, 3*64)
+			for i := 64; i < 128; i += 7 { // the middle block, positions 0, 7, ... 63
+				block[i] = byte(c)
+			}
+			block[127] = byte(c)
+			out := make([]uint64, 6)
+			impl.fn(block, out)
+			var want uint64
+			for i := 64; i < 128; i++ {
+				if block[i] == byte(c) {
+					want |= 1 << (i - 64)
+				}
+			}
+			wantComma, wantSpecial := uint64(0), uint64(0)
+			switch c {
+			case ',':
+				wantComma = want
+			case '"', '{':
+				wantSpecial = want
+			}
+			if out[2] != wantComma || out[3] != wantSpecial || out[0]|out[1]|out[4]|out[5] != 0 {
+				t.Fatalf("%s: byte %#x: masks %#x; want middle block %#x %#x and nothing else", impl.name, c, out, wantComma, wantSpecial)
+			}
+		}
+	}
+}
+
+// selectBit finds set bit j of m, against the bits counted one by one.
+func TestSelectBit(t *testing.T) {
+	for _, m := range []uint64{1, 1 << 63, 0xffffffffffffffff, 0x8000000100008001, 0x0123456789abcdef, 0xf0f0f0f0f0f0f0f0} {
+		j := 0
+		for pos := range 64 {
+			if m&(1<<pos) == 0 {
+				continue
+			}
+			if got := selectBit(m, j); got != pos {
+				t.Errorf("selectBit(%#x, %d) = %d; want %d", m, j, got, pos)
+			}
+			j++
+		}
+	}
+}
