@@ -66,12 +66,43 @@ var fieldNames = [numFieldIDs]string{
 }
 
 // rawRecord is one log record's fields as the line carried them, before
-// conversion; a nil field is absent.
+// conversion; a nil field is absent. Readers of key=value formats set v;
+// readers of CSV leave the fields where the splitter found them and say
+// where each one is (c, at, have): a field is then made a slice only when
+// it is asked for, most never are.
 type rawRecord struct {
-	v [numFieldIDs][]byte
+	v    [numFieldIDs][]byte
+	c    *csvFields
+	at   *[numFieldIDs]int // the position of each field in c
+	have uint64            // the fields of at that were read, as bits
 }
 
-func (r *rawRecord) reset() { clear(r.v[:]) }
+// fromCSV makes r read field f at position at[f] of c, for the fields f
+// of have (when c has that many fields).
+func (r *rawRecord) fromCSV(c *csvFields, at *[numFieldIDs]int, have uint64) {
+	r.c, r.at, r.have = c, at, have
+}
+
+// get returns field f, nil when absent.
+func (r *rawRecord) get(f fieldID) []byte {
+	if r.c == nil {
+		return r.v[f]
+	}
+	if r.have&(1<<f) == 0 {
+		return nil
+	}
+	return r.c.get(r.at[f])
+}
+
+// reset empties r. Fields read from CSV are forgotten with c; v is
+// cleared only when a reader set it.
+func (r *rawRecord) reset() {
+	if r.c != nil {
+		r.c = nil
+		return
+	}
+	clear(r.v[:])
+}
 
 // Reasons a line is counted as bad or skipped. They are keys of the JSON
 // document's import object and never change once published.
@@ -171,7 +202,7 @@ const (
 // record, the reason; the record itself is written to th or tr, whole.
 func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
 	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
-	typ := bytes.TrimSpace(r.v[fType])
+	typ := bytes.TrimSpace(r.get(fType))
 	switch string(typ) {
 	case "THREAT":
 	case "TRAFFIC":
@@ -214,8 +245,8 @@ func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.Traffic
 	}
 	l.Severity = b.field(r, fSeverity)
 	l.Direction = b.field(r, fDirection)
-	if len(r.v[fMisc]) > 0 {
-		b.fresh(r.v[fMisc], &l.URL, nil) // as logged; quotes were removed by the reader
+	if len(r.get(fMisc)) > 0 {
+		b.fresh(r.get(fMisc), &l.URL, nil) // as logged; quotes were removed by the reader
 	}
 	b.freshStrings()
 	return kindThreat, "", nil
@@ -244,7 +275,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, st
 	if l.ElapsedSeconds, err = num64(r, fElapsed); err != nil {
 		return 0, "", err
 	}
-	if len(bytes.TrimSpace(r.v[fStart])) > 0 {
+	if len(bytes.TrimSpace(r.get(fStart))) > 0 {
 		// The analysis does not use the start time, so a start that is
 		// not a time (a custom format's typo such as
 		// "$cefformatted-time_generated") leaves it unset rather than
@@ -262,7 +293,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, st
 func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vsys *string, seq, session *uint64, repeat *int,
 	rule, ruleUUID, from, to, src, dst, srcUser *string, sport, dport *int, proto, app, action *string) *lineError {
 	var err *lineError
-	if len(bytes.TrimSpace(r.v[fReceive])) == 0 {
+	if len(bytes.TrimSpace(r.get(fReceive))) == 0 {
 		return badf(BadTime, "no receive_time")
 	}
 	if *recv, err = b.instant(r, fReceive); err != nil {
@@ -288,7 +319,7 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 	*to = b.field(r, fTo)
 	b.addr(r, fSrc, src)
 	b.addr(r, fDst, dst)
-	if raw := trimSpace(r.v[fSrcUser]); len(raw) > 0 {
+	if raw := trimSpace(r.get(fSrcUser)); len(raw) > 0 {
 		b.fresh(raw, srcUser, nil)
 	}
 	if n, err = num(r, fSport, 65535); err != nil {
@@ -309,14 +340,14 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 // device zone: --device-tz when given, else the offset of the record's
 // high_res_timestamp, else UTC (counted, so the import can say so).
 func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError) {
-	t, err := b.logTime(r.v[f])
+	t, err := b.logTime(r.get(f))
 	if err != nil {
-		return time.Time{}, badf(BadTime, "%s %q", fieldNames[f], clipValue(string(r.v[f])))
+		return time.Time{}, badf(BadTime, "%s %q", fieldNames[f], clipValue(string(r.get(f))))
 	}
 	if !t.abs.IsZero() {
 		return t.abs, nil
 	}
-	off, hasOff := offsetOf(r.v[fHiRes])
+	off, hasOff := offsetOf(r.get(fHiRes))
 	if b.tz != nil {
 		at := b.zc.instant(t.wall)
 		if f == fReceive {
@@ -366,7 +397,7 @@ func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
 // "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
 // field wins when it holds one.
 func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
-	s := bytes.TrimSpace(r.v[fThreat])
+	s := bytes.TrimSpace(r.get(fThreat))
 	name, id := s, 0
 	if n := len(s); n > 2 && s[n-1] == ')' {
 		if i := bytes.LastIndexByte(s, '('); i >= 0 {
@@ -381,7 +412,7 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 		}
 		name, id = nil, v
 	}
-	if t := bytes.TrimSpace(r.v[fThreatID]); len(t) > 0 {
+	if t := bytes.TrimSpace(r.get(fThreatID)); len(t) > 0 {
 		v, err := strconv.Atoi(string(t))
 		if err != nil || v < 0 {
 			return "", 0, badf(BadNumber, "tid %q", clipValue(string(t)))
@@ -426,7 +457,7 @@ func smallInt(b []byte) (int, bool) {
 // interned; addresses, of many, are not: a lookup that mostly misses
 // costs more than the string.
 func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
-	raw := trimSpace(r.v[f])
+	raw := trimSpace(r.get(f))
 	if string(raw) == b.last[f] {
 		return b.last[f]
 	}
@@ -445,7 +476,7 @@ const addrSlots = 1024
 // it misses, where a map lookup would cost more than the string. Servers
 // repeat from line to line, clients often.
 func (b *recordBuilder) addr(r *rawRecord, f fieldID, dst *string) {
-	raw := trimSpace(r.v[f])
+	raw := trimSpace(r.get(f))
 	if string(raw) == b.last[f] {
 		*dst = b.last[f]
 		return
@@ -543,7 +574,7 @@ func (b *recordBuilder) str(raw []byte) string {
 
 // num reads a decimal field no larger than max; an empty field is 0.
 func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
-	raw := trimSpace(r.v[f])
+	raw := trimSpace(r.get(f))
 	if len(raw) == 0 {
 		return 0, nil
 	}

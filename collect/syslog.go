@@ -107,6 +107,8 @@ type panosLayout struct {
 	// named, noHiRes all but the high_res_timestamp (not needed when the
 	// device zone is given), so the rest of the line is not split.
 	all, noHiRes []fieldAt
+	// haveAll and haveNoHiRes are the fields of all and noHiRes as bits.
+	haveAll, haveNoHiRes uint64
 }
 
 type fieldAt struct {
@@ -139,6 +141,12 @@ func layout(min int, pairs ...int) panosLayout {
 	}
 	runs(l.all)
 	runs(l.noHiRes)
+	for _, f := range l.all {
+		l.haveAll |= 1 << f.id
+		if f.id != fHiRes {
+			l.haveNoHiRes |= 1 << f.id
+		}
+	}
 	return l
 }
 
@@ -224,6 +232,10 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	if hiRes {
 		order = l.all
 	}
+	have := l.haveAll
+	if !hiRes {
+		have = l.haveNoHiRes
+	}
 	for _, f := range order {
 		if f.at >= c.n {
 			var err error
@@ -237,11 +249,11 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 				return &lineError{reason: BadQuoting, detail: err.Error()}
 			}
 			if f.at >= c.n {
-				break // the line is shorter
+				break // the line is shorter: its last fields are absent
 			}
 		}
-		r.v[f.id] = c.field(f.at)
 	}
+	r.fromCSV(c, &l.at, have)
 	if c.n < l.min {
 		c.scan(maxFields) // count what the line has, for the message
 		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
