@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -481,5 +482,24 @@ func TestSelectBit(t *testing.T) {
 			}
 			j++
 		}
+	}
+}
+
+// digits8 reads what strconv reads, for every length it takes, and turns
+// down what is not a plain decimal (numSlow then says why).
+func TestDigits8(t *testing.T) {
+	buf := []byte("00000000,")
+	for _, s := range []string{"0", "7", "42", "443", "8080", "65535", "100000", "7000000", "99999999", "12345678",
+		"00000001", "1a", "a1", "+1", "-1", " 1", "1 ", "1/", ":1", "\x001", "１", "123456789"} {
+		line := append([]byte(s), buf...) // bytes after the field, as in a line
+		got, ok := digits8(line[:len(s)])
+		want, err := strconv.ParseUint(s, 10, 64)
+		wantOK := err == nil && len(s) <= 8 && s[0] != '+'
+		if ok != wantOK || ok && got != want {
+			t.Errorf("digits8(%q) = %d, %v; want %d, %v", s, got, ok, want, wantOK)
+		}
+	}
+	if _, ok := digits8([]byte("123")[:3:3]); ok { // nothing to load after it
+		t.Errorf("digits8 of a 3-byte slice with no room after = ok; want the slow path")
 	}
 }

@@ -163,9 +163,9 @@ type recordBuilder struct {
 
 	// day caches the last wall-clock date read (the YYYY/MM/DD of a
 	// receive time) and its midnight: a file walks through few days.
-	dayRaw [10]byte
-	day    time.Time
-	dayOK  bool
+	dayRaw  [10]byte
+	dayUnix int64
+	dayOK   bool
 	// names caches threat names by ID, addrs addresses by a hash of
 	// their bytes: both repeat, and a comparison with the one cached
 	// spares a string.
@@ -202,7 +202,7 @@ const (
 // record, the reason; the record itself is written to th or tr, whole.
 func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
 	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
-	typ := bytes.TrimSpace(r.get(fType))
+	typ := trimBlank(r.get(fType))
 	switch string(typ) {
 	case "THREAT":
 	case "TRAFFIC":
@@ -275,7 +275,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, st
 	if l.ElapsedSeconds, err = num64(r, fElapsed); err != nil {
 		return 0, "", err
 	}
-	if len(bytes.TrimSpace(r.get(fStart))) > 0 {
+	if len(trimBlank(r.get(fStart))) > 0 {
 		// The analysis does not use the start time, so a start that is
 		// not a time (a custom format's typo such as
 		// "$cefformatted-time_generated") leaves it unset rather than
@@ -293,7 +293,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, st
 func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vsys *string, seq, session *uint64, repeat *int,
 	rule, ruleUUID, from, to, src, dst, srcUser *string, sport, dport *int, proto, app, action *string) *lineError {
 	var err *lineError
-	if len(bytes.TrimSpace(r.get(fReceive))) == 0 {
+	if len(trimBlank(r.get(fReceive))) == 0 {
 		return badf(BadTime, "no receive_time")
 	}
 	if *recv, err = b.instant(r, fReceive); err != nil {
@@ -364,7 +364,7 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 		if f == fReceive {
 			b.withOffset++
 		}
-		return t.wall.Add(-time.Duration(off) * time.Second), nil
+		return time.Unix(t.wall.Unix()-int64(off), 0).UTC(), nil
 	}
 	if f == fReceive {
 		b.assumedUTC++
@@ -380,7 +380,7 @@ func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
 		if err == nil && !t.wall.IsZero() && len(raw) == 19 {
 			copy(b.dayRaw[:], raw)
 			y, m, d := t.wall.Date()
-			b.day, b.dayOK = time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
+			b.dayUnix, b.dayOK = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), true
 		}
 		return t, err
 	}
@@ -390,14 +390,14 @@ func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
 	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
 		return logTime{}, errBadTime
 	}
-	return logTime{wall: b.day.Add(time.Duration(h*3600+mi*60+sec) * time.Second)}, nil
+	return logTime{wall: time.Unix(b.dayUnix+int64(h*3600+mi*60+sec), 0).UTC()}, nil
 }
 
 // threatID reads the threat name and numeric ID: "HTTP-200(41003)",
 // "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
 // field wins when it holds one.
 func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
-	s := bytes.TrimSpace(r.get(fThreat))
+	s := trimBlank(r.get(fThreat))
 	name, id := s, 0
 	if n := len(s); n > 2 && s[n-1] == ')' {
 		if i := bytes.LastIndexByte(s, '('); i >= 0 {
@@ -412,7 +412,7 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 		}
 		name, id = nil, v
 	}
-	if t := bytes.TrimSpace(r.get(fThreatID)); len(t) > 0 {
+	if t := trimBlank(r.get(fThreatID)); len(t) > 0 {
 		v, err := strconv.Atoi(string(t))
 		if err != nil || v < 0 {
 			return "", 0, badf(BadNumber, "tid %q", clipValue(string(t)))
@@ -543,6 +543,15 @@ func (b *recordBuilder) freshStrings() {
 	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
 }
 
+// trimBlank is bytes.TrimSpace, quick when the ends are printable ASCII
+// (every white space character, ASCII or not, has a byte that is not).
+func trimBlank(b []byte) []byte {
+	if len(b) == 0 || b[0] > ' ' && b[0] < 0x80 && b[len(b)-1] > ' ' && b[len(b)-1] < 0x80 {
+		return b
+	}
+	return bytes.TrimSpace(b)
+}
+
 // trimSpace is bytes.TrimSpace for ASCII blanks, quick when there are
 // none (nearly always).
 func trimSpace(b []byte) []byte {
@@ -578,28 +587,50 @@ func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
 	if len(raw) == 0 {
 		return 0, nil
 	}
-	var n uint64
-	if len(raw) <= 19 { // 19 digits cannot overflow
-		for _, c := range raw {
-			if c-'0' > 9 {
-				return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
-			}
-			n = n*10 + uint64(c-'0')
-		}
-	} else {
-		for _, c := range raw {
-			if c < '0' || c > '9' {
-				return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
-			}
-			d := uint64(c - '0')
-			if n > (1<<64-1-d)/10 {
-				return 0, badf(BadNumber, "%s %q overflows", fieldNames[f], clipValue(string(raw)))
-			}
-			n = n*10 + d
+	n, ok := digits8(raw)
+	if !ok {
+		var err *lineError
+		if n, err = numSlow(f, raw); err != nil {
+			return 0, err
 		}
 	}
 	if n > max {
 		return 0, badf(BadNumber, "%s %d is out of range", fieldNames[f], n)
+	}
+	return n, nil
+}
+
+// digits8 reads a decimal of one to eight digits eight bytes at a time:
+// the digits are put in the high bytes of a word, checked at once and
+// joined pairwise. It returns false for anything else, or when the bytes
+// after raw are not there to load (numSlow then reads it).
+func digits8(raw []byte) (uint64, bool) {
+	if len(raw) > 8 || cap(raw) < 8 {
+		return 0, false
+	}
+	shift := 8 * uint(8-len(raw))
+	x := binary.LittleEndian.Uint64(raw[:8])<<shift ^ (0x3030303030303030 << shift)
+	if ((x&0x7f7f7f7f7f7f7f7f)+0x7676767676767676|x)&0x8080808080808080 != 0 {
+		return 0, false // a byte that is not a digit
+	}
+	x = (x*10 + x>>8) & 0x00ff00ff00ff00ff
+	x = (x*100 + x>>16) & 0x0000ffff0000ffff
+	x = (x*10000 + x>>32) & 0xffffffff
+	return x, true
+}
+
+// numSlow reads a decimal digit by digit, for num.
+func numSlow(f fieldID, raw []byte) (uint64, *lineError) {
+	var n uint64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, badf(BadNumber, "%s %q", fieldNames[f], clipValue(string(raw)))
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, badf(BadNumber, "%s %q overflows", fieldNames[f], clipValue(string(raw)))
+		}
+		n = n*10 + d
 	}
 	return n, nil
 }

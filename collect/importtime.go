@@ -30,7 +30,7 @@ func (t logTime) isZero() bool { return t.wall.IsZero() && t.abs.IsZero() }
 //
 // An empty field is the zero logTime.
 func parseLogTime(raw []byte) (logTime, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimBlank(raw)
 	if len(raw) == 0 {
 		return logTime{}, nil
 	}
@@ -152,7 +152,7 @@ func (z *zoneClock) instant(wall time.Time) time.Time {
 // false when it has none or is the 1970 placeholder PAN-OS writes for an
 // unset time.
 func offsetOf(raw []byte) (int, bool) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimBlank(raw)
 	if !isISOTime(raw) || bytes.HasPrefix(raw, []byte("1970-")) {
 		return 0, false
 	}

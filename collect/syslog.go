@@ -213,7 +213,7 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	if err := c.scan(typeAt); err != nil {
 		return &lineError{reason: BadQuoting, detail: err.Error()}
 	}
-	typ := bytes.TrimSpace(c.get(typeAt))
+	typ := trimBlank(c.get(typeAt))
 	var l *panosLayout
 	switch {
 	case string(typ) == "THREAT" && cdl:
