@@ -58,6 +58,7 @@ var exportColumns = map[string]fieldID{
 // column, or -1.
 type exportHeader struct {
 	at   [numFieldIDs]int
+	have uint64 // the fields with a column, as bits
 	cols int
 }
 
@@ -84,6 +85,7 @@ func parseExportHeader(c *csvFields, line []byte) (exportHeader, bool) {
 		name := strings.ToLower(strings.TrimSpace(string(c.field(i))))
 		if id, ok := exportColumns[name]; ok && h.at[id] < 0 {
 			h.at[id] = i
+			h.have |= 1 << id
 		}
 	}
 	return h, h.at[fReceive] >= 0 && h.at[fType] >= 0
@@ -101,10 +103,6 @@ func readExportRow(c *csvFields, h *exportHeader, line []byte, r *rawRecord) *li
 	if c.n <= need {
 		return badf(BadTooFew, "row with %d fields under a header of %d", c.n, h.cols)
 	}
-	for id, at := range h.at {
-		if at >= 0 && at < c.n {
-			r.v[id] = c.field(at)
-		}
-	}
+	r.fromCSV(c, &h.at, h.have)
 	return nil
 }

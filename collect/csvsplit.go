@@ -35,6 +35,15 @@ type csvFields struct {
 	line []byte
 	pos  int  // where the next field starts
 	done bool // the line has no more fields
+	// masks holds, for each 64-byte block of the line, a bit per comma
+	// and a bit per quote or brace (two words a block), made by the first
+	// scan or skip (nmask is then the number of blocks): found sixteen
+	// bytes at a time (see classify), they let scan and skip go from
+	// comma to comma. tail is the line's last, partial block, padded with
+	// zeros.
+	masks []uint64
+	nmask int
+	tail  [64]byte
 }
 
 // span is a field's bytes: line[s:e], or buf[-s-1:e] when s is negative.
@@ -60,6 +69,7 @@ func (c *csvFields) get(i int) []byte {
 // begin starts reading line.
 func (c *csvFields) begin(line []byte) {
 	c.n, c.line, c.pos, c.done = 0, line, 0, false
+	c.nmask = 0
 	if cap(c.buf) < len(line) {
 		c.buf = make([]byte, 0, len(line)+64)
 	}
@@ -121,20 +131,90 @@ func (c *csvFields) advance(i int) {
 	c.pos = i + 1 // a trailing comma leaves one empty field: pos == len(line)
 }
 
+// Eight bytes at a time: a zero byte in x^commas marks a comma.
+const (
+	ones   = 0x0101010101010101
+	commas = ones * ','
+	quotes = ones * '"'
+	braces = ones * '{'
+)
+
+// classifyGeneric sets, for each whole 64-byte block k of b, bit i of
+// out[2k] when byte 64k+i is a comma and bit i of out[2k+1] when it is a
+// quote or an opening brace. Eight bytes at a time, each byte's mark
+// gathered into a bit by a multiplication; classify does the same with
+// the processor's vector instructions where there are some.
+func classifyGeneric(b []byte, out []uint64) {
+	for k := 0; (k+1)*64 <= len(b); k++ {
+		var cm, sm uint64
+		for j := 0; j < 8; j++ {
+			x := binary.LittleEndian.Uint64(b[k*64+j*8:])
+			cm |= gather(zeroBytes(x^commas)) << (8 * j)
+			sm |= gather(zeroBytes(x^quotes)|zeroBytes(x^braces)) << (8 * j)
+		}
+		out[2*k], out[2*k+1] = cm, sm
+	}
+}
+
+// gather packs the high bit of each byte of z (and no other bit may be
+// set) into the low byte, byte j's into bit j.
+func gather(z uint64) uint64 { return (z >> 7) * 0x0102040810204080 >> 56 }
+
+// block returns the masks of 64-byte block k of the line (k within it),
+// classifying the line on the first call.
+func (c *csvFields) block(k int) (commas, specials uint64) {
+	if c.nmask == 0 {
+		c.classifyLine()
+	}
+	return c.masks[2*k], c.masks[2*k+1]
+}
+
+// classifyLine fills c.masks for the whole line.
+func (c *csvFields) classifyLine() {
+	line := c.line
+	nb, full := (len(line)+63)>>6, len(line)>>6
+	if cap(c.masks) < 2*nb {
+		c.masks = make([]uint64, 2*nb, 2*nb+32)
+	}
+	c.masks = c.masks[:2*nb]
+	classify(line, c.masks)
+	if nb > full { // the last block is partial
+		n := copy(c.tail[:], line[full<<6:])
+		clear(c.tail[n:])
+		classify(c.tail[:], c.masks[2*full:])
+	}
+	c.nmask = nb
+}
+
+// selectBit returns the position of set bit j (from 0, the lowest) of m,
+// which has more than j.
+func selectBit(m uint64, j int) int {
+	pos := 0
+	if n := bits.OnesCount32(uint32(m)); j >= n {
+		j, m, pos = j-n, m>>32, 32
+	}
+	if n := bits.OnesCount16(uint16(m)); j >= n {
+		j, m, pos = j-n, m>>16, pos+16
+	}
+	if n := bits.OnesCount8(uint8(m)); j >= n {
+		j, m, pos = j-n, m>>8, pos+8
+	}
+	for ; j > 0; j-- {
+		m &= m - 1
+	}
+	return pos + bits.TrailingZeros64(m)
+}
+
 // scan reads fields until field upto is read or the line ends, as next
-// would one by one, eight bytes at a time: in a block with neither quote
-// nor brace every comma ends a plain field, so its fields are found with
-// a few operations each; a field that starts with a quote or a brace is
-// read by next.
+// would one by one, but from comma to comma with the block masks: up to
+// a quote or a brace every comma ends a plain field. A field that starts
+// with a quote or a brace is read by next; one inside a field is an
+// ordinary byte.
 func (c *csvFields) scan(upto int) error {
-	const (
-		ones   = 0x0101010101010101
-		commas = ones * ','
-		quotes = ones * '"'
-		braces = ones * '{'
-	)
 	line := c.line
 	upto = min(upto, maxFields-1)
+	nb := (len(line) + 63) >> 6
+outer:
 	for c.n <= upto && !c.done {
 		i := c.pos
 		if i < len(line) && (line[i] == '"' || line[i] == '{') {
@@ -143,31 +223,101 @@ func (c *csvFields) scan(upto int) error {
 			}
 			continue
 		}
-		// Plain fields from i: walk blocks until a field ends in one that
-		// holds a quote or a brace (the next field may start with it).
-		start := i
-		for c.n <= upto && i+8 <= len(line) {
-			x := binary.LittleEndian.Uint64(line[i:])
-			if zeroBytes(x^quotes)|zeroBytes(x^braces) != 0 {
-				break
+		// The count is kept in a register, not in c, while it runs.
+		n, start := c.n, i
+		for k := i >> 6; k < nb; k++ {
+			cm, sm := c.block(k)
+			if k == i>>6 { // from i on
+				from := ^(uint64(1)<<(i&63) - 1)
+				cm, sm = cm&from, sm&from
 			}
-			for m := zeroBytes(x ^ commas); m != 0 && c.n <= upto; m &= m - 1 {
-				end := i + bits.TrailingZeros64(m)/8
-				c.f[c.n] = span{int32(start), int32(end)}
-				c.n++
-				start = end + 1
+			base := k << 6
+			for {
+				m := cm
+				if sm != 0 {
+					m &= sm&-sm - 1 // the commas before the quote or brace
+				}
+				for ; m != 0; m &= m - 1 {
+					end := base + bits.TrailingZeros64(m)
+					c.f[n] = span{int32(start), int32(end)}
+					n++
+					start = end + 1
+					if n > upto {
+						c.n, c.pos = n, start
+						return nil
+					}
+				}
+				if sm == 0 {
+					break
+				}
+				if sp := base + bits.TrailingZeros64(sm); sp == start {
+					c.n, c.pos = n, start // a field starts with it: next reads it
+					continue outer
+				}
+				low := sm & -sm // inside a field: on after it
+				cm &^= low<<1 - 1
+				sm &^= low
 			}
-			i += 8
 		}
-		if c.n > upto {
-			c.pos = start
-			return nil
+		// The line ends the current field.
+		c.f[n] = span{int32(start), int32(len(line))}
+		c.n, c.pos, c.done = n+1, len(line), true
+	}
+	return nil
+}
+
+// skip passes over k fields as next would k times, without keeping them:
+// c.n grows by k (less when the line ends first) and c.pos is where the
+// next field starts. The fields passed over cannot be read. As scan, it
+// goes by the block masks: the commas of a block up to a quote or a
+// brace are counted at once.
+func (c *csvFields) skip(k int) error {
+	line := c.line
+	target := min(c.n+k, maxFields)
+	nb := (len(line) + 63) >> 6
+outer:
+	for c.n < target && !c.done {
+		i := c.pos
+		if i < len(line) && (line[i] == '"' || line[i] == '{') {
+			if err := c.next(); err != nil {
+				return err
+			}
+			continue
 		}
-		// The rest of the current field, byte by byte.
-		c.pos = start
-		if err := c.next(); err != nil {
-			return err
+		n, fs := c.n, i // fs: where the current field starts
+		for b := i >> 6; b < nb; b++ {
+			cm, sm := c.block(b)
+			if b == i>>6 {
+				from := ^(uint64(1)<<(i&63) - 1)
+				cm, sm = cm&from, sm&from
+			}
+			base := b << 6
+			for {
+				m := cm
+				if sm != 0 {
+					m &= sm&-sm - 1
+				}
+				if cnt := bits.OnesCount64(m); n+cnt >= target {
+					c.n, c.pos = target, base+selectBit(m, target-n-1)+1
+					return nil
+				} else if cnt > 0 {
+					n += cnt
+					fs = base + 63 - bits.LeadingZeros64(m) + 1
+				}
+				if sm == 0 {
+					break
+				}
+				if sp := base + bits.TrailingZeros64(sm); sp == fs {
+					c.n, c.pos = n, fs // a field starts with it: next reads it
+					continue outer
+				}
+				low := sm & -sm // inside a field: on after it
+				cm &^= low<<1 - 1
+				sm &^= low
+			}
 		}
+		// The line ends the current field.
+		c.n, c.pos, c.done = n+1, len(line), true
 	}
 	return nil
 }
@@ -187,9 +337,8 @@ func zeroBytes(x uint64) uint64 {
 // are tested at a time (a zero byte in x^commas marks a comma) rather than
 // calling IndexByte per field.
 func fieldEnd(line []byte, i int) int {
-	const commas = 0x2c2c2c2c2c2c2c2c
 	for ; i+8 <= len(line); i += 8 {
-		if m := zeroBytes(binary.LittleEndian.Uint64(line[i:]) ^ commas); m != 0 {
+		if m := zeroBytes(binary.LittleEndian.Uint64(line[i:i+8]) ^ commas); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}

@@ -225,3 +225,70 @@ func FuzzScanMatchesSplit(f *testing.F) {
 		}
 	})
 }
+
+// skip, counting commas eight bytes at a time, passes over the fields
+// split finds one by one: after fields scanned up to stop and skip fields
+// passed over, the count is split's and the fields scanned next are
+// split's.
+func FuzzSkipMatchesSplit(f *testing.F) {
+	realSeeds(f, 5, 30)
+	f.Add(`a,"b,""c""",{x,y},,"d"e,"`, 1, 3)
+	f.Add(`ab"c,d{e,"f,g",{h,i},j`, 0, 2)
+	f.Fuzz(func(t *testing.T, s string, stop, skip int) {
+		stop, skip = abs(stop)%maxFields, abs(skip)%(maxFields+8)
+		var a, b csvFields
+		errA := a.split([]byte(s))
+		b.begin([]byte(s))
+		errB := b.scan(stop)
+		if errB == nil {
+			errB = b.skip(skip)
+		}
+		from := b.n
+		if errB == nil {
+			errB = b.scan(maxFields)
+		}
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("split error %v, scan and skip error %v for %q", errA, errB, s)
+		}
+		if errA != nil {
+			return
+		}
+		if a.n != b.n {
+			t.Fatalf("split %d fields, scan and skip(%d) %d for %q", a.n, skip, b.n, s)
+		}
+		if want := min(a.n, stop+1+skip); from != want {
+			t.Fatalf("after scan(%d) and skip(%d): %d fields; want %d, for %q", stop, skip, from, want, s)
+		}
+		for i := from; i < a.n; i++ {
+			if string(a.field(i)) != string(b.field(i)) {
+				t.Fatalf("field %d: split %q, after skip %q for %q", i, a.field(i), b.field(i), s)
+			}
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// classify, with the processor's vector instructions where there are
+// some, marks what classifyGeneric marks, eight bytes at a time, in any
+// input.
+func FuzzClassify(f *testing.F) {
+	realSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		n := len(b) / 64
+		got, want := make([]uint64, 2*n), make([]uint64, 2*n)
+		classify(b, got)
+		classifyGeneric(b, want)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("classify word %d = %#x; generic %#x, for %q", i, got[i], want[i], s)
+			}
+		}
+	})
+}

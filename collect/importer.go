@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -169,18 +168,22 @@ const maxLine = 1 << 20
 // exports, Strata Logging Service CSV, CEF, LEEF, and SIEM JSON exports of
 // any of them; plain or gzip, one input after another. With cores to
 // spare, lines are parsed on several and handed to the callbacks in input
-// order. Memory does
-// not grow with the lines read, only with the distinct records kept
-// (eight bytes each, for deduplication). It is not safe for concurrent
-// use.
+// order. Memory does not grow with the lines read, only with the records
+// kept, for deduplication: a fraction of a byte each for a device's
+// records read in order, a few dozen bytes at worst (see dedupe). It is
+// not safe for concurrent use.
 type Importer struct {
 	o       ImportOptions
 	stats   ImportStats
 	workers int
 	parsers []*lineParser // one per worker; parsers[0] serves the sequential path
-	seen    map[uint64]struct{}
-	seed    maphash.Seed
-	file    string
+	seen    *dedupe
+	// counts held back from the maps of stats until Stats
+	threatRules, trafficRules heldCount
+	// the device of the record before, already in stats.Devices
+	lastSerial, lastDevice string
+	deviceSeen             bool
+	file                   string
 }
 
 // NewImporter returns an importer. It returns an error when the threat ID
@@ -194,8 +197,7 @@ func NewImporter(o ImportOptions) (*Importer, error) {
 	}
 	im := &Importer{
 		o:    o,
-		seen: map[uint64]struct{}{},
-		seed: maphash.MakeSeed(),
+		seen: newDedupe(),
 	}
 	// One core frames and consumes; the others parse. With fewer than two
 	// to spare, the hand-offs cost more than they gain: one goroutine.
@@ -223,6 +225,8 @@ func (im *Importer) setWorkers(n int) {
 // Stats returns the counts so far.
 func (im *Importer) Stats() *ImportStats {
 	s := &im.stats
+	im.threatRules.flush(s.ThreatRules)
+	im.trafficRules.flush(s.TrafficRules)
 	s.WithZone, s.WithOffset, s.AssumedUTC, s.ZoneMismatch = 0, 0, 0, 0
 	for _, p := range im.parsers {
 		s.WithZone += p.b.withZone
@@ -292,12 +296,22 @@ type framer struct {
 	tooLong bool          // the line in long passed maxLine
 	array   *json.Decoder // a JSON array input, element by element
 	eof     bool
+	err     error // the read error that ended the input
 }
 
-// fill adds lines to b until it is full or the input ends. It returns the
-// input's read error, if any (io.EOF is not one).
-func (fr *framer) fill(b *batch) error {
-	for len(b.ents) < batchLines && !fr.eof {
+// frame is one line of an input, as the framer cut it: the bytes are
+// valid until the framer's next call.
+type frame struct {
+	line   []byte
+	lineNo int64
+	flag   entryFlag
+	msg    string
+}
+
+// next returns the input's next line, or false at its end. A read error
+// is returned after the lines read before it.
+func (fr *framer) next() (frame, bool, error) {
+	for !fr.eof {
 		if fr.array != nil {
 			if !fr.array.More() {
 				fr.eof = true
@@ -306,12 +320,10 @@ func (fr *framer) fill(b *batch) error {
 			var el json.RawMessage
 			fr.lineNo++
 			if err := fr.array.Decode(&el); err != nil {
-				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryBadJSON, msg: err.Error()})
 				fr.eof = true // the rest of the array cannot be found
-				break
+				return frame{lineNo: fr.lineNo, flag: entryBadJSON, msg: err.Error()}, true, nil
 			}
-			b.add(el, fr.lineNo, entryLine)
-			continue
+			return frame{line: el, lineNo: fr.lineNo}, true, nil
 		}
 		chunk, err := fr.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -322,35 +334,48 @@ func (fr *framer) fill(b *batch) error {
 			}
 			continue
 		}
+		if err != nil {
+			fr.eof = true
+			if err != io.EOF {
+				fr.err = err
+			}
+		}
 		line := chunk
 		tooLong := fr.tooLong || len(fr.long)+len(chunk) > maxLine
 		if len(fr.long) > 0 && !tooLong {
 			line = append(fr.long, chunk...)
+			fr.long = line
 		}
 		fr.long, fr.tooLong = fr.long[:0], false
-		if len(line) > 0 || tooLong {
-			fr.lineNo++
-			switch {
-			case tooLong:
-				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryTooLong})
-			case fr.isHeader(line):
-				b.add(line, fr.lineNo, entryHeader)
-				// the rows after it are read by it: a new batch
-				fr.eof = err == io.EOF
-				if err != nil && err != io.EOF {
-					return err
-				}
-				return nil
-			default:
-				b.add(line, fr.lineNo, entryLine)
-			}
+		if len(line) == 0 && !tooLong {
+			continue
 		}
-		if err == io.EOF {
-			fr.eof = true
-			break
+		fr.lineNo++
+		switch {
+		case tooLong:
+			return frame{lineNo: fr.lineNo, flag: entryTooLong}, true, nil
+		case fr.isHeader(line):
+			return frame{line: line, lineNo: fr.lineNo, flag: entryHeader}, true, nil
 		}
-		if err != nil {
+		return frame{line: line, lineNo: fr.lineNo}, true, nil
+	}
+	return frame{}, false, fr.err
+}
+
+// fill adds lines to b until it is full, the input ends or a header row
+// changes how the rows after it are read (they go in a new batch). It
+// returns the input's read error, if any, after the lines before it.
+func (fr *framer) fill(b *batch) error {
+	for len(b.ents) < batchLines {
+		f, ok, err := fr.next()
+		if !ok {
 			return err
+		}
+		off := len(b.buf)
+		b.buf = append(b.buf, f.line...)
+		b.ents = append(b.ents, entry{off: off, end: len(b.buf), lineNo: f.lineNo, flag: f.flag, msg: f.msg})
+		if f.flag == entryHeader {
+			return nil
 		}
 	}
 	return nil
@@ -369,12 +394,6 @@ func (fr *framer) isHeader(line []byte) bool {
 		fr.header = &h
 	}
 	return ok
-}
-
-func (b *batch) add(line []byte, n int64, f entryFlag) {
-	off := len(b.buf)
-	b.buf = append(b.buf, line...)
-	b.ents = append(b.ents, entry{off: off, end: len(b.buf), lineNo: n, flag: f})
 }
 
 // Read imports one input named name (for messages) of size bytes (-1 when
@@ -419,25 +438,30 @@ func (im *Importer) Read(ctx context.Context, name string, r io.Reader, size int
 	return nil
 }
 
-// readSequential frames, parses and consumes on one goroutine.
+// readSequential frames, parses and consumes on one goroutine, each line
+// where the reader's buffer holds it: never copied.
 func (im *Importer) readSequential(ctx context.Context, fr *framer, progress func()) error {
-	b := &batch{}
 	p := im.parsers[0]
-	for !fr.eof {
-		b.reset(fr.header)
-		if err := fr.fill(b); err != nil {
-			return fmt.Errorf("%s: %w", im.file, err)
+	var res lineResult
+	for n := 1; ; n++ {
+		f, ok, err := fr.next()
+		if !ok {
+			if err != nil {
+				return fmt.Errorf("%s: %w", im.file, err)
+			}
+			return nil
 		}
-		p.parseBatch(b)
-		if err := im.consumeBatch(b); err != nil {
+		p.parseFrame(&f, fr.header, &res)
+		if err := im.consume(&res); err != nil {
 			return err
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if n%batchLines == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			progress()
 		}
-		progress()
 	}
-	return nil
 }
 
 // readParallel frames on one goroutine, parses on the workers and consumes
@@ -534,25 +558,28 @@ func isJSONArray(br *bufio.Reader) bool {
 // consumeBatch counts a parsed batch and keeps its records, in order.
 func (im *Importer) consumeBatch(b *batch) error {
 	for i := range b.res {
-		res := &b.res[i]
-		if res.blank {
-			continue
-		}
-		im.stats.Lines++
-		var err error
-		switch res.kind {
-		case kindBad:
-			err = im.bad(res)
-		case kindSkip:
-			im.stats.Skipped[res.reason]++
-		case kindThreat:
-			err = im.keepThreat(&res.threat)
-		case kindTraffic:
-			err = im.keepTraffic(&res.traffic)
-		}
-		if err != nil {
+		if err := im.consume(&b.res[i]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// consume counts a parsed line and keeps its record.
+func (im *Importer) consume(res *lineResult) error {
+	if res.blank {
+		return nil
+	}
+	im.stats.Lines++
+	switch res.kind {
+	case kindBad:
+		return im.bad(res)
+	case kindSkip:
+		im.stats.Skipped[res.reason]++
+	case kindThreat:
+		return im.keepThreat(&res.threat)
+	case kindTraffic:
+		return im.keepTraffic(&res.traffic)
 	}
 	return nil
 }
@@ -602,7 +629,7 @@ func (im *Importer) keepThreat(l *mine.ThreatLog) error {
 	}
 	im.stats.Threat++
 	im.seenRecord(l.ReceiveTime, l.Serial, l.DeviceName)
-	im.stats.ThreatRules[l.Rule] += int64(l.Hits())
+	im.threatRules.add(im.stats.ThreatRules, l.Rule, int64(l.Hits()))
 	if im.o.Threat != nil {
 		return im.o.Threat(l)
 	}
@@ -631,7 +658,7 @@ func (im *Importer) keepTraffic(l *mine.TrafficLog) error {
 	}
 	im.stats.Traffic++
 	im.seenRecord(l.ReceiveTime, l.Serial, l.DeviceName)
-	im.stats.TrafficRules[l.Rule] += int64(l.Sessions())
+	im.trafficRules.add(im.stats.TrafficRules, l.Rule, int64(l.Sessions()))
 	if im.o.Traffic != nil {
 		return im.o.Traffic(l)
 	}
@@ -651,44 +678,59 @@ func (im *Importer) seenRecord(t time.Time, serial, device string) {
 	if t.After(s.Last) {
 		s.Last = t
 	}
+	if serial == im.lastSerial && device == im.lastDevice && im.deviceSeen {
+		return // as the record before
+	}
 	if name, ok := s.Devices[serial]; !ok || name == "" && device != "" {
 		s.Devices[serial] = device
+	}
+	im.lastSerial, im.lastDevice, im.deviceSeen = serial, device, true
+}
+
+// heldCount adds to a count per rule, holding the count of the last rule
+// back until another comes: consecutive records mostly name the same
+// rule, and an addition costs less than a map update.
+type heldCount struct {
+	rule string
+	n    int64
+	held bool
+}
+
+func (c *heldCount) add(m map[string]int64, rule string, n int64) {
+	if c.held && rule == c.rule {
+		c.n += n
+		return
+	}
+	c.flush(m)
+	c.rule, c.n, c.held = rule, n, true
+}
+
+func (c *heldCount) flush(m map[string]int64) {
+	if c.held {
+		m[c.rule] += c.n
+		c.held = false
 	}
 }
 
 // duplicate reports whether a record was kept before, remembering it. The
-// key is (device, log type, sequence number), the sequence number being a
-// per-device, per-log-type counter; without one (older releases, some
-// exports) it is the whole record. Strata Logging Service writes
-// "no-serial", so its device name stands in for the serial.
+// key is (device, log type, sequence number); without a sequence number
+// it is the whole record. Strata Logging Service writes "no-serial", so
+// its device name stands in for the serial.
 func (im *Importer) duplicate(typ byte, serial, device string, seq uint64, whole func(*maphash.Hash)) bool {
 	id := serial
 	if serial == "" || serial == "no-serial" {
 		id = device
 	}
-	var k uint64
+	var dup bool
 	if seq != 0 {
-		var buf [96]byte
-		key := append(buf[:0], id...)
-		key = append(key, 0, typ)
-		key = binary.LittleEndian.AppendUint64(key, seq)
-		k = maphash.Bytes(im.seed, key)
+		dup = im.seen.seen(id, typ, seq)
 	} else {
-		var h maphash.Hash
-		h.SetSeed(im.seed)
-		h.WriteString(id)
-		h.WriteByte(0)
-		h.WriteByte(typ)
-		h.WriteByte(1)
-		whole(&h)
-		k = h.Sum64()
+		dup = im.seen.seenWhole(id, typ, whole)
 	}
-	if _, dup := im.seen[k]; dup {
+	if dup {
 		im.stats.Duplicates++
-		return true
 	}
-	im.seen[k] = struct{}{}
-	return false
+	return dup
 }
 
 func writeRecord(h *maphash.Hash, t time.Time, session uint64, src, dst string, sport, dport int, rule, app, action string, repeat int) {

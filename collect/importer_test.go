@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -428,5 +429,77 @@ func TestImportParallelMatchesSequential(t *testing.T) {
 		if !errors.As(err, &ble) || ble.Line != 4 || len(c.threats) != 3 {
 			t.Errorf("workers %d: strict = %v after %d records; want line 4 after 3", w, err, len(c.threats))
 		}
+	}
+}
+
+// Every byte value at every position of a block is marked as what it is:
+// a comma in the first mask, a quote or an opening brace in the second,
+// anything else in neither; by classify and by classifyGeneric, each
+// checked against the byte itself.
+func TestClassifyMarksEachByte(t *testing.T) {
+	for _, impl := range []struct {
+		name string
+		fn   func([]byte, []uint64)
+	}{{"classify", classify}, {"classifyGeneric", classifyGeneric}} {
+		for c := range 256 {
+			block := bytes.Repeat([]byte{'a'}, 3*64)
+			for i := 64; i < 128; i += 7 { // the middle block, positions 0, 7, ... 63
+				block[i] = byte(c)
+			}
+			block[127] = byte(c)
+			out := make([]uint64, 6)
+			impl.fn(block, out)
+			var want uint64
+			for i := 64; i < 128; i++ {
+				if block[i] == byte(c) {
+					want |= 1 << (i - 64)
+				}
+			}
+			wantComma, wantSpecial := uint64(0), uint64(0)
+			switch c {
+			case ',':
+				wantComma = want
+			case '"', '{':
+				wantSpecial = want
+			}
+			if out[2] != wantComma || out[3] != wantSpecial || out[0]|out[1]|out[4]|out[5] != 0 {
+				t.Fatalf("%s: byte %#x: masks %#x; want middle block %#x %#x and nothing else", impl.name, c, out, wantComma, wantSpecial)
+			}
+		}
+	}
+}
+
+// selectBit finds set bit j of m, against the bits counted one by one.
+func TestSelectBit(t *testing.T) {
+	for _, m := range []uint64{1, 1 << 63, 0xffffffffffffffff, 0x8000000100008001, 0x0123456789abcdef, 0xf0f0f0f0f0f0f0f0} {
+		j := 0
+		for pos := range 64 {
+			if m&(1<<pos) == 0 {
+				continue
+			}
+			if got := selectBit(m, j); got != pos {
+				t.Errorf("selectBit(%#x, %d) = %d; want %d", m, j, got, pos)
+			}
+			j++
+		}
+	}
+}
+
+// digits8 reads what strconv reads, for every length it takes, and turns
+// down what is not a plain decimal (numSlow then says why).
+func TestDigits8(t *testing.T) {
+	buf := []byte("00000000,")
+	for _, s := range []string{"0", "7", "42", "443", "8080", "65535", "100000", "7000000", "99999999", "12345678",
+		"00000001", "1a", "a1", "+1", "-1", " 1", "1 ", "1/", ":1", "\x001", "１", "123456789"} {
+		line := append([]byte(s), buf...) // bytes after the field, as in a line
+		got, ok := digits8(line[:len(s)])
+		want, err := strconv.ParseUint(s, 10, 64)
+		wantOK := err == nil && len(s) <= 8 && s[0] != '+'
+		if ok != wantOK || ok && got != want {
+			t.Errorf("digits8(%q) = %d, %v; want %d, %v", s, got, ok, want, wantOK)
+		}
+	}
+	if _, ok := digits8([]byte("123")[:3:3]); ok { // nothing to load after it
+		t.Errorf("digits8 of a 3-byte slice with no room after = ok; want the slow path")
 	}
 }

@@ -40,17 +40,24 @@ func (p *lineParser) parseBatch(b *batch) {
 	}
 	b.res = b.res[:len(b.ents)]
 	for i, e := range b.ents {
-		res := &b.res[i]
-		*res = lineResult{lineNo: e.lineNo}
-		switch e.flag {
-		case entryHeader:
-		case entryTooLong:
-			res.fail(badf(BadTooLong, "a line longer than %d bytes", maxLine), nil)
-		case entryBadJSON:
-			res.fail(badf(BadJSON, "%s", e.msg), nil)
-		default:
-			p.parse(b.buf[e.off:e.end], b.header, res)
-		}
+		f := frame{line: b.buf[e.off:e.end], lineNo: e.lineNo, flag: e.flag, msg: e.msg}
+		p.parseFrame(&f, b.header, &b.res[i])
+	}
+}
+
+// parseFrame parses one line, read under header h, into res.
+func (p *lineParser) parseFrame(f *frame, h *exportHeader, res *lineResult) {
+	// Only what a line sets is reset: the record is written whole when
+	// there is one.
+	res.lineNo, res.blank, res.kind, res.reason, res.detail, res.text = f.lineNo, false, 0, "", "", ""
+	switch f.flag {
+	case entryHeader:
+	case entryTooLong:
+		res.fail(badf(BadTooLong, "a line longer than %d bytes", maxLine), nil)
+	case entryBadJSON:
+		res.fail(badf(BadJSON, "%s", f.msg), nil)
+	default:
+		p.parse(f.line, h, res)
 	}
 }
 
@@ -93,14 +100,12 @@ func (p *lineParser) parse(line []byte, h *exportHeader, res *lineResult) {
 		res.fail(lerr, orig)
 		return
 	}
-	k, reason, lerr := p.b.build(&p.raw)
+	k, reason, lerr := p.b.build(&p.raw, &res.threat, &res.traffic)
 	switch {
 	case lerr != nil:
 		res.fail(lerr, orig)
-	case k == kindThreat:
-		res.kind, res.threat = k, p.b.threat
-	case k == kindTraffic:
-		res.kind, res.traffic = k, p.b.traffic
+	case k == kindThreat || k == kindTraffic:
+		res.kind = k
 	default:
 		res.kind, res.reason = k, reason
 	}

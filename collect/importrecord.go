@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -65,12 +66,43 @@ var fieldNames = [numFieldIDs]string{
 }
 
 // rawRecord is one log record's fields as the line carried them, before
-// conversion; a nil field is absent.
+// conversion; a nil field is absent. Readers of key=value formats set v;
+// readers of CSV leave the fields where the splitter found them and say
+// where each one is (c, at, have): a field is then made a slice only when
+// it is asked for, most never are.
 type rawRecord struct {
-	v [numFieldIDs][]byte
+	v    [numFieldIDs][]byte
+	c    *csvFields
+	at   *[numFieldIDs]int // the position of each field in c
+	have uint64            // the fields of at that were read, as bits
 }
 
-func (r *rawRecord) reset() { clear(r.v[:]) }
+// fromCSV makes r read field f at position at[f] of c, for the fields f
+// of have (when c has that many fields).
+func (r *rawRecord) fromCSV(c *csvFields, at *[numFieldIDs]int, have uint64) {
+	r.c, r.at, r.have = c, at, have
+}
+
+// get returns field f, nil when absent.
+func (r *rawRecord) get(f fieldID) []byte {
+	if r.c == nil {
+		return r.v[f]
+	}
+	if r.have&(1<<f) == 0 {
+		return nil
+	}
+	return r.c.get(r.at[f])
+}
+
+// reset empties r. Fields read from CSV are forgotten with c; v is
+// cleared only when a reader set it.
+func (r *rawRecord) reset() {
+	if r.c != nil {
+		r.c = nil
+		return
+	}
+	clear(r.v[:])
+}
 
 // Reasons a line is counted as bad or skipped. They are keys of the JSON
 // document's import object and never change once published.
@@ -127,19 +159,30 @@ type recordBuilder struct {
 	zc   zoneClock
 	// threat IDs mine keeps, and the names of bare IDs
 	minID, maxID int
-	names        func(int) string
+	idName       func(int) string
+
+	// day caches the last wall-clock date read (the YYYY/MM/DD of a
+	// receive time) and its midnight: a file walks through few days.
+	dayRaw  [10]byte
+	dayUnix int64
+	dayOK   bool
+	// names caches threat names by ID, addrs addresses by a hash of
+	// their bytes: both repeat, and a comparison with the one cached
+	// spares a string.
+	names [64]cachedName
+	addrs [2][addrSlots]string
+	// the values of the record being built that need a new string
+	pending  []pendingString
+	freshBuf []byte
 
 	withOffset, withZone, assumedUTC, zoneMismatch int64
 	// keepAll keeps every threat record, whatever its subtype and ID (the
 	// tests read real URL and spyware logs field by field with it).
 	keepAll bool
-
-	threat  mine.ThreatLog
-	traffic mine.TrafficLog
 }
 
 func newRecordBuilder(tz *time.Location, minID, maxID int, names func(int) string) *recordBuilder {
-	b := &recordBuilder{intern: make(map[string]string, 1024), tz: tz, minID: minID, maxID: maxID, names: names}
+	b := &recordBuilder{intern: make(map[string]string, 1024), tz: tz, minID: minID, maxID: maxID, idName: names}
 	if tz != nil {
 		b.zc.loc = tz
 	}
@@ -156,13 +199,14 @@ const (
 )
 
 // build converts r. It returns the record's kind and, for a skipped
-// record, the reason; the record itself is b.threat or b.traffic.
-func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
-	typ := bytes.TrimSpace(r.v[fType])
+// record, the reason; the record itself is written to th or tr, whole.
+func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
+	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
+	typ := trimBlank(r.get(fType))
 	switch string(typ) {
 	case "THREAT":
 	case "TRAFFIC":
-		return b.buildTraffic(r)
+		return b.buildTraffic(r, tr)
 	case "":
 		return 0, "", badf(BadUnknownType, "no log type")
 	default:
@@ -171,7 +215,7 @@ func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
 		}
 		return 0, "", badf(BadUnknownType, "log type %q", clipValue(string(typ)))
 	}
-	l := &b.threat
+	l := th
 	*l = mine.ThreatLog{}
 	l.Subtype = b.field(r, fSubtype)
 	if l.Subtype == "url" && !b.keepAll {
@@ -185,12 +229,14 @@ func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
 		if id != 0 && (id < b.minID || id > b.maxID) {
 			return kindSkip, SkipOtherThreat, nil
 		}
-		if _, ok := mine.StatusFromThreatName(name); id == 0 && !ok {
-			return kindSkip, SkipOtherThreat, nil
+		if id == 0 {
+			if _, ok := mine.StatusFromThreatName(name); !ok {
+				return kindSkip, SkipOtherThreat, nil
+			}
 		}
 	}
-	if name == "" && b.names != nil {
-		name = b.names(id)
+	if name == "" && b.idName != nil {
+		name = b.idName(id)
 	}
 	l.ThreatID, l.ThreatName = id, name
 	if err := b.common(r, &l.ReceiveTime, &l.Serial, &l.DeviceName, &l.Vsys, &l.SeqNo, &l.SessionID, &l.RepeatCount,
@@ -199,12 +245,14 @@ func (b *recordBuilder) build(r *rawRecord) (kind, string, *lineError) {
 	}
 	l.Severity = b.field(r, fSeverity)
 	l.Direction = b.field(r, fDirection)
-	l.URL = string(r.v[fMisc]) // as logged; quotes were removed by the reader
+	if len(r.get(fMisc)) > 0 {
+		b.fresh(r.get(fMisc), &l.URL, nil) // as logged; quotes were removed by the reader
+	}
+	b.freshStrings()
 	return kindThreat, "", nil
 }
 
-func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
-	l := &b.traffic
+func (b *recordBuilder) buildTraffic(r *rawRecord, l *mine.TrafficLog) (kind, string, *lineError) {
 	*l = mine.TrafficLog{}
 	if err := b.common(r, &l.ReceiveTime, &l.Serial, &l.DeviceName, &l.Vsys, &l.SeqNo, &l.SessionID, &l.RepeatCount,
 		&l.Rule, &l.RuleUUID, &l.FromZone, &l.ToZone, &l.Src, &l.Dst, &l.SrcUser, &l.SrcPort, &l.DstPort, &l.Proto, &l.App, &l.Action); err != nil {
@@ -227,7 +275,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
 	if l.ElapsedSeconds, err = num64(r, fElapsed); err != nil {
 		return 0, "", err
 	}
-	if len(bytes.TrimSpace(r.v[fStart])) > 0 {
+	if len(trimBlank(r.get(fStart))) > 0 {
 		// The analysis does not use the start time, so a start that is
 		// not a time (a custom format's typo such as
 		// "$cefformatted-time_generated") leaves it unset rather than
@@ -237,6 +285,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
 		}
 	}
 	l.SessionEndReason = b.field(r, fEndReason)
+	b.freshStrings()
 	return kindTraffic, "", nil
 }
 
@@ -244,7 +293,7 @@ func (b *recordBuilder) buildTraffic(r *rawRecord) (kind, string, *lineError) {
 func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vsys *string, seq, session *uint64, repeat *int,
 	rule, ruleUUID, from, to, src, dst, srcUser *string, sport, dport *int, proto, app, action *string) *lineError {
 	var err *lineError
-	if len(bytes.TrimSpace(r.v[fReceive])) == 0 {
+	if len(trimBlank(r.get(fReceive))) == 0 {
 		return badf(BadTime, "no receive_time")
 	}
 	if *recv, err = b.instant(r, fReceive); err != nil {
@@ -268,9 +317,11 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 	*ruleUUID = b.field(r, fRuleUUID)
 	*from = b.field(r, fFrom)
 	*to = b.field(r, fTo)
-	*src = b.field(r, fSrc)
-	*dst = b.field(r, fDst)
-	*srcUser = b.field(r, fSrcUser)
+	b.addr(r, fSrc, src)
+	b.addr(r, fDst, dst)
+	if raw := trimSpace(r.get(fSrcUser)); len(raw) > 0 {
+		b.fresh(raw, srcUser, nil)
+	}
 	if n, err = num(r, fSport, 65535); err != nil {
 		return err
 	}
@@ -289,14 +340,14 @@ func (b *recordBuilder) common(r *rawRecord, recv *time.Time, serial, device, vs
 // device zone: --device-tz when given, else the offset of the record's
 // high_res_timestamp, else UTC (counted, so the import can say so).
 func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError) {
-	t, err := parseLogTime(r.v[f])
+	t, err := b.logTime(r.get(f))
 	if err != nil {
-		return time.Time{}, badf(BadTime, "%s %q", fieldNames[f], clipValue(string(r.v[f])))
+		return time.Time{}, badf(BadTime, "%s %q", fieldNames[f], clipValue(string(r.get(f))))
 	}
 	if !t.abs.IsZero() {
 		return t.abs, nil
 	}
-	off, hasOff := offsetOf(r.v[fHiRes])
+	off, hasOff := offsetOf(r.get(fHiRes))
 	if b.tz != nil {
 		at := b.zc.instant(t.wall)
 		if f == fReceive {
@@ -313,7 +364,7 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 		if f == fReceive {
 			b.withOffset++
 		}
-		return t.wall.Add(-time.Duration(off) * time.Second), nil
+		return time.Unix(t.wall.Unix()-int64(off), 0).UTC(), nil
 	}
 	if f == fReceive {
 		b.assumedUTC++
@@ -321,11 +372,32 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 	return t.wall, nil
 }
 
+// logTime is parseLogTime, quicker for a wall clock of the day before.
+func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
+	raw = trimSpace(raw)
+	if len(raw) != 19 || !b.dayOK || string(raw[:10]) != string(b.dayRaw[:]) || raw[10] != ' ' || raw[13] != ':' || raw[16] != ':' {
+		t, err := parseLogTime(raw)
+		if err == nil && !t.wall.IsZero() && len(raw) == 19 {
+			copy(b.dayRaw[:], raw)
+			y, m, d := t.wall.Date()
+			b.dayUnix, b.dayOK = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), true
+		}
+		return t, err
+	}
+	h, ok1 := digits2(raw[11:13])
+	mi, ok2 := digits2(raw[14:16])
+	sec, ok3 := digits2(raw[17:19])
+	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
+		return logTime{}, errBadTime
+	}
+	return logTime{wall: time.Unix(b.dayUnix+int64(h*3600+mi*60+sec), 0).UTC()}, nil
+}
+
 // threatID reads the threat name and numeric ID: "HTTP-200(41003)",
 // "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
 // field wins when it holds one.
 func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
-	s := bytes.TrimSpace(r.v[fThreat])
+	s := trimBlank(r.get(fThreat))
 	name, id := s, 0
 	if n := len(s); n > 2 && s[n-1] == ')' {
 		if i := bytes.LastIndexByte(s, '('); i >= 0 {
@@ -340,7 +412,7 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 		}
 		name, id = nil, v
 	}
-	if t := bytes.TrimSpace(r.v[fThreatID]); len(t) > 0 {
+	if t := trimBlank(r.get(fThreatID)); len(t) > 0 {
 		v, err := strconv.Atoi(string(t))
 		if err != nil || v < 0 {
 			return "", 0, badf(BadNumber, "tid %q", clipValue(string(t)))
@@ -349,7 +421,20 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 			id = v
 		}
 	}
-	return b.str(name), id, nil
+	if len(name) == 0 {
+		return "", id, nil
+	}
+	c := &b.names[id&(len(b.names)-1)]
+	if c.id != id || c.name != string(name) {
+		c.id, c.name = id, b.str(name)
+	}
+	return c.name, id, nil
+}
+
+// cachedName is a threat name cached with its ID.
+type cachedName struct {
+	id   int
+	name string
 }
 
 // smallInt reads a decimal of at most nine digits.
@@ -372,18 +457,99 @@ func smallInt(b []byte) (int, bool) {
 // interned; addresses, of many, are not: a lookup that mostly misses
 // costs more than the string.
 func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
-	raw := trimSpace(r.v[f])
+	raw := trimSpace(r.get(f))
 	if string(raw) == b.last[f] {
 		return b.last[f]
 	}
-	var s string
-	if f == fSrc || f == fDst || f == fSrcUser {
-		s = string(raw)
-	} else {
-		s = b.str(raw)
-	}
+	s := b.str(raw)
 	b.last[f] = s
 	return s
+}
+
+// addrSlots is the size of each address cache.
+const addrSlots = 1024
+
+// addr sets *dst to address field f (fSrc or fDst): the previous line's
+// or the one cached when it is the same, else a new string (see fresh).
+// The cache is direct-mapped on a hash of the first and last eight
+// bytes: a lookup is a few operations and a comparison, cheap even when
+// it misses, where a map lookup would cost more than the string. Servers
+// repeat from line to line, clients often.
+func (b *recordBuilder) addr(r *rawRecord, f fieldID, dst *string) {
+	raw := trimSpace(r.get(f))
+	if string(raw) == b.last[f] {
+		*dst = b.last[f]
+		return
+	}
+	if len(raw) == 0 {
+		*dst, b.last[f] = "", ""
+		return
+	}
+	var h uint64
+	if n := len(raw); n >= 8 {
+		h = binary.LittleEndian.Uint64(raw) ^ binary.LittleEndian.Uint64(raw[n-8:])*0x9e3779b97f4a7c15 ^ uint64(n)
+	} else {
+		for _, c := range raw {
+			h = h<<8 | uint64(c)
+		}
+	}
+	which := 0
+	if f == fDst {
+		which = 1
+	}
+	slot := &b.addrs[which][(h*0xff51afd7ed558ccd)>>(64-10)]
+	if *slot == string(raw) {
+		*dst, b.last[f] = *slot, *slot
+		return
+	}
+	b.fresh(raw, dst, slot)
+	b.pending[len(b.pending)-1].last = &b.last[f]
+}
+
+// fresh holds back a value that needs a new string: the new values of a
+// record (its URL, new addresses, a user) share one string, one
+// allocation rather than one each, made by freshStrings. slot, when not
+// nil, is a cache to put the value in.
+func (b *recordBuilder) fresh(raw []byte, dst, slot *string) {
+	off := len(b.freshBuf)
+	b.freshBuf = append(b.freshBuf, raw...)
+	b.pending = append(b.pending, pendingString{dst: dst, slot: slot, off: off, end: len(b.freshBuf)})
+}
+
+// pendingString is a value held back by fresh, to be set in *dst (and
+// *slot and *last when not nil).
+type pendingString struct {
+	dst, slot, last *string
+	off, end        int
+}
+
+// freshStrings makes the one string of the values fresh held back and
+// sets them.
+func (b *recordBuilder) freshStrings() {
+	if len(b.pending) == 0 {
+		return
+	}
+	all := string(b.freshBuf)
+	for _, p := range b.pending {
+		v := all[p.off:p.end]
+		*p.dst = v
+		if p.slot != nil {
+			*p.slot = v
+		}
+		if p.last != nil {
+			*p.last = v
+		}
+	}
+	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
+}
+
+// trimBlank is bytes.TrimSpace, quick when the ends are printable ASCII
+// (every white space character, ASCII or not, has a byte that is not).
+func trimBlank(b []byte) []byte {
+	if len(b) == 0 || b[0] > ' ' && b[0] < 0x80 && b[len(b)-1] > ' ' && b[len(b)-1] < 0x80 {
+		return b
+	}
+	return bytes.TrimSpace(b)
 }
 
 // trimSpace is bytes.TrimSpace for ASCII blanks, quick when there are
@@ -417,10 +583,44 @@ func (b *recordBuilder) str(raw []byte) string {
 
 // num reads a decimal field no larger than max; an empty field is 0.
 func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
-	raw := trimSpace(r.v[f])
+	raw := trimSpace(r.get(f))
 	if len(raw) == 0 {
 		return 0, nil
 	}
+	n, ok := digits8(raw)
+	if !ok {
+		var err *lineError
+		if n, err = numSlow(f, raw); err != nil {
+			return 0, err
+		}
+	}
+	if n > max {
+		return 0, badf(BadNumber, "%s %d is out of range", fieldNames[f], n)
+	}
+	return n, nil
+}
+
+// digits8 reads a decimal of one to eight digits eight bytes at a time:
+// the digits are put in the high bytes of a word, checked at once and
+// joined pairwise. It returns false for anything else, or when the bytes
+// after raw are not there to load (numSlow then reads it).
+func digits8(raw []byte) (uint64, bool) {
+	if len(raw) > 8 || cap(raw) < 8 {
+		return 0, false
+	}
+	shift := 8 * uint(8-len(raw))
+	x := binary.LittleEndian.Uint64(raw[:8])<<shift ^ (0x3030303030303030 << shift)
+	if ((x&0x7f7f7f7f7f7f7f7f)+0x7676767676767676|x)&0x8080808080808080 != 0 {
+		return 0, false // a byte that is not a digit
+	}
+	x = (x*10 + x>>8) & 0x00ff00ff00ff00ff
+	x = (x*100 + x>>16) & 0x0000ffff0000ffff
+	x = (x*10000 + x>>32) & 0xffffffff
+	return x, true
+}
+
+// numSlow reads a decimal digit by digit, for num.
+func numSlow(f fieldID, raw []byte) (uint64, *lineError) {
 	var n uint64
 	for _, c := range raw {
 		if c < '0' || c > '9' {
@@ -431,9 +631,6 @@ func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
 			return 0, badf(BadNumber, "%s %q overflows", fieldNames[f], clipValue(string(raw)))
 		}
 		n = n*10 + d
-	}
-	if n > max {
-		return 0, badf(BadNumber, "%s %d is out of range", fieldNames[f], n)
 	}
 	return n, nil
 }

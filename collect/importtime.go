@@ -30,7 +30,7 @@ func (t logTime) isZero() bool { return t.wall.IsZero() && t.abs.IsZero() }
 //
 // An empty field is the zero logTime.
 func parseLogTime(raw []byte) (logTime, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimBlank(raw)
 	if len(raw) == 0 {
 		return logTime{}, nil
 	}
@@ -97,28 +97,14 @@ func isPANTime(b []byte) bool {
 	if len(b) < 19 {
 		return false
 	}
-	for i, c := range b[:19] {
-		switch i {
-		case 4, 7:
-			if c != '/' {
-				return false
-			}
-		case 10:
-			if c != ' ' {
-				return false
-			}
-		case 13, 16:
-			if c != ':' {
-				return false
-			}
-		default:
-			if c < '0' || c > '9' {
-				return false
-			}
-		}
-	}
-	return true
+	b = b[:19]
+	return b[4] == '/' && b[7] == '/' && b[10] == ' ' && b[13] == ':' && b[16] == ':' &&
+		isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && isDigit(b[3]) && isDigit(b[5]) && isDigit(b[6]) &&
+		isDigit(b[8]) && isDigit(b[9]) && isDigit(b[11]) && isDigit(b[12]) && isDigit(b[14]) && isDigit(b[15]) &&
+		isDigit(b[17]) && isDigit(b[18])
 }
+
+func isDigit(c byte) bool { return c-'0' < 10 }
 
 // isISOTime reports whether b is an ISO 8601 time with a zone, as Strata
 // Logging Service writes them (2021-10-27T19:20:59.000000Z).
@@ -166,7 +152,7 @@ func (z *zoneClock) instant(wall time.Time) time.Time {
 // false when it has none or is the 1970 placeholder PAN-OS writes for an
 // unset time.
 func offsetOf(raw []byte) (int, bool) {
-	raw = bytes.TrimSpace(raw)
+	raw = trimBlank(raw)
 	if !isISOTime(raw) || bytes.HasPrefix(raw, []byte("1970-")) {
 		return 0, false
 	}

@@ -45,11 +45,8 @@ func locatePayload(line []byte) (int, payloadKind) {
 	if firstComma < 0 {
 		firstComma = limit
 	}
-	if i := bytes.Index(line[:firstComma], []byte("CEF:")); i >= 0 {
-		return i, payCEF
-	}
-	if i := bytes.Index(line[:firstComma], []byte("LEEF:")); i >= 0 {
-		return i, payLEEF
+	if i, k := customFormat(line[:firstComma]); k != payNone {
+		return i, k
 	}
 	for i := firstComma; i < limit; {
 		if isPANTime(line[i+1:]) && (i+20 == len(line) || i+20 < len(line) && line[i+20] == ',') {
@@ -64,6 +61,33 @@ func locatePayload(line []byte) (int, payloadKind) {
 			break
 		}
 		i += 1 + j
+	}
+	return 0, payNone
+}
+
+// customFormat returns where the first "CEF:" of a header starts, else
+// the first "LEEF:". Their F is looked for, many bytes at a time: most
+// headers have none.
+func customFormat(h []byte) (int, payloadKind) {
+	leef := -1
+	for i := 0; ; {
+		j := bytes.IndexByte(h[i:], 'F')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < len(h) && h[i+1] == ':' {
+			if i >= 2 && string(h[i-2:i]) == "CE" {
+				return i - 2, payCEF
+			}
+			if leef < 0 && i >= 3 && string(h[i-3:i]) == "LEE" {
+				leef = i - 3
+			}
+		}
+		i++
+	}
+	if leef >= 0 {
+		return leef, payLEEF
 	}
 	return 0, payNone
 }
@@ -83,12 +107,22 @@ type panosLayout struct {
 	// named, noHiRes all but the high_res_timestamp (not needed when the
 	// device zone is given), so the rest of the line is not split.
 	all, noHiRes []fieldAt
+	// haveAll and haveNoHiRes are the fields of all and noHiRes as bits.
+	haveAll, haveNoHiRes uint64
 }
 
 type fieldAt struct {
 	id fieldID
 	at int
+	// to is the last position of the run of fields read with this one:
+	// fields close together are split in one go, the gaps between runs
+	// skipped.
+	to int
 }
+
+// skipGap is the gap, in fields, from which the fields between are
+// skipped rather than split.
+const skipGap = 6
 
 func layout(min int, pairs ...int) panosLayout {
 	l := panosLayout{min: min}
@@ -97,7 +131,7 @@ func layout(min int, pairs ...int) panosLayout {
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		l.at[pairs[i]] = pairs[i+1]
-		l.all = append(l.all, fieldAt{fieldID(pairs[i]), pairs[i+1]})
+		l.all = append(l.all, fieldAt{id: fieldID(pairs[i]), at: pairs[i+1]})
 	}
 	slices.SortFunc(l.all, func(a, b fieldAt) int { return a.at - b.at })
 	for _, f := range l.all {
@@ -105,7 +139,25 @@ func layout(min int, pairs ...int) panosLayout {
 			l.noHiRes = append(l.noHiRes, f)
 		}
 	}
+	runs(l.all)
+	runs(l.noHiRes)
+	for _, f := range l.all {
+		l.haveAll |= 1 << f.id
+		if f.id != fHiRes {
+			l.haveNoHiRes |= 1 << f.id
+		}
+	}
 	return l
+}
+
+// runs sets where each field's run ends.
+func runs(fs []fieldAt) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i].to = fs[i].at
+		if i+1 < len(fs) && fs[i+1].at-fs[i].at < skipGap {
+			fs[i].to = fs[i+1].to
+		}
+	}
 }
 
 // The PAN-OS syslog layouts, 0-based, from Palo Alto Networks' syslog
@@ -161,7 +213,7 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	if err := c.scan(typeAt); err != nil {
 		return &lineError{reason: BadQuoting, detail: err.Error()}
 	}
-	typ := bytes.TrimSpace(c.get(typeAt))
+	typ := trimBlank(c.get(typeAt))
 	var l *panosLayout
 	switch {
 	case string(typ) == "THREAT" && cdl:
@@ -180,17 +232,28 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	if hiRes {
 		order = l.all
 	}
+	have := l.haveAll
+	if !hiRes {
+		have = l.haveNoHiRes
+	}
 	for _, f := range order {
 		if f.at >= c.n {
-			if err := c.scan(f.at); err != nil {
+			var err error
+			if f.at-c.n >= skipGap {
+				err = c.skip(f.at - c.n)
+			}
+			if err == nil {
+				err = c.scan(f.to)
+			}
+			if err != nil {
 				return &lineError{reason: BadQuoting, detail: err.Error()}
 			}
 			if f.at >= c.n {
-				break // the line is shorter
+				break // the line is shorter: its last fields are absent
 			}
 		}
-		r.v[f.id] = c.field(f.at)
 	}
+	r.fromCSV(c, &l.at, have)
 	if c.n < l.min {
 		c.scan(maxFields) // count what the line has, for the message
 		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
