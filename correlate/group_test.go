@@ -67,8 +67,8 @@ func floorHour(t time.Time) time.Time { return t.Truncate(time.Hour) }
 
 type threatGroupKey struct {
 	serial, rule, from, to, src, dst, app, proto, name, url string
-	port, id                                               int
-	hour                                                   int64
+	port, id                                                int
+	hour                                                    int64
 }
 
 type trafficGroupKey struct {
