@@ -387,27 +387,3 @@ func TestParseHAStateRecorded(t *testing.T) {
 	}
 }
 
-// TestCheckpointsOpenConcurrently: two collections of one run opening
-// their checkpoints at once (threat and traffic logs are collected side by
-// side) both get theirs, although the first open sweeps old checkpoints by
-// probing every directory's lock.
-func TestCheckpointsOpenConcurrently(t *testing.T) {
-	for range 20 {
-		root := t.TempDir()
-		now := time.Now()
-		cs := &Checkpoints{Root: root, Now: func() time.Time { return now }}
-		errs := make(chan error, 2)
-		for _, lt := range []string{"threat", "traffic"} {
-			go func() {
-				_, err := cs.open(checkpointKey{LogType: lt, Device: "007900000001"})
-				errs <- err
-			}()
-		}
-		for range 2 {
-			if err := <-errs; err != nil {
-				t.Fatalf("concurrent open: %v", err)
-			}
-		}
-		cs.Release()
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/internal/xapi"
 )
 
 // Report-based evidence: the device aggregates, mine reads rows (see
@@ -460,9 +461,8 @@ func (r *reportRun) run(ctx context.Context, p reportPart, buf *bytes.Buffer) ([
 		if errors.Is(err, ErrReportsUnsupported) || ctx.Err() != nil || errors.Is(err, ErrUnauthorized) {
 			return nil, 0, err
 		}
-		var ae *APIError
-		if errors.As(err, &ae) && !ae.IsTransient() && !isJobGone(err) {
-			return nil, 0, fmt.Errorf("%w: %s report (%s): %w", ErrReportsUnsupported, p.kind.name, def.query, err)
+		if !reportRetryable(err) {
+			return nil, 0, fmt.Errorf("%w: %s report (%s): %w", ErrReportsUnsupported, p.kind.name, def.query, lost(err))
 		}
 		if attempt >= c.Retries {
 			c.logger.Warn("report keeps failing: collecting its raw entries", "kind", p.kind.name, "from", p.from, "to", p.to, "err", err)
@@ -475,6 +475,19 @@ func (r *reportRun) run(ctx context.Context, p reportPart, buf *bytes.Buffer) ([
 			return nil, 0, err
 		}
 	}
+}
+
+// reportRetryable tells a report failure worth another try (a reset, a
+// timeout, a 5xx page, an answer cut short, a job lost or stalled) from a
+// device that cannot run the report: one that refuses it or answers
+// something else than a report job.
+func reportRetryable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.IsTransient() || isJobGone(err)
+	}
+	return xapi.IsTransient(err) || errors.Is(err, errMalformedPage) || errors.Is(err, errReportAnswer) ||
+		errors.Is(err, errJobLost) || errors.Is(err, errJobStalled) || errors.Is(err, ErrLogJobTimeout)
 }
 
 // split cuts a part that filled a report: at the hour in its middle, or
