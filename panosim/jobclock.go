@@ -108,3 +108,23 @@ func (r *JobRecord) poll(l *Latency) (now time.Time, done bool) {
 	r.Polls = append(r.Polls, now)
 	return now, !now.Before(r.Finished)
 }
+
+// SetLatency replaces the latency model of the jobs submitted from now on
+// (nil: jobs cost nothing); a benchmark runs the same logs with and
+// without one. On Panorama it applies to the jobs Panorama answers.
+func (s *Server) SetLatency(l *Latency) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.o.Latency = l
+}
+
+// SetReplicas changes Options.Replicas for the queries and reports from
+// now on; on Panorama, for every managed firewall too.
+func (s *Server) SetReplicas(n int) {
+	for _, fw := range s.Firewalls() {
+		fw.SetReplicas(n)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.o.Replicas = n
+}

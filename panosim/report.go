@@ -25,26 +25,31 @@ import (
 // The answer is a job (ACT, then FIN with result/job/percent 100 and
 // result/report[@reportname,@logtype,@name,@start,@end,...]/entry rows).
 // Rows aggregate the entries that agree on every aggregate-by column and
-// sum the values: repeatcnt (repeat counts), count (entries), and on
-// traffic bytes, bytes_sent, bytes_received and packets. With sortby the
-// rows are the topn with the largest sortby value; without it, the first
-// topn matching entries one row each, unaggregated (the documented "first
-// N number of results without any aggregation"). With group-by, the topm
-// groups with the largest sortby sums, topn rows each. Columns: the log
-// fields serial, device_name, vsys, rule, rule_uuid, from, to, src, dst,
-// srcuser, app, proto, sport, dport, action, subtype, plus threatid (the
-// threat's name), misc, severity and direction on threat logs and
-// session_end_reason on traffic logs; the time buckets day-of-receive_time
-// ("Mon, Jan 2, 2006"), hour-of-receive_time and
-// quarter-hour-of-receive_time ("2006/01/02 15:04:05", device wall clock).
+// sum the values: repeatcnt (repeat counts), and on traffic bytes,
+// bytes_sent, bytes_received, packets, pkts_sent, pkts_received and
+// elapsed; nunique-of-users counts the distinct source users. With sortby
+// the rows are the topn with the largest sortby value; without it, the
+// first topn matching entries one row each, unaggregated (the documented
+// "first N number of results without any aggregation"). With group-by,
+// the topm groups with the largest sortby sums, topn rows each. The
+// columns and values a report may name are the recorded schema's
+// (reportschema.go); the simulator fills serial, device_name, vsys,
+// vsys_name, rule, rule_uuid, from, to, src, dst, srcuser, app, proto,
+// sport, dport, action, subtype, category, threatid and threat_name (the
+// threat's name), misc, severity and direction on threat logs,
+// session_end_reason on traffic logs, the time buckets
+// day-of-receive_time ("Mon, Jan 2, 2006"), hour-of-receive_time and
+// quarter-hour-of-receive_time ("2006/01/02 15:04:05", device wall
+// clock); the other columns are empty.
 //
-// Limits the simulator applies: topn 1-10000 and topm 1-50 (the values
-// the web interface offers), else an error. A value or aggregate-by
-// column it does not know answers success with no rows, as a device was
-// seen to do for a value column its database lacks; so does a definition
-// without start-time/end-time or period (a window given only as URL
-// parameters is ignored), its window echoed as 1970/01/01. Summary
-// databases (thsum, trsum...) are not simulated: an error says so.
+// Limits, from the schema: topn 1-10000, topm 1-50, and with group-by
+// topn times topm at most 25000, else an error. A value or aggregate-by
+// column the schema does not list for the database answers success with
+// no rows, as a device was seen to do for a value column its database
+// lacks; so does a definition without start-time/end-time or period (a
+// window given only as URL parameters is ignored), its window echoed as
+// 1970/01/01. Summary databases (thsum, trsum...) are not simulated: an
+// error says so.
 
 // reportJob is a submitted report. Its rows are fixed at submission.
 type reportJob struct {
@@ -81,63 +86,67 @@ var reportDatabases = map[string]string{
 // simulator does not.
 var summaryDatabases = map[string]bool{"thsum": true, "trsum": true, "appstat": true, "urlsum": true, "tunnelsum": true}
 
-// reportCol is a column a report can aggregate by.
-type reportCol struct {
-	threat, traffic bool
-	get             func(e *logEntry, d *device) string
-}
-
-func always(v string) func(*logEntry, *device) string {
-	return func(*logEntry, *device) string { return v }
-}
-
-var reportCols = map[string]reportCol{
-	"serial":             {true, true, func(_ *logEntry, d *device) string { return d.serial }},
-	"device_name":        {true, true, func(_ *logEntry, d *device) string { return d.hostname }},
-	"vsys":               {true, true, always("vsys1")},
-	"rule":               {true, true, func(e *logEntry, _ *device) string { return e.rule.name }},
-	"rule_uuid":          {true, true, func(e *logEntry, _ *device) string { return e.rule.uuid }},
-	"from":               {true, true, func(e *logEntry, _ *device) string { return e.s.from }},
-	"to":                 {true, true, func(e *logEntry, _ *device) string { return e.s.to }},
-	"src":                {true, true, func(e *logEntry, _ *device) string { return e.s.src.String() }},
-	"dst":                {true, true, func(e *logEntry, _ *device) string { return e.s.dst.String() }},
-	"srcuser":            {true, true, func(e *logEntry, _ *device) string { return e.s.user }},
-	"app":                {true, true, func(e *logEntry, _ *device) string { return logApp(e) }},
-	"proto":              {true, true, func(e *logEntry, _ *device) string { return e.s.proto }},
-	"sport":              {true, true, func(e *logEntry, _ *device) string { return strconv.Itoa(e.s.sport) }},
-	"dport":              {true, true, func(e *logEntry, _ *device) string { return strconv.Itoa(e.s.dport) }},
-	"action":             {true, true, func(e *logEntry, _ *device) string { return e.actionName() }},
-	"subtype":            {true, true, func(e *logEntry, _ *device) string { return e.subtypeName() }},
-	"threatid":           {true, false, func(e *logEntry, _ *device) string { return e.name }},
-	"misc":               {true, false, func(e *logEntry, _ *device) string { return e.misc }},
-	"severity":           {true, false, func(e *logEntry, _ *device) string { return e.severity }},
-	"direction":          {true, false, always("server-to-client")},
-	"session_end_reason": {false, true, func(e *logEntry, _ *device) string { return e.endReason() }},
-	"day-of-receive_time": {true, true, func(e *logEntry, _ *device) string {
+// reportCols are the columns the simulator fills, for the log types the
+// schema names them in (reportschema.go); a column the schema lists and
+// this map does not is rendered empty.
+var reportCols = map[string]func(e *logEntry, d *device) string{
+	"serial":      func(_ *logEntry, d *device) string { return d.serial },
+	"device_name": func(_ *logEntry, d *device) string { return d.hostname },
+	"vsys":        func(*logEntry, *device) string { return "vsys1" },
+	"vsys_name":   func(*logEntry, *device) string { return "vsys1" },
+	"rule":        func(e *logEntry, _ *device) string { return e.rule.name },
+	"rule_uuid":   func(e *logEntry, _ *device) string { return e.rule.uuid },
+	"from":        func(e *logEntry, _ *device) string { return e.s.from },
+	"to":          func(e *logEntry, _ *device) string { return e.s.to },
+	"src":         func(e *logEntry, _ *device) string { return e.s.src.String() },
+	"dst":         func(e *logEntry, _ *device) string { return e.s.dst.String() },
+	"srcuser":     func(e *logEntry, _ *device) string { return e.s.user },
+	"app":         func(e *logEntry, _ *device) string { return logApp(e) },
+	"proto":       func(e *logEntry, _ *device) string { return e.s.proto },
+	"sport":       func(e *logEntry, _ *device) string { return strconv.Itoa(e.s.sport) },
+	"dport":       func(e *logEntry, _ *device) string { return strconv.Itoa(e.s.dport) },
+	"action":      func(e *logEntry, _ *device) string { return e.actionName() },
+	"subtype":     func(e *logEntry, _ *device) string { return e.subtypeName() },
+	"category":    func(*logEntry, *device) string { return "any" },
+	"threatid":    func(e *logEntry, _ *device) string { return e.name },
+	"threat_name": func(e *logEntry, _ *device) string { return e.name },
+	"misc":        func(e *logEntry, _ *device) string { return e.misc },
+	"severity":    func(e *logEntry, _ *device) string { return e.severity },
+	"direction":   func(*logEntry, *device) string { return "server-to-client" },
+	"session_end_reason": func(e *logEntry, _ *device) string {
+		return e.endReason()
+	},
+	"day-of-receive_time": func(e *logEntry, _ *device) string {
 		return time.Unix(e.wall, 0).UTC().Format("Mon, Jan 2, 2006")
-	}},
-	"hour-of-receive_time": {true, true, func(e *logEntry, _ *device) string {
+	},
+	"hour-of-receive_time": func(e *logEntry, _ *device) string {
 		return time.Unix(e.wall-e.wall%3600, 0).UTC().Format(queryTimeFmt)
-	}},
-	"quarter-hour-of-receive_time": {true, true, func(e *logEntry, _ *device) string {
+	},
+	"quarter-hour-of-receive_time": func(e *logEntry, _ *device) string {
 		return time.Unix(e.wall-e.wall%900, 0).UTC().Format(queryTimeFmt)
-	}},
+	},
 }
 
-// reportValue is a value column: what one stored entry adds to a row.
-type reportValue struct {
-	threat, traffic bool
-	of              func(e *logEntry) int64
+// reportValues are what one stored entry adds to a row's sums; a value
+// the schema lists and this map does not sums to 0. nunique-of-users is
+// counted apart.
+var reportValues = map[string]func(e *logEntry) int64{
+	"repeatcnt":      func(e *logEntry) int64 { return int64(max(e.repeat, 1)) },
+	"bytes":          func(e *logEntry) int64 { v := e.volume(); return v.sent + v.recv },
+	"bytes_sent":     func(e *logEntry) int64 { return e.volume().sent },
+	"bytes_received": func(e *logEntry) int64 { return e.volume().recv },
+	"packets":        func(e *logEntry) int64 { v := e.volume(); return v.pktsSent + v.pktsRecv },
+	"pkts_sent":      func(e *logEntry) int64 { return e.volume().pktsSent },
+	"pkts_received":  func(e *logEntry) int64 { return e.volume().pktsRecv },
+	"elapsed": func(e *logEntry) int64 {
+		if e.subtype != "end" {
+			return 0
+		}
+		return (e.s.end - e.s.start) / 1000
+	},
 }
 
-var reportValues = map[string]reportValue{
-	"repeatcnt":      {true, true, func(e *logEntry) int64 { return int64(max(e.repeat, 1)) }},
-	"count":          {true, true, func(*logEntry) int64 { return 1 }},
-	"bytes":          {false, true, func(e *logEntry) int64 { v := e.volume(); return v.sent + v.recv }},
-	"bytes_sent":     {false, true, func(e *logEntry) int64 { return e.volume().sent }},
-	"bytes_received": {false, true, func(e *logEntry) int64 { return e.volume().recv }},
-	"packets":        {false, true, func(e *logEntry) int64 { v := e.volume(); return v.pktsSent + v.pktsRecv }},
-}
+const uniqueUsers = "nunique-of-users"
 
 // reportDef is a parsed report definition.
 type reportDef struct {
@@ -284,19 +293,23 @@ func (s *Server) parseReport(cmd string) (*reportDef, error) {
 			return nil, fmt.Errorf("query: %w", err)
 		}
 	}
-	threat := def.logType == "threat"
-	for _, c := range append(slices.Clone(def.aggregate), def.groupBy) {
-		if col, ok := reportCols[c]; c != "" && (!ok || threat && !col.threat || !threat && !col.traffic) {
-			def.silent = true
+	if cols, ok := schemaColumns[def.logType]; ok {
+		for _, c := range append(slices.Clone(def.aggregate), def.groupBy) {
+			if c != "" && !slices.Contains(cols, c) {
+				def.silent = true
+			}
 		}
-	}
-	for _, v := range def.values {
-		if val, ok := reportValues[v]; !ok || threat && !val.threat || !threat && !val.traffic {
-			def.silent = true
+		for _, v := range def.values {
+			if !slices.Contains(schemaValues[def.logType], v) {
+				def.silent = true
+			}
 		}
 	}
 	if def.sortBy != "" && !slices.Contains(def.values, def.sortBy) {
 		def.silent = true
+	}
+	if def.groupBy != "" && def.topN*def.topM > 25000 {
+		return nil, fmt.Errorf("total number of rows in the report exceeds maximum allowed(25000): topn %d times topm %d", def.topN, def.topM)
 	}
 	switch {
 	case start != "" || end != "":
@@ -364,6 +377,7 @@ func (s *Server) runReport(def *reportDef) (cols []string, rows [][]string, scan
 		group string
 		cells []string
 		sums  []int64
+		users map[string]bool
 	}
 	agg := map[string]*row{}
 	var order []*row
@@ -380,16 +394,20 @@ func (s *Server) runReport(def *reportDef) (cols []string, rows [][]string, scan
 			}
 			cells := make([]string, 0, len(cols))
 			if def.groupBy != "" {
-				cells = append(cells, reportCols[def.groupBy].get(e, src.dev))
+				cells = append(cells, cell(def.groupBy, e, src.dev))
 			}
 			for _, c := range def.aggregate {
-				cells = append(cells, reportCols[c].get(e, src.dev))
+				cells = append(cells, cell(c, e, src.dev))
 			}
 			if def.sortBy == "" {
 				for c := 0; c < src.reps && len(raw) < def.topN; c++ {
 					one := slices.Clone(cells)
 					for _, v := range def.values {
-						one = append(one, strconv.FormatInt(reportValues[v].of(e), 10))
+						n := valueOf(v, e)
+						if v == uniqueUsers && e.s.user != "" {
+							n = 1
+						}
+						one = append(one, strconv.FormatInt(n, 10))
 					}
 					raw = append(raw, one)
 				}
@@ -398,7 +416,7 @@ func (s *Server) runReport(def *reportDef) (cols []string, rows [][]string, scan
 			key := strings.Join(cells, "\x00")
 			r := agg[key]
 			if r == nil {
-				r = &row{cells: cells, sums: make([]int64, len(def.values))}
+				r = &row{cells: cells, sums: make([]int64, len(def.values)), users: map[string]bool{}}
 				if def.groupBy != "" {
 					r.group = cells[0]
 				}
@@ -406,7 +424,14 @@ func (s *Server) runReport(def *reportDef) (cols []string, rows [][]string, scan
 				order = append(order, r)
 			}
 			for i, v := range def.values {
-				r.sums[i] += reportValues[v].of(e) * int64(src.reps)
+				if v == uniqueUsers {
+					if u := e.s.user; u != "" && !r.users[u] {
+						r.users[u] = true
+						r.sums[i]++
+					}
+					continue
+				}
+				r.sums[i] += valueOf(v, e) * int64(src.reps)
 			}
 		}
 	}
@@ -464,6 +489,24 @@ func (s *Server) runReport(def *reportDef) (cols []string, rows [][]string, scan
 		rows = append(rows, cells)
 	}
 	return cols, rows, scanned
+}
+
+// cell renders a column of an entry: empty for one the simulator does
+// not fill.
+func cell(col string, e *logEntry, d *device) string {
+	if get, ok := reportCols[col]; ok {
+		return get(e, d)
+	}
+	return ""
+}
+
+// valueOf is what an entry adds to a value column: 0 for one the
+// simulator does not model.
+func valueOf(v string, e *logEntry) int64 {
+	if of, ok := reportValues[v]; ok {
+		return of(e)
+	}
+	return 0
 }
 
 // storeOf is the store of a log type.

@@ -1,8 +1,13 @@
 package panosim
 
 import (
+	"compress/gzip"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +116,7 @@ func TestReportMatchesLogs(t *testing.T) {
 	if len(logs) < 500 {
 		t.Fatalf("the window has %d threat logs; want enough to aggregate", len(logs))
 	}
-	type sums struct{ repeat, count int64 }
+	type sums struct{ repeat, entries int64 }
 	want := map[string]*sums{}
 	for _, e := range logs {
 		hour := e.Receive[:13] + ":00:00"
@@ -120,10 +125,10 @@ func TestReportMatchesLogs(t *testing.T) {
 			want[k] = &sums{}
 		}
 		want[k].repeat += int64(max(e.Repeat, 1))
-		want[k].count++
+		want[k].entries++
 	}
 	cols := []string{"serial", "rule", "from", "to", "src", "dst", "app", "dport", "threatid", "misc", "hour-of-receive_time"}
-	r := c.report(reportCmd("threat", cols, []string{"repeatcnt", "count"}, from, to, filter, maxReportRows))
+	r := c.report(reportCmd("threat", cols, []string{"repeatcnt"}, from, to, filter, maxReportRows))
 	if r.Report.LogType != "threat" || r.Report.Start != from || r.Report.End != to || r.Report.Name != "custom-dynamic-report" {
 		t.Errorf("report element = %+v; want logtype threat, the window %s to %s", r.Report, from, to)
 	}
@@ -143,16 +148,14 @@ func TestReportMatchesLogs(t *testing.T) {
 			t.Errorf("row %v is no group of the logs", row)
 			continue
 		}
-		got := sums{}
-		got.repeat, _ = strconv.ParseInt(row["repeatcnt"], 10, 64)
-		got.count, _ = strconv.ParseInt(row["count"], 10, 64)
-		if got != *w {
-			t.Errorf("row %s: repeatcnt %d count %d; the logs give %d and %d", k, got.repeat, got.count, w.repeat, w.count)
+		got, _ := strconv.ParseInt(row["repeatcnt"], 10, 64)
+		if got != w.repeat {
+			t.Errorf("row %s: repeatcnt %d; the logs give %d", k, got, w.repeat)
 		}
-		if got.repeat > last {
-			t.Errorf("rows are not sorted by repeatcnt, largest first: %d after %d", got.repeat, last)
+		if got > last {
+			t.Errorf("rows are not sorted by repeatcnt, largest first: %d after %d", got, last)
 		}
-		last = got.repeat
+		last = got
 	}
 }
 
@@ -207,9 +210,9 @@ func TestReportTopN(t *testing.T) {
 	}
 
 	// no sortby: the first entries, one row each
-	raw := strings.Replace(reportCmd("traffic", []string{"src"}, []string{"count"}, from, to, "", 5), "<sortby>count</sortby>", "", 1)
-	if rows := c.report(raw).rows(); len(rows) != 5 || rows[0]["count"] != "1" {
-		t.Errorf("without sortby: %v; want 5 rows of count 1", rows)
+	raw := strings.Replace(reportCmd("traffic", []string{"src"}, []string{"repeatcnt"}, from, to, "", 5), "<sortby>repeatcnt</sortby>", "", 1)
+	if rows := c.report(raw).rows(); len(rows) != 5 || rows[0]["repeatcnt"] != "1" {
+		t.Errorf("without sortby: %v; want 5 rows of repeatcnt 1 (traffic logs)", rows)
 	}
 }
 
@@ -224,7 +227,7 @@ func TestReportSilentAndLimits(t *testing.T) {
 		t.Fatal("a valid report has no rows; the silent cases below would prove nothing")
 	}
 	for _, tc := range []struct{ name, cmd string }{
-		{"value the database lacks", reportCmd("threat", []string{"src"}, []string{"sessions"}, from, to, "", 100)},
+		{"value the database lacks", reportCmd("threat", []string{"src"}, []string{"count"}, from, to, "", 100)},
 		{"column the database lacks", reportCmd("threat", []string{"bytes_sent"}, []string{"repeatcnt"}, from, to, "", 100)},
 		{"no window in cmd", strings.Split(reportCmd("traffic", []string{"src"}, []string{"repeatcnt"}, from, to, "", 100), "<start-time>")[0]},
 	} {
@@ -239,8 +242,10 @@ func TestReportSilentAndLimits(t *testing.T) {
 	for _, tc := range []struct{ name, cmd, want string }{
 		{"topn above 10000", reportCmd("threat", []string{"src"}, []string{"repeatcnt"}, from, to, "", 10001), "topn"},
 		{"summary database", reportCmd("thsum", []string{"src"}, []string{"count"}, from, to, "", 10), "summary"},
-		{"Panorama database on a firewall", reportCmd("panorama-threat", []string{"src"}, []string{"count"}, from, to, "", 10), "panorama-threat"},
-		{"bad query", reportCmd("threat", []string{"src"}, []string{"count"}, from, to, "(rule eq", 10), "query"},
+		{"Panorama database on a firewall", reportCmd("panorama-threat", []string{"src"}, []string{"repeatcnt"}, from, to, "", 10), "panorama-threat"},
+		{"bad query", reportCmd("threat", []string{"src"}, []string{"repeatcnt"}, from, to, "(rule eq", 10), "query"},
+		{"group-by beyond 25000 rows", strings.Replace(reportCmd("threat", []string{"src"}, []string{"repeatcnt"}, from, to, "", 5000),
+			"<sortby>", "<group-by>dst</group-by><sortby>", 1) + "", "25000"},
 	} {
 		_, body := c.call("type", "report", "reporttype", "dynamic", "reportname", "custom-dynamic-report", "cmd", tc.cmd)
 		if e := parseEnvelope(t, body); e.Status != "error" || len(e.Lines) == 0 || !strings.Contains(e.Lines[0], tc.want) {
@@ -291,16 +296,16 @@ func TestReplicas(t *testing.T) {
 	loc := three.Location()
 	from := three.o.Start.In(loc).Format(queryTimeFmt)
 	to := three.Now().In(loc).Format(queryTimeFmt)
-	r1 := c1.report(reportCmd("threat", []string{"src", "threatid"}, []string{"repeatcnt", "count"}, from, to, "", 100)).rows()
-	r3 := c3.report(reportCmd("threat", []string{"src", "threatid"}, []string{"repeatcnt", "count"}, from, to, "", 100)).rows()
+	r1 := c1.report(reportCmd("threat", []string{"src", "threatid"}, []string{"repeatcnt"}, from, to, "", 100)).rows()
+	r3 := c3.report(reportCmd("threat", []string{"src", "threatid"}, []string{"repeatcnt"}, from, to, "", 100)).rows()
 	if len(r1) == 0 || len(r1) != len(r3) {
 		t.Fatalf("reports have %d and %d rows; want the same groups", len(r1), len(r3))
 	}
 	for i := range r1 {
-		a, _ := strconv.Atoi(r1[i]["count"])
-		b, _ := strconv.Atoi(r3[i]["count"])
+		a, _ := strconv.Atoi(r1[i]["repeatcnt"])
+		b, _ := strconv.Atoi(r3[i]["repeatcnt"])
 		if b != 3*a || r1[i]["src"] != r3[i]["src"] {
-			t.Errorf("row %d: %v with replicas, %v without; want three times the count", i, r3[i], r1[i])
+			t.Errorf("row %d: %v with replicas, %v without; want three times the repeat counts", i, r3[i], r1[i])
 		}
 	}
 }
@@ -376,5 +381,142 @@ func TestLatencyModel(t *testing.T) {
 	}
 	if rr.Kind != "report" || rr.Scanned != int64(threats) || rr.Finished.Sub(rr.Submitted) != rcost || !rr.Served.Equal(rr.Finished) {
 		t.Errorf("report job record %+v; want %d scanned, cost %s", rr, threats, rcost)
+	}
+}
+
+// reportSchema reads reports/entry/type/<db> of the recorded PAN-OS 10.0.5
+// schema: each database's aggregate-by and values members.
+func reportSchema(t *testing.T) (cols, vals map[string][]string) {
+	t.Helper()
+	f, err := os.Open("testdata/real/policy/panos-php-pa220-schema-v10_0_5.xml.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := xml.NewDecoder(zr)
+	cols, vals = map[string][]string{}, map[string][]string{}
+	var stack []string // names of the schema nodes
+	inReports := 0
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return cols, vals
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			name := ""
+			for _, a := range x.Attr {
+				if a.Name.Local == "name" || a.Name.Local == "value" {
+					name = a.Value
+				}
+			}
+			stack = append(stack, name)
+			if x.Name.Local == "array" && name == "reports" {
+				inReports++
+			}
+			// .../reports/entry/type/<db>/(aggregate-by|values)/member/<enum value>
+			n := len(stack)
+			if inReports == 1 && x.Name.Local == "enum" && n >= 6 && stack[n-2] == "member" && stack[n-5] == "type" {
+				db := stack[n-4]
+				switch stack[n-3] {
+				case "aggregate-by":
+					cols[db] = append(cols[db], name)
+				case "values":
+					vals[db] = append(vals[db], name)
+				}
+			}
+		case xml.EndElement:
+			if x.Name.Local == "array" && stack[len(stack)-1] == "reports" && inReports == 1 {
+				return cols, vals
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// TestReportColumnsFromSchema: the columns and values the simulator
+// accepts are the recorded schema's for the detailed threat and traffic
+// logs; the schema offers no count of entries there (summary databases
+// have one).
+func TestReportColumnsFromSchema(t *testing.T) {
+	cols, vals := reportSchema(t)
+	for _, db := range []string{"threat", "traffic"} {
+		if !slices.Equal(cols[db], schemaColumns[db]) {
+			t.Errorf("%s columns: the schema has %v; the simulator %v", db, cols[db], schemaColumns[db])
+		}
+		if !slices.Equal(vals[db], schemaValues[db]) {
+			t.Errorf("%s values: the schema has %v; the simulator %v", db, vals[db], schemaValues[db])
+		}
+	}
+	if !slices.Contains(vals["thsum"], "count") || slices.Contains(vals["threat"], "count") {
+		t.Errorf("thsum values %v, threat values %v: the schema was read wrong", vals["thsum"], vals["threat"])
+	}
+}
+
+// TestRealReportDefinitions: each custom report of the real configurations
+// in testdata/real/configs, sent as a definition (as PowerAlto's
+// Invoke-PaCustomReport sends a configured report's XML) over the test's
+// window without its filter, runs: rows where it reads the detailed
+// traffic logs (its columns, values, sortby and group-by are all the
+// schema's), none where it reads a log the simulator keeps empty (url,
+// wildfire).
+func TestRealReportDefinitions(t *testing.T) {
+	s, c := newLoggingServer(t, Options{Seed: 3, SessionsPerDay: 1500}, 26*time.Hour)
+	loc := s.Location()
+	window := "<start-time>" + s.o.Start.In(loc).Format(queryTimeFmt) + "</start-time><end-time>" +
+		s.o.Start.Add(25*time.Hour).In(loc).Format(queryTimeFmt) + "</end-time>"
+	files, _ := filepath.Glob("../testdata/real/configs/*.xml")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, err := parseOne(string(b))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var reports []*node
+		var walk func(*node)
+		walk = func(n *node) {
+			if n.name == "reports" {
+				reports = append(reports, n.entries()...)
+			}
+			for _, c := range n.children {
+				walk(c)
+			}
+		}
+		walk(root)
+		for _, rep := range reports {
+			typ := rep.child("type")
+			if typ == nil || len(typ.children) != 1 || strings.HasPrefix(typ.children[0].name, "panorama-") {
+				continue // Panorama's databases: a firewall refuses them
+			}
+			var def strings.Builder
+			for _, ch := range rep.children {
+				switch ch.name {
+				case "period", "start-time", "end-time", "query":
+					continue // the test's window, and every log of it
+				}
+				def.WriteString(ch.String())
+			}
+			def.WriteString(window)
+			r := c.report(def.String())
+			db := typ.children[0].name
+			if rows := len(r.Report.Entries); (db == "traffic") != (rows > 0) {
+				t.Errorf("%s report %q (%s): %d rows", filepath.Base(f), rep.attr("name"), db, rows)
+			}
+			n++
+		}
+	}
+	if n < 5 {
+		t.Fatalf("%d real report definitions run; want the configurations' custom reports", n)
 	}
 }

@@ -367,6 +367,26 @@ func (s *Server) LogCounts() (threat, traffic int) {
 	return len(s.threat) * s.replicas(), len(s.traffic) * s.replicas()
 }
 
+// LogResponses returns the HTTP responses the stored threat logs stand
+// for: their repeat counts summed, replicas counted; on Panorama, over the
+// managed firewalls.
+func (s *Server) LogResponses() int {
+	if s.pano != nil {
+		n := 0
+		for _, fw := range s.Firewalls() {
+			n += fw.LogResponses()
+		}
+		return n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.threat {
+		n += max(e.repeat, 1)
+	}
+	return n * s.replicas()
+}
+
 // Advance lets the traffic of [Now(), Now()+d) flow against the running
 // configuration: logs are written, hit counts updated, and the clock moves.
 // Pending commit jobs finish first. Advancing in one call or in several
