@@ -226,6 +226,16 @@ func NewAggregator(catchAll []string) *Aggregator {
 	return a
 }
 
+// Reset forgets everything folded in: the aggregator is as NewAggregator
+// left it, for the same catch-all rules.
+func (a *Aggregator) Reset() {
+	names := make([]string, 0, len(a.catchAll))
+	for n := range a.catchAll {
+		names = append(names, n)
+	}
+	*a = *NewAggregator(names)
+}
+
 // AddThreat folds one threat log entry in. Entries that are not one of the
 // HTTP status signatures are ignored.
 func (a *Aggregator) AddThreat(l *mine.ThreatLog) { a.addThreat(l, 1) }

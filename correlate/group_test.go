@@ -227,3 +227,24 @@ func firstDiff(t *testing.T, want, got *mine.Report) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestReset: after Reset, the aggregator reports as a new one does.
+func TestReset(t *testing.T) {
+	th, tr := groupScene()
+	a := NewAggregator([]string{"Allow-Web-Ports"})
+	for _, l := range th[:500] {
+		a.AddThreat(l)
+	}
+	for _, l := range tr[:500] {
+		a.AddTrafficGroup(l, 1, time.Hour)
+	}
+	a.Reset()
+	in := Input{Window: mine.Window{From: t0, To: t0.Add(72 * time.Hour)}, Rules: []mine.Rule{ruleCA}, CatchAll: []mine.Rule{ruleCA}, Generated: t0}
+	in.Rules[0].Name, in.CatchAll[0].Name = "Allow-Web-Ports", "Allow-Web-Ports"
+	if got, want := a.Report(in), NewAggregator([]string{"Allow-Web-Ports"}).Report(in); !reflect.DeepEqual(got, want) {
+		t.Errorf("report after Reset differs from a new aggregator's:\n%s", firstDiff(t, want, got))
+	}
+	if a.Resolution() != time.Second {
+		t.Errorf("Resolution after Reset = %s; want 1s", a.Resolution())
+	}
+}
