@@ -386,4 +386,3 @@ func TestParseHAStateRecorded(t *testing.T) {
 		t.Error("ParseHAState(bad mgmt-ip) = nil error")
 	}
 }
-

@@ -75,7 +75,7 @@ type Client struct {
 	// its kind has finished yet; it doubles up to PollMax. Once jobs have
 	// finished, each job is polled first a little before the shortest of
 	// them took and then every twentieth of their typical duration (see
-	// poll.go), never sooner than PollFloor (default 250ms, at most
+	// poll.go), never sooner than PollFloor (DefaultPollFloor, at most
 	// PollStart) after the previous poll and never later than PollMax.
 	PollStart, PollMax, PollFloor time.Duration
 	// JobStall abandons a log query job whose status and progress have not

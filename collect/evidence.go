@@ -18,8 +18,11 @@ import (
 // docs/scale.md). The window's threat and traffic logs are asked for as
 // custom reports whose rows group the entries by every field the analysis
 // reads and by their hour of receipt (a quarter hour in a zone whose UTC
-// offset is not whole hours), with their repeat counts summed and their
-// entries counted. Three reports partition the logs:
+// offset is not whole hours), with their repeat counts summed (and bytes
+// on traffic). A report on the detailed logs does not count entries (the
+// schema offers no such value there): a row stands for as many entries as
+// its repeat counts add up to, an upper bound of them (exact for traffic
+// logs, whose repeat count is 1). Three reports partition the logs:
 //
 //   - counts: HTTP status logs answered below 400 on rules other than the
 //     catch-all, without the URL (no aggregate reads it there);
@@ -65,7 +68,7 @@ type ReportStats struct {
 	Jobs, Splits, Retries int
 	Rows                  int64
 	// ThreatEntries and TrafficEntries are the log entries the rows and
-	// raw parts stand for.
+	// raw parts stand for, counted by their repeat counts.
 	ThreatEntries, TrafficEntries int64
 	// RawParts counts the parts collected as raw log entries; Threat and
 	// Traffic what their collection did.
@@ -108,7 +111,8 @@ type reportPart struct {
 
 // ReportEvidence collects the window's evidence as report rows (see the
 // top of this file) and hands each group to onThreat or onTraffic with
-// the number of entries it stands for and the bucket length; the group's
+// the number of entries it stands for (its repeat counts: see above) and
+// the bucket length; the group's
 // ReceiveTime is its bucket's start, or the window's start for the first.
 // Calls never overlap; an error from one stops the collection. It returns
 // ErrReportsUnsupported (wrapped) when the device cannot run the reports.
@@ -298,7 +302,7 @@ func (r *reportRun) makeKinds() []*reportKind {
 	if q.ErrorFrom > q.MinID {
 		out = append(out, &reportKind{
 			name: "counts", logType: db("threat"), lo: q.MinID, hi: q.ErrorFrom - 1,
-			columns: append(append([]string(nil), flow...), "threatid", bucketCol), values: []string{"repeatcnt", "count"},
+			columns: append(append([]string(nil), flow...), "threatid", bucketCol), values: []string{"repeatcnt"},
 			filter: func(lo, hi int) string { return ids(lo, hi) + " and " + ruleOut },
 			matchThreat: func(l *mine.ThreatLog, lo, hi int) bool {
 				return l.ThreatID >= lo && l.ThreatID <= hi && !isCA[l.Rule]
@@ -307,7 +311,7 @@ func (r *reportRun) makeKinds() []*reportKind {
 	}
 	out = append(out, &reportKind{
 		name: "evidence", logType: db("threat"), lo: q.MinID, hi: q.MaxID,
-		columns: append(append([]string(nil), flow...), "threatid", "misc", bucketCol), values: []string{"repeatcnt", "count"},
+		columns: append(append([]string(nil), flow...), "threatid", "misc", bucketCol), values: []string{"repeatcnt"},
 		filter: func(lo, hi int) string {
 			return ids(lo, hi) + " and (" + ruleIn + " or (threatid geq " + strconv.Itoa(q.ErrorFrom) + "))"
 		},
@@ -316,7 +320,7 @@ func (r *reportRun) makeKinds() []*reportKind {
 		},
 	}, &reportKind{
 		name: "traffic", logType: db("traffic"),
-		columns: append(append([]string(nil), flow...), bucketCol), values: []string{"repeatcnt", "bytes", "count"},
+		columns: append(append([]string(nil), flow...), bucketCol), values: []string{"repeatcnt", "bytes"},
 		filter: func(int, int) string {
 			if len(q.CatchAll) == 1 {
 				return ruleIn
@@ -576,7 +580,7 @@ func (r *reportRun) rowsOf(ctx context.Context, def reportDef, p reportPart, buf
 			g.traffic = append(g.traffic, trafficGroup{mine.TrafficLog{
 				ReceiveTime: at, Serial: f[0], Rule: f[1], FromZone: f[2], ToZone: f[3], Src: f[4], Dst: f[5],
 				App: f[6], Proto: f[7], DstPort: port, RepeatCount: int(vals[0]), Bytes: vals[1],
-			}, vals[2]})
+			}, vals[0]})
 			return nil
 		}
 		name, err := str(9)
@@ -600,7 +604,7 @@ func (r *reportRun) rowsOf(ctx context.Context, def reportDef, p reportPart, buf
 			}
 			l.URL = trimQuotes(u)
 		}
-		g.threat = append(g.threat, threatGroup{l, vals[1]})
+		g.threat = append(g.threat, threatGroup{l, vals[0]})
 		return nil
 	})
 	return g, err
@@ -665,7 +669,8 @@ func (r *reportRun) deliver(g partGroups) error {
 }
 
 // runRaw collects a part's raw log entries and hands each over as a group
-// of one in its bucket, folded as report rows are.
+// in its bucket, folded as report rows are: standing for as many entries
+// as its repeat count says.
 func (r *reportRun) runRaw(ctx context.Context, p reportPart) error {
 	c := r.c
 	r.count(func(st *ReportStats) { st.RawParts++ })
@@ -687,11 +692,13 @@ func (r *reportRun) runRaw(ctx context.Context, p reportPart) error {
 				if p.kind.name == "counts" {
 					g.URL = ""
 				}
+				// counted as report rows count: by repeat counts
+				n := int64(g.Hits())
 				r.mu.Lock()
 				defer r.mu.Unlock()
-				r.st.ThreatEntries++
+				r.st.ThreatEntries += n
 				r.rawEntries[p.kind.name]++
-				return r.onThreat(&g, 1, r.bucket)
+				return r.onThreat(&g, n, r.bucket)
 			})
 		r.count(func(s *ReportStats) { s.Threat = addStats(s.Threat, st) })
 		return err
@@ -700,11 +707,12 @@ func (r *reportRun) runRaw(ctx context.Context, p reportPart) error {
 		func(l *mine.TrafficLog) error {
 			g := *l
 			g.ReceiveTime = at(g.ReceiveTime)
+			n := int64(g.Sessions())
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.st.TrafficEntries++
+			r.st.TrafficEntries += n
 			r.rawEntries[p.kind.name]++
-			return r.onTraffic(&g, 1, r.bucket)
+			return r.onTraffic(&g, n, r.bucket)
 		})
 	r.count(func(s *ReportStats) { s.Traffic = addStats(s.Traffic, st) })
 	return err

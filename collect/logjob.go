@@ -633,9 +633,14 @@ func (c *Client) awaitJob(ctx context.Context, op jobOps, note func(progress int
 		}
 	}
 	lastStatus, lastProgress := "", -1
-	// elapsed is the job's age as mine's waits measure it; lastACT when a
-	// poll last found it running.
+	// elapsed is the job's age when a poll is sent, on the caller's
+	// clock (Config.Now), or as mine's waits add up without one; lastACT
+	// is its age at the last poll that found it running.
 	var idle, elapsed, lastACT time.Duration
+	var submitted time.Time
+	if c.now != nil {
+		submitted = c.now()
+	}
 	for {
 		wait := plan.wait()
 		if err := c.s.Sleep(jctx, wait); err != nil {
@@ -643,6 +648,9 @@ func (c *Client) awaitJob(ctx context.Context, op jobOps, note func(progress int
 			return nil, c.jobError(ctx, jctx, op, id, err)
 		}
 		elapsed += wait
+		if c.now != nil {
+			elapsed = c.now().Sub(submitted)
+		}
 		var body []byte
 		// A poll that fails in passing (a reset, a 5xx page, a session
 		// timeout) is repeated on the same job, which is still running on

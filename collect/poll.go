@@ -14,7 +14,8 @@ import (
 // job at most an interval after it finished) and when it was seen done.
 // A new job is polled first half an interval after the typical of those
 // lower bounds, then every interval, a twentieth of the typical duration
-// (never shorter than PollFloor, never longer than PollMax). A job as long
+// (never shorter than PollFloor, 25ms by default, never longer than
+// PollMax). A job as long
 // as the ones before is read at most one interval after it finished, in
 // one or two polls. Until a first job finished, polls start at PollStart
 // and double up to PollMax.
@@ -92,13 +93,18 @@ func (p *pollPlan) wait() time.Duration {
 	return w
 }
 
+// DefaultPollFloor is the shortest wait between two polls of one job:
+// short enough that a device whose jobs finish at once costs little
+// waiting, and a job of seconds is polled once or twice anyway.
+const DefaultPollFloor = 25 * time.Millisecond
+
 // pollFloor is the shortest wait between two polls of a job: PollFloor,
 // but never above PollStart (a client tuned to start polling sooner
 // polls that often).
 func (c *Client) pollFloor() time.Duration {
 	f := c.PollFloor
 	if f <= 0 {
-		f = 250 * time.Millisecond
+		f = DefaultPollFloor
 	}
 	if c.PollStart > 0 {
 		f = min(f, c.PollStart)
