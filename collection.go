@@ -18,6 +18,50 @@ type Collection struct {
 	// HA lists the members of the device's high-availability pair, the
 	// connected device first; empty when it is not in one.
 	HA []HAMember `json:"ha_members"`
+	// Evidence says how the log evidence was gathered: aggregated by the
+	// device's reports or pulled entry by entry. Nil in reports older
+	// than the key.
+	Evidence *Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence modes: the device aggregated the logs into report rows, or
+// every log entry was pulled.
+const (
+	EvidenceReport = "report"
+	EvidenceFull   = "full"
+)
+
+// Evidence is how a collection gathered its log evidence.
+type Evidence struct {
+	Mode string `json:"mode"` // report or full
+	// CountsExact says every count of responses, sessions and bytes is
+	// exact; false would mean some are lower bounds (none are: a report
+	// cut at its row limit is split, never used as it came).
+	CountsExact bool `json:"counts_exact"`
+	// EntriesCounted says the totals' threat_logs and traffic_logs count
+	// log entries. Reports on the detailed logs sum repeat counts but do
+	// not count entries: with report evidence they hold the responses and
+	// sessions the entries stand for, an upper bound of the entries
+	// (exact for traffic logs, whose repeat count is 1).
+	EntriesCounted bool `json:"entries_counted"`
+	// TimeResolution is the resolution of first and last seen, and of
+	// what the analysis knows of when: "1s" for log entries, "1h" (or
+	// "15m" for a zone whose offset is not whole hours) for report rows.
+	TimeResolution string `json:"time_resolution"`
+	// ReportJobs and ReportRows count the device's report jobs and the
+	// rows they answered; ReportSplits the reports that came back at the
+	// row limit and were asked again in parts; RawParts the parts
+	// collected as log entries instead (a repeated wall clock hour, a part
+	// that could not be split, a report that kept failing).
+	ReportJobs   int   `json:"report_jobs"`
+	ReportRows   int64 `json:"report_rows"`
+	ReportSplits int   `json:"report_splits"`
+	RawParts     int   `json:"raw_parts"`
+	// BytesReceived is what the log and report answers weighed.
+	BytesReceived int64 `json:"bytes_received"`
+	// Fallback says why the device's reports were not used, when they
+	// were asked for (--evidence auto) but the device could not run them.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // LogCollection counts what one log type's collection did with the

@@ -56,6 +56,10 @@ type Checkpoints struct {
 	mu    sync.Mutex
 	held  []*checkpoint
 	swept bool
+	// opening serialises open: the first one's sweep probes every
+	// directory's lock, which would make a concurrent open of the same
+	// process find its own checkpoint taken.
+	opening sync.Mutex
 }
 
 // DefaultRetention is how long Checkpoints keeps an unused checkpoint.
@@ -113,6 +117,8 @@ func (cs *Checkpoints) open(key checkpointKey) (*checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	cs.opening.Lock()
+	defer cs.opening.Unlock()
 	if err := os.MkdirAll(cs.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}

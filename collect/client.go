@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,13 +63,21 @@ type Client struct {
 	// repeats counts requests repeated in place (see retryInPlace)
 	repeats atomic.Int64
 	logger  *slog.Logger
+	// logTiming and reportTiming learn how long the device's jobs take;
+	// slots holds one token per job running on the device (poll.go).
+	logTiming, reportTiming jobTiming
+	slotsOnce               sync.Once
+	slots                   chan struct{}
 
 	// PageSize is nlogs per log query (at most 5000, the device's limit).
 	PageSize int
-	// PollStart is the first wait between log job polls; it grows by half
-	// each time up to PollMax (PAN-OS guidance: no faster than every 2s
-	// for long jobs).
-	PollStart, PollMax time.Duration
+	// PollStart is the first wait between polls of a job while no job of
+	// its kind has finished yet; it doubles up to PollMax. Once jobs have
+	// finished, each job is polled first a little before the shortest of
+	// them took and then every twentieth of their typical duration (see
+	// poll.go), never sooner than PollFloor (DefaultPollFloor, at most
+	// PollStart) after the previous poll and never later than PollMax.
+	PollStart, PollMax, PollFloor time.Duration
 	// JobStall abandons a log query job whose status and progress have not
 	// moved for this long; it is submitted again (a retry). JobDeadline
 	// bounds one job however it progresses. RunStall stops a collection
@@ -83,8 +92,15 @@ type Client struct {
 	// worker at a time. Slices are also cut where the device's time zone
 	// changes offset.
 	SliceLength time.Duration
-	// Jobs is how many log query jobs run at once against the device.
+	// Jobs is how many log query and report jobs run at once against the
+	// device, whatever collections run side by side.
 	Jobs int
+	// ReportRows is the most rows mine asks one report for (topn; at
+	// most and by default 10000); ReportSlice the first guess of a
+	// report's time range (default 6h), which later reports size from the
+	// rows per hour the first ones returned (evidence.go).
+	ReportRows  int
+	ReportSlice time.Duration
 	// Retries is how often a transient failure of one query is retried;
 	// RetryBase is the first backoff (doubled each time, with jitter).
 	Retries   int

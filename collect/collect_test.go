@@ -23,7 +23,13 @@ var simStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 // signatures deployed. Deployment goes straight through the XML API.
 func simWithLogs(t *testing.T, days int) *panosim.Server {
 	t.Helper()
-	sim := panosim.New(panosim.Options{Seed: 11, Start: simStart, SessionsPerDay: 800, PollsBeforeFinish: 1})
+	return simWithLogsOpts(t, panosim.Options{Seed: 11, Start: simStart, SessionsPerDay: 800, PollsBeforeFinish: 1}, days)
+}
+
+// simWithLogsOpts is simWithLogs for other options.
+func simWithLogsOpts(t *testing.T, o panosim.Options, days int) *panosim.Server {
+	t.Helper()
+	sim := panosim.New(o)
 	srv := httptest.NewTLSServer(sim)
 	defer srv.Close()
 	cfg := testConfig(t, srv, sim.APIKey())

@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func (c *Client) ThreatLogs(ctx context.Context, w mine.Window, minID, maxID int
 	}
 	filter := fmt.Sprintf("(threatid geq %d) and (threatid leq %d)", minID, maxID)
 	match := func(l *mine.ThreatLog) bool { return l.ThreatID >= minID && l.ThreatID <= maxID }
-	return collectLogs(ctx, c, "threat", filter, w, (*entryDecoder).threatEntries, match, fn)
+	return collectLogs(ctx, c, c.Checkpoints, "threat", filter, w, (*entryDecoder).threatEntries, match, fn)
 }
 
 // TrafficLogs streams the traffic log entries of the named rules received
@@ -103,7 +104,7 @@ func (c *Client) TrafficLogs(ctx context.Context, w mine.Window, rules []string,
 		filter = "(" + filter + ")"
 	}
 	match := func(l *mine.TrafficLog) bool { return want[l.Rule] }
-	return collectLogs(ctx, c, "traffic", filter, w, (*entryDecoder).trafficEntries, match, fn)
+	return collectLogs(ctx, c, c.Checkpoints, "traffic", filter, w, (*entryDecoder).trafficEntries, match, fn)
 }
 
 // CheckRuleNames reports a rule name that a log filter cannot express, so
@@ -167,7 +168,7 @@ type collector[T any] struct {
 // kept on disk, so a collection that was interrupted replays the finished
 // slices and queries only the rest; the totals equal an uninterrupted
 // run's.
-func collectLogs[T any](ctx context.Context, c *Client, logType, filter string, w mine.Window,
+func collectLogs[T any](ctx context.Context, c *Client, cps *Checkpoints, logType, filter string, w mine.Window,
 	parse func(*entryDecoder, []byte, func(*T, *entryMeta) error) (logPage, error),
 	match func(*T) bool, fn func(*T) error) (st Stats, err error) {
 	if err := w.Validate(); err != nil {
@@ -181,8 +182,8 @@ func collectLogs[T any](ctx context.Context, c *Client, logType, filter string, 
 	col.st.Slices = len(slices)
 
 	var cp *checkpoint
-	if c.Checkpoints != nil {
-		cp, err = c.Checkpoints.open(checkpointKey{
+	if cps != nil {
+		cp, err = cps.open(checkpointKey{
 			Device: c.dev.Serial, Target: c.s.LogTarget(), DeviceGroup: c.dg, Vsys: c.vsys,
 			LogType: logType, Filter: filter, From: w.From.UTC(), To: w.To.UTC(),
 			SliceLength: c.SliceLength.String(), Slices: len(slices), Plan: planHash(slices),
@@ -524,7 +525,7 @@ func (col *collector[T]) fetchPage(ctx context.Context, d *entryDecoder, q strin
 	for attempt := 0; ; attempt++ {
 		col.count(func(st *Stats) { st.Jobs++ })
 		page := buf[:0]
-		body, err := c.runJob(ctx, col.logType, q, nlogs, skip, col.noteProgress)
+		body, err := c.runJob(ctx, col.logType, q, nlogs, skip, &d.page, col.noteProgress)
 		switch {
 		case errors.Is(err, errJobLost):
 			col.count(func(st *Stats) { st.LostJobs++ })
@@ -574,34 +575,82 @@ func (col *collector[T]) fetchPage(ctx context.Context, d *entryDecoder, q strin
 }
 
 // runJob submits one log query and polls it until it finishes, returning
-// the final answer. A job whose status and progress do not move for
-// JobStall is abandoned (errJobStalled); one the device no longer knows is
-// lost (errJobLost); either way the caller submits it again. A job
-// abandoned by cancellation, deadline or error is closed with
-// action=finish.
-func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int, note func(progress int)) ([]byte, error) {
+// the final answer, read into buf. A job whose status and progress do not
+// move for JobStall is abandoned (errJobStalled); one the device no longer
+// knows is lost (errJobLost); either way the caller submits it again. A
+// job abandoned by cancellation, deadline or error is closed with
+// action=finish. The job holds one of the client's job slots from its
+// submission to its final answer.
+func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int, buf *bytes.Buffer, note func(progress int)) ([]byte, error) {
+	return c.awaitJob(ctx, jobOps{
+		what:   logType + " log job",
+		detail: q,
+		timing: &c.logTiming,
+		submit: func(ctx context.Context) (uint, error) { return c.s.SubmitLog(ctx, logType, q, "forward", nlogs, skip) },
+		get:    func(ctx context.Context, id uint) ([]byte, error) { return c.s.GetLog(ctx, id, buf) },
+		state:  readJobState,
+		finish: c.abandon,
+	}, note)
+}
+
+// jobOps are the requests that run one kind of device job.
+type jobOps struct {
+	what, detail string // "threat log job" and its query, for messages
+	timing       *jobTiming
+	submit       func(ctx context.Context) (uint, error)
+	get          func(ctx context.Context, id uint) ([]byte, error)
+	state        func(body []byte) (jobState, error)
+	finish       func(id uint) // closes an abandoned job; nil when the device has no way
+}
+
+// awaitJob submits a job and polls it on the schedule its kind's timing
+// learned (poll.go) until it finishes, returning its final answer.
+func (c *Client) awaitJob(ctx context.Context, op jobOps, note func(progress int)) ([]byte, error) {
 	deadline := c.JobDeadline
 	if deadline <= 0 {
 		deadline = 30 * time.Minute
 	}
 	jctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
+	free, ok := c.slot(jctx.Done())
+	if !ok {
+		return nil, c.jobError(ctx, jctx, op, 0, jctx.Err())
+	}
+	defer free()
 	var id uint
 	err := c.retryInPlace(jctx, func() error {
 		var err error
-		id, err = c.s.SubmitLog(jctx, logType, q, "forward", nlogs, skip)
+		id, err = op.submit(jctx)
 		return err
 	})
 	if err != nil {
-		return nil, c.jobError(ctx, jctx, logType, 0, q, err)
+		return nil, c.jobError(ctx, jctx, op, 0, err)
 	}
-	wait := c.PollStart
-	if wait <= 0 {
-		wait = 100 * time.Millisecond
+	plan := c.newPollPlan(op.timing)
+	abandon := func() {
+		if op.finish != nil {
+			op.finish(id)
+		}
 	}
 	lastStatus, lastProgress := "", -1
-	var idle time.Duration
+	// elapsed is the job's age when a poll is sent, on the caller's
+	// clock (Config.Now), or as mine's waits add up without one; lastACT
+	// is its age at the last poll that found it running.
+	var idle, elapsed, lastACT time.Duration
+	var submitted time.Time
+	if c.now != nil {
+		submitted = c.now()
+	}
 	for {
+		wait := plan.wait()
+		if err := c.s.Sleep(jctx, wait); err != nil {
+			abandon()
+			return nil, c.jobError(ctx, jctx, op, id, err)
+		}
+		elapsed += wait
+		if c.now != nil {
+			elapsed = c.now().Sub(submitted)
+		}
 		var body []byte
 		// A poll that fails in passing (a reset, a 5xx page, a session
 		// timeout) is repeated on the same job, which is still running on
@@ -609,36 +658,35 @@ func (c *Client) runJob(ctx context.Context, logType, q string, nlogs, skip int,
 		// caller.
 		err := c.retryInPlace(jctx, func() error {
 			var err error
-			body, err = c.s.GetLog(jctx, id)
+			body, err = op.get(jctx, id)
 			return err
 		})
 		if err == nil {
 			var st jobState
-			st, err = readJobState(body)
+			st, err = op.state(body)
 			if err == nil && st.status == "FIN" {
+				op.timing.observe(lastACT, elapsed, plan.interval)
 				note(100)
 				return body, nil
 			}
 			if err != nil {
 				err = fmt.Errorf("%w: %w", errMalformedPage, err)
-			} else if st.status != lastStatus || st.progress != lastProgress {
-				lastStatus, lastProgress, idle = st.status, st.progress, 0
-				note(st.progress)
-			} else if idle += wait; c.JobStall > 0 && idle >= c.JobStall {
-				c.abandon(id)
-				return nil, fmt.Errorf("%s log job %d (%s) at %d%% for %s: %w: %w", logType, id, q, st.progress, idle.Round(time.Millisecond), ErrLogJobTimeout, errJobStalled)
+			} else {
+				lastACT = elapsed
+				if st.status != lastStatus || st.progress != lastProgress {
+					lastStatus, lastProgress, idle = st.status, st.progress, 0
+					note(st.progress)
+				} else if idle += wait; c.JobStall > 0 && idle >= c.JobStall {
+					abandon()
+					return nil, fmt.Errorf("%s %d (%s) at %d%% for %s: %w: %w", op.what, id, op.detail, st.progress, idle.Round(time.Millisecond), ErrLogJobTimeout, errJobStalled)
+				}
+				continue
 			}
 		} else if isJobGone(err) {
-			return nil, fmt.Errorf("%s log job %d (%s): %w: %w", logType, id, q, errJobLost, err)
+			return nil, fmt.Errorf("%s %d (%s): %w: %w", op.what, id, op.detail, errJobLost, err)
 		}
-		if err == nil {
-			err = c.s.Sleep(jctx, wait)
-			wait = min(wait*3/2, max(c.PollMax, c.PollStart))
-		}
-		if err != nil {
-			c.abandon(id)
-			return nil, c.jobError(ctx, jctx, logType, id, q, err)
-		}
+		abandon()
+		return nil, c.jobError(ctx, jctx, op, id, err)
 	}
 }
 
@@ -659,11 +707,11 @@ func isJobGone(err error) bool {
 }
 
 // jobError names a failed job, telling a deadline from other failures.
-func (c *Client) jobError(ctx, jctx context.Context, logType string, id uint, q string, err error) error {
+func (c *Client) jobError(ctx, jctx context.Context, op jobOps, id uint, err error) error {
 	if ctx.Err() == nil && jctx.Err() != nil {
-		return fmt.Errorf("%s log job %d (%s) after %s: %w", logType, id, q, c.JobDeadline, ErrLogJobTimeout)
+		return fmt.Errorf("%s %d (%s) after %s: %w", op.what, id, op.detail, c.JobDeadline, ErrLogJobTimeout)
 	}
-	return fmt.Errorf("%s log job %d: %w", logType, id, err)
+	return fmt.Errorf("%s %d: %w", op.what, id, err)
 }
 
 // backoff is the wait before retry attempt+1: RetryBase doubled per

@@ -183,6 +183,8 @@ type entryDecoder struct {
 	wallHour int64
 	wallBase time.Time
 	wallOK   bool
+	// page is the worker's answer buffer, reused page after page.
+	page bytes.Buffer
 }
 
 func newEntryDecoder(loc *time.Location) *entryDecoder {

@@ -48,6 +48,9 @@ type Aggregator struct {
 	// the catch-all's responses per source, UTC day and status class
 	// 2xx..5xx: the days of ordinary clients once the scanners are known
 	caSrcDays map[string]*classDays
+	// resolution is the coarsest time bucket of the groups folded in
+	// (AddThreatGroup); 0 while only single entries were.
+	resolution time.Duration
 }
 
 // classDays counts events per UTC day, one series per status class 2xx..5xx.
@@ -223,22 +226,70 @@ func NewAggregator(catchAll []string) *Aggregator {
 	return a
 }
 
+// Reset forgets everything folded in: the aggregator is as NewAggregator
+// left it, for the same catch-all rules.
+func (a *Aggregator) Reset() {
+	names := make([]string, 0, len(a.catchAll))
+	for n := range a.catchAll {
+		names = append(names, n)
+	}
+	*a = *NewAggregator(names)
+}
+
 // AddThreat folds one threat log entry in. Entries that are not one of the
 // HTTP status signatures are ignored.
-func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
+func (a *Aggregator) AddThreat(l *mine.ThreatLog) { a.addThreat(l, 1) }
+
+// AddThreatGroup folds in, at once, entries threat log entries that agree
+// on every field the analysis reads (a row of a report the device
+// aggregated): l.RepeatCount is their repeat counts summed, and
+// l.ReceiveTime the start of the time bucket of length res they were
+// received in, which must lie inside one UTC hour. The result is what
+// folding the entries one by one with their receive times moved to the
+// bucket's start gives: the counts are the same, first and last seen have
+// the bucket's resolution. The URL may be empty only for an entry of a
+// rule other than the catch-all whose status is below 400: no aggregate
+// reads it there. Per-second rates (BlockThreshold) are unknown after it.
+func (a *Aggregator) AddThreatGroup(l *mine.ThreatLog, entries int64, res time.Duration) {
+	if entries < 1 {
+		return
+	}
+	a.coarsen(res)
+	a.addThreat(l, entries)
+}
+
+// AddTrafficGroup is AddThreatGroup for traffic log entries of a
+// catch-all rule: l.RepeatCount is their sessions summed, l.Bytes their
+// bytes.
+func (a *Aggregator) AddTrafficGroup(l *mine.TrafficLog, entries int64, res time.Duration) {
+	if entries < 1 {
+		return
+	}
+	a.coarsen(res)
+	a.addTraffic(l, entries)
+}
+
+func (a *Aggregator) coarsen(res time.Duration) { a.resolution = max(a.resolution, res, time.Second) }
+
+// Resolution is the time resolution of the aggregates: a second for log
+// entries folded one by one, the bucket length when groups were folded
+// (AddThreatGroup).
+func (a *Aggregator) Resolution() time.Duration { return max(a.resolution, time.Second) }
+
+func (a *Aggregator) addThreat(l *mine.ThreatLog, entries int64) {
 	code, ok := mine.StatusFromThreatName(l.ThreatName)
 	if !ok {
 		return
 	}
 	n := int64(l.Hits())
-	a.threatLogs++
+	a.threatLogs += entries
 	a.responses += n
 	a.status[code] += n
 	if code >= 200 && code < 600 {
 		a.daily[code/100-2].add(l.ReceiveTime, n)
 	}
 	a.threatSpan.add(l.ReceiveTime)
-	a.countSerial(l.Serial)
+	a.countSerial(l.Serial, entries)
 	if l.App != a.lastApp {
 		a.httpApps[l.App] = true
 		a.lastApp = l.App
@@ -268,7 +319,7 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 		a.ruleThreat[l.Rule] = rt
 	}
 	rt.add(l.ReceiveTime)
-	rt.entries++
+	rt.entries += entries
 	a.caResponses += n
 	a.caStatus[code] += n
 	if code >= 200 && code < 600 {
@@ -315,7 +366,7 @@ func (a *Aggregator) AddThreat(l *mine.ThreatLog) {
 	}
 }
 
-func (a *Aggregator) countSerial(serial string) {
+func (a *Aggregator) countSerial(serial string, entries int64) {
 	if a.serialN == nil || serial != a.lastSerial {
 		n := a.serials[serial]
 		if n == nil {
@@ -324,7 +375,7 @@ func (a *Aggregator) countSerial(serial string) {
 		}
 		a.lastSerial, a.serialN = serial, n
 	}
-	*a.serialN++
+	*a.serialN += entries
 }
 
 // addClientError remembers what scanner detection needs of a 4xx answer.
@@ -409,12 +460,14 @@ func (a *Aggregator) isInternal(dst string) bool {
 
 // AddTraffic folds one traffic log entry of a catch-all rule in; entries of
 // other rules are ignored.
-func (a *Aggregator) AddTraffic(l *mine.TrafficLog) {
+func (a *Aggregator) AddTraffic(l *mine.TrafficLog) { a.addTraffic(l, 1) }
+
+func (a *Aggregator) addTraffic(l *mine.TrafficLog, entries int64) {
 	if !a.catchAll[l.Rule] {
 		return
 	}
-	a.trafficLogs++
-	a.countSerial(l.Serial)
+	a.trafficLogs += entries
+	a.countSerial(l.Serial, entries)
 	fk := flowKey{rule: l.Rule, from: l.FromZone, to: l.ToZone, dst: l.Dst, app: l.App, proto: l.Proto, port: l.DstPort, src: l.Src}
 	s := a.sessions[fk]
 	if s == nil {

@@ -30,11 +30,15 @@ const (
 // scanners that got no 404), Separable is false and Reason says why.
 //
 // The rates come from the window's threat logs of every rule, counted per
-// second of receive time. It returns an error only for an interval
-// outside 1s-3600s or not whole seconds.
+// second of receive time. It returns an error for an interval outside
+// 1s-3600s or not whole seconds, and when the logs were folded in as
+// groups (AddThreatGroup), whose seconds are unknown.
 func (a *Aggregator) BlockThreshold(interval time.Duration) (mine.BlockThreshold, error) {
 	if interval < time.Second || interval > MaxBlockInterval*time.Second || interval%time.Second != 0 {
 		return mine.BlockThreshold{}, fmt.Errorf("interval %s: want whole seconds from 1s to %ds (the combination signature's limits)", interval, MaxBlockInterval)
+	}
+	if a.resolution > time.Second {
+		return mine.BlockThreshold{}, fmt.Errorf("the sources' 404 answers per second are unknown: the logs were counted in buckets of %s by the device's reports; collect with --evidence full", a.resolution)
 	}
 	width := int64(interval / time.Second)
 	bt := mine.BlockThreshold{Interval: int(width), Scanners: []mine.SourceRate{}}

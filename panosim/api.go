@@ -174,7 +174,9 @@ func (s *Server) dispatch(r *request) response {
 			"<model>"+esc(s.model())+"</model><serial>"+s.dev.serial+"</serial></result>")
 	case "user-id":
 		return s.handleUserID(r)
-	case "report", "import", "export":
+	case "report":
+		return s.handleReport(r)
+	case "import", "export":
 		return apiError(1, "type "+typ+" is not supported by the simulator")
 	}
 	return errorResp(http.StatusBadRequest, 400, "Illegal value for parameter \"type\" ["+typ+"]")

@@ -99,6 +99,20 @@
 // store's truth for a window, the record of what pages carried and the
 // count of queries, for tests to compare a collection against.
 //
+// # Reports and job latency
+//
+// type=report runs ad-hoc custom reports over the detailed threat and
+// traffic logs (reporttype=dynamic&reportname=custom-dynamic-report, the
+// definition in cmd): rows aggregated by the aggregate-by columns, values
+// summed, the topn largest by sortby (or topm groups of topn with
+// group-by), as a job polled with action=get (report.go lists the
+// columns, values and limits). Options.Latency gives log query and report
+// jobs a cost on a wall clock that grows with the entries a job reads or
+// summarises (DefaultLatency is the scale benchmark's); JobRecords is the
+// job clock's account of each job. Options.Replicas multiplies the log
+// volume: every stored record is served that many times under its own
+// sequence number.
+//
 // Truth exposes the planted ground truth (which services sit behind the
 // catch-all, which sources scan, which URLs are broken), so the analysis can
 // be measured by precision and recall instead of by its own output.

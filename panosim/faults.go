@@ -475,7 +475,7 @@ func (s *Server) entryOutside(q submitted) []byte {
 	}
 	pick := func(e *logEntry) []byte {
 		var b strings.Builder
-		e.render(&b, &s.dev)
+		e.render(&b, &s.dev, logRef{e: e}.seqno(s.replicas()))
 		return []byte(b.String())
 	}
 	for _, e := range store {

@@ -16,11 +16,25 @@ const MaxLogs = 5000
 type logJob struct {
 	id      int
 	logType string
-	entries []*logEntry
-	devs    []*device // on Panorama: the firewall of each entry
+	entries []logRef
 	polls   int
 	tenq    time.Time
+	clock   *JobRecord
 }
+
+// logRef is one log record as a query sees it: a stored entry, which of
+// its Options.Replicas copies, and the firewall it is on (nil: the server
+// itself).
+type logRef struct {
+	e    *logEntry
+	copy uint32
+	dev  *device
+}
+
+// seqno is the copy's sequence number: copies of an entry are numbered
+// one after the other, so the store's order by time and sequence number
+// holds for them too.
+func (r logRef) seqno(replicas int) uint64 { return r.e.seqno*uint64(replicas) + uint64(r.copy) }
 
 // otherLogTypes are log types the device knows but the simulator keeps
 // empty.
@@ -97,22 +111,24 @@ func (s *Server) submitLogJob(r *request) response {
 	default:
 		return apiError(17, "dir "+d+" is invalid: use forward or backward")
 	}
-	var entries []*logEntry
-	var devs []*device
+	var entries []logRef
+	var scanned int64
 	if stored {
 		f, err := compileQuery(r.get("query"), logType)
 		if err != nil {
 			return apiError(17, "Invalid query: "+err.Error())
 		}
 		if s.pano != nil {
-			entries, devs = s.panoramaLogs(logType, f, backward, skip, nlogs)
+			entries, scanned = s.panoramaLogs(logType, f, backward, skip, nlogs)
 		} else {
-			entries = s.selectLogs(store, f, backward, skip, nlogs)
+			entries, scanned = s.selectLogs(store, f, backward, skip, nlogs)
 		}
 	}
 	id := s.nextJob
 	s.nextJob++
-	s.logJobs[id] = &logJob{id: id, logType: logType, entries: entries, devs: devs, tenq: s.now}
+	j := &logJob{id: id, logType: logType, entries: entries, tenq: s.now}
+	j.clock = s.clockJob(id, "log", logType, scanned, s.o.Latency.logCost(scanned))
+	s.logJobs[id] = j
 	if s.queries == nil {
 		s.queries = map[string]int{}
 	}
@@ -120,9 +136,13 @@ func (s *Server) submitLogJob(r *request) response {
 	return success(19, fmt.Sprintf("<result><msg><line>query job enqueued with jobid %d</line></msg><job>%d</job></result>", id, id))
 }
 
-// selectLogs filters a store (ordered by receive_time, then seqno).
-func (s *Server) selectLogs(store []*logEntry, f *filter, backward bool, skip, nlogs int) []*logEntry {
-	lo, hi := 0, len(store)
+// replicas is how many copies of each stored entry the server presents.
+func (s *Server) replicas() int { return max(1, s.o.Replicas) }
+
+// timeRange returns the part of a store (ordered by receive_time, then
+// seqno) a filter's receive_time bounds leave.
+func (s *Server) timeRange(store []*logEntry, f *filter) (lo, hi int) {
+	lo, hi = 0, len(store)
 	if f.wallLo != math.MinInt64 {
 		ms := s.epochBound(f.wallLo, true)
 		lo = sort.Search(len(store), func(i int) bool { return store[i].at >= ms })
@@ -131,17 +151,38 @@ func (s *Server) selectLogs(store []*logEntry, f *filter, backward bool, skip, n
 		ms := s.epochBound(f.wallHi, false)
 		hi = sort.Search(len(store), func(i int) bool { return store[i].at > ms })
 	}
-	var out []*logEntry
+	return lo, hi
+}
+
+// selectLogs filters a store (ordered by receive_time, then seqno), each
+// entry standing for its replicas. It returns the matches after skip, at
+// most nlogs, and how many records it read to find them (the job's cost).
+func (s *Server) selectLogs(store []*logEntry, f *filter, backward bool, skip, nlogs int) ([]logRef, int64) {
+	lo, hi := s.timeRange(store, f)
+	reps := s.replicas()
+	var out []logRef
+	var scanned int64
 	take := func(e *logEntry) bool {
+		scanned += int64(reps)
 		if !f.match(e) {
 			return true
 		}
-		if skip > 0 {
-			skip--
+		if skip >= reps {
+			skip -= reps
 			return true
 		}
-		out = append(out, e)
-		return len(out) < nlogs
+		for c := skip; c < reps; c++ {
+			cp := uint32(c)
+			if backward {
+				cp = uint32(reps - 1 - c)
+			}
+			out = append(out, logRef{e: e, copy: cp})
+			if len(out) == nlogs {
+				return false
+			}
+		}
+		skip = 0
+		return true
 	}
 	if backward {
 		for i := hi - 1; i >= lo; i-- {
@@ -156,7 +197,7 @@ func (s *Server) selectLogs(store []*logEntry, f *filter, backward bool, skip, n
 			}
 		}
 	}
-	return out
+	return out, scanned
 }
 
 // epochBound turns a device wall-clock bound into a conservative bound in
@@ -172,6 +213,7 @@ func (s *Server) epochBound(wall int64, lower bool) int64 {
 
 func (s *Server) pollLogJob(j *logJob) response {
 	j.polls++
+	now, done := j.clock.poll(s.o.Latency)
 	loc := s.dev.loc
 	var b strings.Builder
 	b.Grow(512 + 3300*len(j.entries))
@@ -180,39 +222,47 @@ func (s *Server) pollLogJob(j *logJob) response {
 	w.el("tenq", j.tenq.In(loc).Format("15:04:05"))
 	w.el("tdeq", j.tenq.In(loc).Format("15:04:05"))
 	w.el("tlast", s.now.In(loc).Format("15:04:05"))
-	if j.polls <= s.o.PollsBeforeFinish {
+	if j.polls <= s.o.PollsBeforeFinish || !done {
 		w.el("status", "ACT")
 		w.num("id", int64(j.id))
-		fmt.Fprintf(&b, `</job><log><logs count="0" progress="%d"/></log></result>`,
-			min(99, 100*j.polls/(s.o.PollsBeforeFinish+1)))
+		fmt.Fprintf(&b, `</job><log><logs count="0" progress="%d"/></log></result>`, jobProgress(j.polls, s.o.PollsBeforeFinish, j.clock, now))
 		return success(0, b.String())
 	}
 	w.el("status", "FIN")
 	w.num("id", int64(j.id))
 	fmt.Fprintf(&b, `</job><log><logs count="%d" progress="100">`, len(j.entries))
-	for i, e := range j.entries {
-		d := &s.dev
-		if j.devs != nil {
-			d = j.devs[i]
+	reps := s.replicas()
+	for _, r := range j.entries {
+		d := r.dev
+		if d == nil {
+			d = &s.dev
 		}
-		e.render(&b, d)
+		r.e.render(&b, d, r.seqno(reps))
 	}
 	b.WriteString("</logs></log></result>")
 	delete(s.logJobs, j.id)
+	j.clock.Served = now
 	s.recordServed(j.logType, j)
 	return success(0, b.String())
+}
+
+// jobProgress is the progress percentage of a running job: the share of
+// its cost spent, or of its polls before it finishes, below 100.
+func jobProgress(polls, before int, r *JobRecord, now time.Time) int {
+	p := 100 * polls / (before + 1)
+	if cost := r.Finished.Sub(r.Submitted); cost > 0 {
+		p = int(100 * now.Sub(r.Submitted) / cost)
+	}
+	return max(0, min(99, p))
 }
 
 // panoramaLogs answers a log query on Panorama from every connected managed
 // firewall: each firewall's first skip+nlogs matches, merged by time (then
 // serial and seqno, so the order is stable), then skip and nlogs applied to
 // the merged stream. Each entry keeps its firewall's serial and name.
-func (s *Server) panoramaLogs(logType string, f *filter, backward bool, skip, nlogs int) ([]*logEntry, []*device) {
-	type hit struct {
-		e *logEntry
-		d *device
-	}
-	var all []hit
+func (s *Server) panoramaLogs(logType string, f *filter, backward bool, skip, nlogs int) ([]logRef, int64) {
+	var all []logRef
+	var scanned int64
 	for _, m := range s.pano.firewalls {
 		if !m.connected {
 			continue
@@ -223,28 +273,27 @@ func (s *Server) panoramaLogs(logType string, f *filter, backward bool, skip, nl
 		if logType == "threat" {
 			store = fw.threat
 		}
-		for _, e := range fw.selectLogs(store, f, backward, 0, skip+nlogs) {
-			all = append(all, hit{e, &fw.dev})
+		refs, n := fw.selectLogs(store, f, backward, 0, skip+nlogs)
+		for _, r := range refs {
+			r.dev = &fw.dev
+			all = append(all, r)
 		}
+		scanned += n
 		fw.mu.Unlock()
 	}
+	reps := s.replicas()
 	sort.SliceStable(all, func(i, j int) bool {
 		a, b := all[i], all[j]
 		if a.e.at != b.e.at {
 			return (a.e.at < b.e.at) != backward
 		}
-		if a.d.serial != b.d.serial {
-			return a.d.serial < b.d.serial
+		if a.dev.serial != b.dev.serial {
+			return a.dev.serial < b.dev.serial
 		}
-		return (a.e.seqno < b.e.seqno) != backward
+		return (a.seqno(reps) < b.seqno(reps)) != backward
 	})
 	if skip >= len(all) {
-		return nil, nil
+		return nil, scanned
 	}
-	all = all[skip:min(len(all), skip+nlogs)]
-	es, ds := make([]*logEntry, len(all)), make([]*device, len(all))
-	for i, h := range all {
-		es[i], ds[i] = h.e, h.d
-	}
-	return es, ds
+	return all[skip:min(len(all), skip+nlogs)], scanned
 }

@@ -102,15 +102,33 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// trafficVolume is what a traffic log says of its session's volume.
+type trafficVolume struct{ sent, recv, pktsSent, pktsRecv int64 }
+
+// volume is the traffic log's bytes and packets: its session's, or a
+// denied session's first packet.
+func (e *logEntry) volume() trafficVolume {
+	sent, recv := e.s.bytesSent, e.s.bytesRecv
+	if e.subtype != "end" {
+		sent, recv = 74, 0
+	}
+	v := trafficVolume{sent: sent, recv: recv, pktsSent: 1 + sent/1100, pktsRecv: recv / 1300}
+	if recv > 0 {
+		v.pktsRecv++
+	}
+	return v
+}
+
 // render writes the <entry> element of a log record, with the fields of a
-// PAN-OS 10.2 log entry.
-func (e *logEntry) render(b *strings.Builder, d *device) {
+// PAN-OS 10.2 log entry and the sequence number seq (the entry's own, or
+// one of its replicas').
+func (e *logEntry) render(b *strings.Builder, d *device, seq uint64) {
 	s := e.s
 	t := time.UnixMilli(e.at).In(d.loc)
 	tl := t.Format(devTimeFmt)
 	w := xw{b}
 	const logidBase = 7_200_000_000_000_000_000
-	logid := uint64(logidBase) + e.seqno
+	logid := uint64(logidBase) + seq
 	if e.threat {
 		logid += 1_000_000_000_000_000
 	}
@@ -120,7 +138,7 @@ func (e *logEntry) render(b *strings.Builder, d *device) {
 	w.el("domain", "1")
 	w.el("receive_time", tl)
 	w.el("serial", d.serial)
-	w.el("seqno", strconv.FormatUint(e.seqno, 10))
+	w.el("seqno", strconv.FormatUint(seq, 10))
 	w.el("actionflags", "0x0")
 	w.el("is-logging-service", "no")
 	if e.threat {
@@ -257,15 +275,11 @@ func (e *logEntry) render(b *strings.Builder, d *device) {
 	w.el("tunnelid_imsi", "0")
 	w.el("parent_session_id", "0")
 	if !e.threat {
-		sent, recv := s.bytesSent, s.bytesRecv
+		v := e.volume()
+		sent, recv, pktsSent, pktsRecv := v.sent, v.recv, v.pktsSent, v.pktsRecv
 		start, elapsed := s.start, (s.end-s.start)/1000
 		if e.subtype != "end" {
-			sent, recv, elapsed = 74, 0, 0
-		}
-		pktsSent := 1 + sent/1100
-		pktsRecv := recv / 1300
-		if recv > 0 {
-			pktsRecv++
+			elapsed = 0
 		}
 		w.num("bytes", sent+recv)
 		w.num("bytes_sent", sent)

@@ -46,10 +46,13 @@ func (s *Server) LogKeys(logType string, from, to time.Time) []LogKey {
 		store = s.threat
 	}
 	lo, hi := from.Unix(), to.Unix()
+	reps := s.replicas()
 	var out []LogKey
 	for _, e := range store {
 		if u := e.unix(); u >= lo && u <= hi {
-			out = append(out, LogKey{s.dev.serial, e.seqno})
+			for c := range reps {
+				out = append(out, LogKey{s.dev.serial, logRef{e: e, copy: uint32(c)}.seqno(reps)})
+			}
 		}
 	}
 	slices.SortFunc(out, compareLogKeys)
@@ -92,11 +95,12 @@ func (s *Server) recordServed(logType string, j *logJob) {
 		m = map[LogKey]struct{}{}
 		s.served[logType] = m
 	}
-	for i, e := range j.entries {
-		d := &s.dev
-		if j.devs != nil {
-			d = j.devs[i]
+	reps := s.replicas()
+	for _, r := range j.entries {
+		d := r.dev
+		if d == nil {
+			d = &s.dev
 		}
-		m[LogKey{d.serial, e.seqno}] = struct{}{}
+		m[LogKey{d.serial, r.seqno(reps)}] = struct{}{}
 	}
 }

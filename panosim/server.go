@@ -55,6 +55,19 @@ type Options struct {
 	// device groups (use DeviceGroupOptions.Parent for a hierarchy) and
 	// the server-specific ones on each firewall.
 	ObjectPolicy bool
+	// Replicas presents every stored log record this many times (default
+	// 1): each copy has its own sequence number and otherwise the same
+	// fields and receive time, as if that many identical estates sent
+	// their traffic through the one device. It multiplies the log volume
+	// that log queries page through and reports summarise, and what they
+	// cost under Latency, without the memory or the time of simulating
+	// the traffic; the distinct clients, servers and URLs stay the same.
+	// LogCounts, LogKeys and ServedKeys count the copies; exports carry the
+	// stored records once.
+	Replicas int
+	// Latency, when set, makes log query and report jobs take the time
+	// its model gives them on its clock (JobRecords keeps the account).
+	Latency *Latency
 	// Probers are extra sources asking servers of the model for missing
 	// pages at a steady pace (see Prober): a slow scanner, or a busy
 	// client polling a broken URL, planted to test a 404 threshold.
@@ -198,6 +211,10 @@ type Server struct {
 	// submitted, per log type (served.go).
 	served  map[string]map[LogKey]struct{}
 	queries map[string]int
+	// jobClock is the account of every log query and report job
+	// (jobclock.go); reportJobs the reports not yet read (report.go).
+	jobClock   []*JobRecord
+	reportJobs map[int]*reportJob
 	// ha is the high-availability pair the firewall belongs to (ha.go).
 	ha      *haMember
 	uuidSeq int
@@ -347,7 +364,27 @@ func (s *Server) LogCounts() (threat, traffic int) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.threat), len(s.traffic)
+	return len(s.threat) * s.replicas(), len(s.traffic) * s.replicas()
+}
+
+// LogResponses returns the HTTP responses the stored threat logs stand
+// for: their repeat counts summed, replicas counted; on Panorama, over the
+// managed firewalls.
+func (s *Server) LogResponses() int {
+	if s.pano != nil {
+		n := 0
+		for _, fw := range s.Firewalls() {
+			n += fw.LogResponses()
+		}
+		return n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.threat {
+		n += max(e.repeat, 1)
+	}
+	return n * s.replicas()
 }
 
 // Advance lets the traffic of [Now(), Now()+d) flow against the running

@@ -23,7 +23,7 @@ func digest(s *Server) string {
 	for _, store := range [][]*logEntry{s.threat, s.traffic} {
 		for _, e := range store {
 			b.Reset()
-			e.render(&b, &s.dev)
+			e.render(&b, &s.dev, e.seqno)
 			h.Write([]byte(b.String()))
 		}
 	}

@@ -21,6 +21,9 @@ func collectionLines(c *mine.Collection) [][2]string {
 	}{{"Threat logs", c.Threat}, {"Traffic logs", c.Traffic}} {
 		out = append(out, [2]string{l.name, logCollectionText(l.lc)})
 	}
+	if e := c.Evidence; e != nil {
+		out = append(out, [2]string{"Evidence", evidenceText(e)})
+	}
 	if len(c.UnknownRuleHits) > 0 {
 		out = append(out, [2]string{"Hit counts left out", fmt.Sprintf("%d rules the rulebase does not have: %s", len(c.UnknownRuleHits), term(strings.Join(c.UnknownRuleHits, ", ")))})
 	}
@@ -43,6 +46,61 @@ func collectionLines(c *mine.Collection) [][2]string {
 		out = append(out, [2]string{"HA pair", strings.Join(m, "; ")})
 	}
 	return out
+}
+
+// evidenceText says how the evidence was gathered and how far its counts
+// and times can be trusted.
+func evidenceText(e *mine.Evidence) string {
+	exact := "counts exact"
+	if !e.CountsExact {
+		exact = "some counts are lower bounds"
+	}
+	var s string
+	switch e.Mode {
+	case mine.EvidenceReport:
+		s = fmt.Sprintf("aggregated by the device: %s report jobs, %s rows", thousands(int64(e.ReportJobs)), thousands(e.ReportRows))
+		if e.ReportSplits > 0 || e.RawParts > 0 {
+			s += fmt.Sprintf(" (%d reports at the row limit split, %d parts read as log entries)", e.ReportSplits, e.RawParts)
+		}
+		s += fmt.Sprintf("; %s; first and last seen to %s", exact, resolutionText(e.TimeResolution))
+		if !e.EntriesCounted {
+			s += "; log entries counted by their repeat counts (reports do not count entries)"
+		}
+	default:
+		s = "every log entry pulled; " + exact + "; times to the second"
+	}
+	if e.BytesReceived > 0 {
+		s += "; " + bytesText(e.BytesReceived) + " received"
+	}
+	if e.Fallback != "" {
+		s += "; the device's reports were not used: " + term(e.Fallback)
+	}
+	return s
+}
+
+func resolutionText(r string) string {
+	switch r {
+	case "1h":
+		return "the hour"
+	case "15m":
+		return "the quarter hour"
+	case "1s", "":
+		return "the second"
+	}
+	return term(r)
+}
+
+// bytesText writes a byte count in KB, MB or GB (powers of 1000).
+func bytesText(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f KB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func logCollectionText(lc mine.LogCollection) string {

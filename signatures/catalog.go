@@ -278,6 +278,39 @@ func (c Catalog) NeedsPANOS10() bool {
 	return lo >= MinID10
 }
 
+// ErrorsFrom returns the first threat ID whose status is 400 or above
+// when the catalog's IDs follow the status order: every ID from it on is
+// an error status and none before it is. ok is false otherwise (a range
+// signature, IDs out of order); a log filter cannot then tell errors by
+// ID.
+func (c Catalog) ErrorsFrom() (id int, ok bool) {
+	s := slices.Clone(c.Signatures)
+	slices.SortFunc(s, func(a, b Signature) int { return a.ID - b.ID })
+	id = -1
+	for i, sig := range s {
+		if sig.Code == 0 || i > 0 && sig.Code < s[i-1].Code {
+			return 0, false
+		}
+		if sig.Code >= 400 && id < 0 {
+			id = sig.ID
+		}
+	}
+	if id < 0 {
+		_, hi := c.IDRange()
+		return hi + 1, len(s) > 0
+	}
+	return id, true
+}
+
+// Names maps the catalog's threat IDs to their names.
+func (c Catalog) Names() map[int]string {
+	m := make(map[int]string, len(c.Signatures))
+	for _, s := range c.Signatures {
+		m[s.ID] = s.Name
+	}
+	return m
+}
+
 // ByID returns the signature with the threat ID.
 func (c Catalog) ByID(id int) (Signature, bool) {
 	for _, s := range c.Signatures {

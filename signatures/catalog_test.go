@@ -230,3 +230,24 @@ func TestParseLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsFrom: in the skillet's numbering (ID = 41000 + index of the
+// sorted status list) HTTP-400 is 41022, and every ID from it is a status
+// of 400 or more; a catalog out of status order has no such ID.
+func TestErrorsFrom(t *testing.T) {
+	id, ok := Default().ErrorsFrom()
+	if !ok || id != 41022 {
+		t.Errorf("Default().ErrorsFrom() = %d, %v; want 41022 (HTTP-400), true", id, ok)
+	}
+	if n := Default().Names()[41026]; n != "HTTP-404" {
+		t.Errorf("Names()[41026] = %q; want HTTP-404", n)
+	}
+	mixed := Catalog{Signatures: []Signature{{ID: 41000, Code: 404}, {ID: 41001, Code: 200}}}
+	if _, ok := mixed.ErrorsFrom(); ok {
+		t.Error("ErrorsFrom of a catalog whose IDs are not in status order: ok; want false")
+	}
+	none := Catalog{Signatures: []Signature{{ID: 41000, Code: 200}, {ID: 41001, Code: 302}}}
+	if id, ok := none.ErrorsFrom(); !ok || id != 41002 {
+		t.Errorf("ErrorsFrom without error statuses = %d, %v; want 41002 (past the last), true", id, ok)
+	}
+}

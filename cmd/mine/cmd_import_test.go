@@ -55,7 +55,7 @@ func TestImportEquivalentToRun(t *testing.T) {
 	const seed, spd, days = 2, 1200, 3
 	dev := newSimDevice(t, seed, spd, days, false)
 	until := dev.sim.Now()
-	code, out, errs := runCLI(t, dev.env, dev.args("run", "--since", "2d", "--out", "", "--json", "-")...)
+	code, out, errs := runCLI(t, dev.env, dev.args("run", "--since", "2d", "--out", "", "--json", "-", "--evidence", "full")...)
 	if code != 0 {
 		t.Fatalf("mine run = %d: %s", code, errs)
 	}
@@ -425,7 +425,7 @@ func TestImportWithConfigFile(t *testing.T) {
 	const seed, spd, days = 2, 1200, 3
 	dev := newSimDevice(t, seed, spd, days, false)
 	until := dev.sim.Now()
-	code, out, errs := runCLI(t, dev.env, dev.args("run", "--since", "2d", "--out", "", "--json", "-", "--verify-flows", "0")...)
+	code, out, errs := runCLI(t, dev.env, dev.args("run", "--since", "2d", "--out", "", "--json", "-", "--verify-flows", "0", "--evidence", "full")...)
 	if code != 0 {
 		t.Fatalf("mine run = %d: %s", code, errs)
 	}

@@ -221,6 +221,12 @@ func (o *blockOptions) block(cmd *cobra.Command, d *deps) error {
 	if o.duration < time.Second || o.duration > signatures.MaxBlockDuration*time.Second || o.duration%time.Second != 0 {
 		return usagef("--duration %s: want whole seconds from 1s to 1h (the block-ip action's limit)", o.duration)
 	}
+	switch o.collect.evidence {
+	case evidenceReport:
+		return usagef("--evidence report: protect scanners needs each source's 404 answers per second, which only the log entries give; use --evidence full (the default here)")
+	default:
+		o.collect.evidence = evidenceFull
+	}
 	store, err := o.openHistory(ctx, d)
 	if err != nil {
 		return err

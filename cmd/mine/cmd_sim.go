@@ -37,6 +37,8 @@ func newSimServeCmd(d *deps) *cobra.Command {
 		latency       time.Duration
 		pageCost      time.Duration
 		faults        string
+		replicas      int
+		jobModel      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,6 +48,12 @@ certificate, written to --cert-out so clients can verify it. Unless --bare,
 the HTTP status signatures are deployed on it and --days of traffic have
 already flowed, so 'mine run' finds evidence at once; traffic keeps flowing
 in real time while it runs. Stop it with Ctrl-C.
+
+--replicas N serves every log record N times (its own sequence number each):
+the volume of a busy firewall without simulating its traffic. --job-model
+makes log query and report jobs take the time the scale benchmark's model
+gives them (docs/scale.md): a full page of logs 2s, a report 2s and 1s per
+million logs of its window.
 
 --faults takes comma-separated kind=N pairs, each fault on every Nth:
   log request   reset, 503, timeout, lost
@@ -76,6 +84,9 @@ in real time while it runs. Stop it with Ctrl-C.
 			if perDay < 1 {
 				return usagef("--sessions-per-day %d: want at least 1", perDay)
 			}
+			if replicas < 1 {
+				return usagef("--replicas %d: want at least 1", replicas)
+			}
 			f, err := parseFaults(faults)
 			if err != nil {
 				return err
@@ -85,7 +96,12 @@ in real time while it runs. Stop it with Ctrl-C.
 			if latency > 0 {
 				polls = -1 // the fault front holds jobs; the simulator adds no ACT poll of its own
 			}
-			sim := panosim.New(panosim.Options{Seed: seed, Start: start, Bare: bare, SessionsPerDay: perDay, PollsBeforeFinish: polls})
+			o := panosim.Options{Seed: seed, Start: start, Bare: bare, SessionsPerDay: perDay, PollsBeforeFinish: polls, Replicas: replicas}
+			if jobModel {
+				m := panosim.DefaultLatency
+				o.Latency, o.PollsBeforeFinish = &m, -1
+			}
+			sim := panosim.New(o)
 			var front http.Handler = sim
 			if faults != "" || latency > 0 || pageCost > 0 {
 				front = panosim.WithFaults(sim, f)
@@ -143,6 +159,8 @@ in real time while it runs. Stop it with Ctrl-C.
 	f.DurationVar(&latency, "job-latency", 0, "keep every log query job running this long before it finishes")
 	f.DurationVar(&pageCost, "page-cost", 0, "delay each finished log page by this much per 1000 entries")
 	f.StringVar(&faults, "faults", "", "inject log-query faults, kind=N pairs (see below)")
+	f.IntVar(&replicas, "replicas", 1, "serve every log record this many times")
+	f.BoolVar(&jobModel, "job-model", false, "give log query and report jobs the scale benchmark's latency model")
 	f.StringVar(&certOut, "cert-out", filepath.Join(os.TempDir(), "mine-sim-cert.pem"), "where to write the simulator's certificate (PEM)")
 	return cmd
 }

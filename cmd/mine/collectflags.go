@@ -23,6 +23,7 @@ type collectOptions struct {
 	noResume   bool
 	strict     bool
 	progress   string
+	evidence   string
 	// verifyFlows bounds the flows checked with the device's own
 	// evaluation (test security-policy-match).
 	verifyFlows int
@@ -33,7 +34,8 @@ type collectOptions struct {
 }
 
 func (o *collectOptions) register(fs *pflag.FlagSet) {
-	fs.IntVar(&o.jobs, "jobs", 2, "log query jobs in flight against the device (1-8)")
+	fs.IntVar(&o.jobs, "jobs", 2, "log query and report jobs in flight against the device (1-8)")
+	fs.StringVar(&o.evidence, "evidence", evidenceAuto, "how to gather the log evidence: report (the device aggregates it in custom reports, counts exact, times to the hour), full (every log entry, times to the second) or auto (report where the device can run the reports, else full)")
 	fs.DurationVar(&o.slice, "slice", 6*time.Hour, "length of the time slices a window is collected in")
 	registerCheckpointDir(fs, &o.checkpoint)
 	fs.StringVar(&o.retention, "checkpoint-retention", "7d", "remove checkpoints of interrupted runs unused for this long")
@@ -64,6 +66,9 @@ func (o *collectOptions) apply(d *deps) (func(*collect.Client), error) {
 	}
 	if o.verifyFlows < 0 {
 		return nil, usagef("--verify-flows %d: want 0 or more", o.verifyFlows)
+	}
+	if err := checkEvidence(o.evidence); err != nil {
+		return nil, err
 	}
 	if o.slice < time.Minute {
 		return nil, usagef("--slice %s: want at least 1m", o.slice)
@@ -224,7 +229,8 @@ func newPipeline(d *deps, conn *connOptions, coll *collectOptions, since time.Du
 		return pipeline{}, usagef("--catch-all: %v", err)
 	}
 	return pipeline{conn: cfg, vsys: conn.vsysOrDefault(), deviceGroup: conn.devGroup, device: conn.device, deviceTZ: conn.deviceTZ,
-		since: since, catchAll: catchAll, now: end, tune: tune, checkpoints: coll.checkpoints, verifyFlows: coll.verifyFlows}, nil
+		since: since, catchAll: catchAll, now: end, tune: tune, checkpoints: coll.checkpoints, verifyFlows: coll.verifyFlows,
+		evidence: coll.evidence}, nil
 }
 
 // defaultVerifyFlows is how many catch-all flows are checked with the

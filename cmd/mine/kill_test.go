@@ -64,8 +64,8 @@ func hangUp(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// A run killed (SIGKILL) while collecting threat logs, as traffic
-// collection starts, and in the middle of it, then run again, reports
+// A run killed (SIGKILL) while collecting threat logs and traffic logs
+// (side by side), at three points, then run again, reports
 // exactly what an uninterrupted run reports, with fewer log queries than a
 // fresh run, and leaves no checkpoint and no temporary workbook behind.
 func TestKillAndResume(t *testing.T) {
@@ -97,7 +97,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Helper()
 		out := filepath.Join(dir, name)
 		args := append([]string{"run", "--host", h.host, "--port", strconv.Itoa(h.port), "--ca-file", cert,
-			"--since", "2d", "--until", until, "--slice", "6h", "--jobs", "1", "--progress", "never", "-q",
+			"--since", "2d", "--until", until, "--slice", "6h", "--jobs", "1", "--progress", "never", "-q", "--evidence", "full",
 			"--json", out + ".json", "--out", out + ".xlsx"}, extra...)
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "MINE_TEST_AS_CLI=1", "PANOS_API_KEY="+sim.APIKey(), "XDG_STATE_HOME="+filepath.Join(dir, "state-"+name))
@@ -132,7 +132,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("fresh run totals %+v; the test needs both log types", fresh.Totals)
 	}
 
-	for _, point := range []string{"threat:4", "traffic:1", "traffic:5"} {
+	for _, point := range []string{"threat:4", "traffic:3", "traffic:5"} {
 		t.Run("killed at "+point, func(t *testing.T) {
 			name := "killed-" + point[:len(point)-2] + point[len(point)-1:]
 			cmd, out := mine(t, name)

@@ -14,7 +14,6 @@ import (
 	"github.com/panos-mine/mine/collect"
 	"github.com/panos-mine/mine/correlate"
 	"github.com/panos-mine/mine/report"
-	"github.com/panos-mine/mine/signatures"
 )
 
 // pipeline is collect, correlate and report against one device: what
@@ -57,6 +56,8 @@ type pipeline struct {
 	// history, when set, gives the verdict the weeks of earlier runs
 	// (recorder.go); the caller stores the run once the report is made.
 	history *recorder
+	// evidence is --evidence: auto (""), report or full (evidence.go).
+	evidence string
 	// source is where the logs come from; nil is the device above.
 	source logSource
 }
@@ -234,26 +235,7 @@ func (s *deviceSource) open(ctx context.Context, d *deps) (*sourceInfo, error) {
 }
 
 func (s *deviceSource) logs(ctx context.Context, d *deps, w mine.Window, names []string, agg *correlate.Aggregator) (mine.Window, error) {
-	c, log := s.c, d.logger
-	lo, hi := signatures.Default().IDRange()
-	start := time.Now()
-	ts, err := c.ThreatLogs(ctx, w, lo, hi, func(l *mine.ThreatLog) error { agg.AddThreat(l); return nil })
-	if err != nil {
-		return w, fmt.Errorf("collect threat logs: %w", err)
-	}
-	s.coll.Threat = ts.Collection()
-	log.Info("threat logs collected", "entries", ts.Entries, "jobs", ts.Jobs, "dropped", s.coll.Threat.Dropped(), "retried_jobs", ts.Retries, "repeated_requests", ts.Repeats, "took", time.Since(start).Round(time.Millisecond))
-	if ts.Entries == 0 {
-		log.Warn("no HTTP status threat logs in the window: are the signatures deployed (mine signatures deploy) and a vulnerability profile that logs informational alerts attached to the catch-all?", "window", w.String())
-	}
-	start = time.Now()
-	fs, err := c.TrafficLogs(ctx, w, names, func(l *mine.TrafficLog) error { agg.AddTraffic(l); return nil })
-	if err != nil {
-		return w, fmt.Errorf("collect traffic logs: %w", err)
-	}
-	s.coll.Traffic = fs.Collection()
-	log.Info("traffic logs collected", "entries", fs.Entries, "jobs", fs.Jobs, "dropped", s.coll.Traffic.Dropped(), "retried_jobs", fs.Retries, "repeated_requests", fs.Repeats, "took", time.Since(start).Round(time.Millisecond))
-	return w, nil
+	return w, deviceEvidence(ctx, d, s.c, s.p.evidence, w, names, agg, s.coll)
 }
 
 func (s *deviceSource) finish(ctx context.Context, d *deps, in *correlate.Input, agg *correlate.Aggregator) error {

@@ -129,7 +129,7 @@ func TestResetsOnLogQueriesOnly(t *testing.T) {
 	d := &deps{io: stdio{out: io.Discard, err: io.Discard}, getenv: func(string) string { return "" }, now: time.Now,
 		global: &globalOptions{}, logger: slog.New(slog.DiscardHandler)}
 	p := pipeline{conn: collect.Config{Host: h.host, Port: h.port, APIKey: sim.APIKey(), RootCAs: h.pool, Now: sim.Now},
-		vsys: "vsys1", since: 24 * time.Hour, now: sim.Now(),
+		vsys: "vsys1", since: 24 * time.Hour, now: sim.Now(), evidence: evidenceFull, // the faults hit log queries
 		tune: func(c *collect.Client) { c.PollStart, c.RetryBase = time.Millisecond, time.Millisecond }}
 	_, err := p.run(context.Background(), d)
 	if code := exitCode(context.Background(), err); code != exitFailure || !strings.Contains(err.Error(), "stopped answering during the collection") {
@@ -197,7 +197,8 @@ func TestCheckpointsCommand(t *testing.T) {
 	state := t.TempDir()
 	env := map[string]string{"PANOS_API_KEY": sim.APIKey(), "XDG_STATE_HOME": state}
 	args := []string{"run", "--host", h.host, "--port", strconv.Itoa(h.port), "--ca-file", cert, "--since", "1d",
-		"--until", sim.Now().Format(time.RFC3339), "--out", "", "--json", os.DevNull, "--progress", "never", "-q"}
+		"--until", sim.Now().Format(time.RFC3339), "--out", "", "--json", os.DevNull, "--progress", "never", "-q",
+		"--evidence", "full"} // checkpoints keep raw entries
 	refuseTraffic.Store(true)
 	if code, _, errs := runCLI(t, env, args...); code != exitDevice {
 		t.Fatalf("run with traffic queries refused = %d; want %d\n%s", code, exitDevice, errs)

@@ -254,7 +254,7 @@ type gate struct {
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
-	if r.Form.Get("type") == "log" {
+	if t := r.Form.Get("type"); t == "log" || t == "report" { // the first collection request
 		first := false
 		g.once.Do(func() { first = true; close(g.entered) })
 		if first { // only the first query waits: nothing else can hang on it

@@ -14,7 +14,7 @@ import (
 	pangoerr "github.com/PaloAltoNetworks/pango/errors"
 )
 
-// Log query jobs do not go through pango. pango checks every answer for an
+// Log query and report jobs do not go through pango. pango checks every answer for an
 // error by unmarshalling all of it with encoding/xml, which for a page of
 // 5000 log entries (several MB) costs an order of magnitude more than
 // parsing the entries themselves; it also cannot be cancelled. Here the
@@ -94,13 +94,16 @@ func (s *Session) SubmitLog(ctx context.Context, logType, query, dir string, nlo
 	return id, nil
 }
 
-// GetLog polls a log query job once and returns the raw answer.
-func (s *Session) GetLog(ctx context.Context, id uint) ([]byte, error) {
+// GetLog polls a log query job once and returns the raw answer, read
+// into buf (reset first) when buf is not nil: a caller that polls with
+// the same buffer receives page after page without allocating one, and
+// the answer is valid until buf is used again.
+func (s *Session) GetLog(ctx context.Context, id uint, buf *bytes.Buffer) ([]byte, error) {
 	form := url.Values{}
 	form.Set("type", "log")
 	form.Set("action", "get")
 	form.Set("job-id", strconv.FormatUint(uint64(id), 10))
-	return s.rawPost(ctx, fmt.Sprintf("poll log job %d", id), form)
+	return s.rawPostInto(ctx, fmt.Sprintf("poll log job %d", id), form, buf)
 }
 
 // FinishLog ends a log query job that will not be read to the end.
@@ -113,7 +116,56 @@ func (s *Session) FinishLog(ctx context.Context, id uint) error {
 	return err
 }
 
+// SubmitReport starts a report job: reporttype=dynamic with the custom
+// report's definition in cmd when name is custom-dynamic-report (see
+// collect's report.go), async=yes. It returns the job ID.
+func (s *Session) SubmitReport(ctx context.Context, reportType, name, cmd string) (uint, error) {
+	what := fmt.Sprintf("submit %s report %s", reportType, name)
+	form := url.Values{}
+	form.Set("type", "report")
+	form.Set("reporttype", reportType)
+	form.Set("reportname", name)
+	form.Set("async", "yes")
+	if cmd != "" {
+		form.Set("cmd", cmd)
+	}
+	body, err := s.rawPost(ctx, what, form)
+	if err != nil {
+		return 0, err
+	}
+	raw := between(body, "<job>", "</job>")
+	if raw == "" {
+		return 0, fmt.Errorf("%s: the device answered without a job ID", what)
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(raw), 10, 32)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("%s: job ID %q is not a number", what, raw)
+	}
+	return uint(n), nil
+}
+
+// GetReport polls a report job once and returns the raw answer, into buf
+// as GetLog does.
+func (s *Session) GetReport(ctx context.Context, id uint, buf *bytes.Buffer) ([]byte, error) {
+	form := url.Values{}
+	form.Set("type", "report")
+	form.Set("action", "get")
+	form.Set("job-id", strconv.FormatUint(uint64(id), 10))
+	return s.rawPostInto(ctx, fmt.Sprintf("poll report job %d", id), form, buf)
+}
+
+// BytesReceived is how many bytes of answers the session's log and report
+// requests have read so far.
+func (s *Session) BytesReceived() int64 { return s.received.Load() }
+
 func (s *Session) rawPost(ctx context.Context, what string, form url.Values) ([]byte, error) {
+	return s.rawPostInto(ctx, what, form, nil)
+}
+
+// rawPostInto posts form and reads the answer into buf (a new buffer when
+// nil), sized from the Content-Length when the device sends one, so that
+// a page is copied once from the connection and never again.
+func (s *Session) rawPostInto(ctx context.Context, what string, form url.Values, buf *bytes.Buffer) ([]byte, error) {
 	if s.logTarget != "" {
 		form.Set("target", s.logTarget)
 	} else if s.fw.Target != "" {
@@ -136,13 +188,22 @@ func (s *Session) rawPost(ctx context.Context, what string, form url.Values) ([]
 		return nil, translate(what, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n <= maxAnswer {
+		buf.Grow(int(n))
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxAnswer+1))
+	s.received.Add(int64(buf.Len()))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 		return nil, translate(what, err)
 	}
+	body := buf.Bytes()
 	if len(body) > maxAnswer {
 		return nil, fmt.Errorf("%s: answer larger than %d bytes", what, maxAnswer)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/PaloAltoNetworks/pango"
@@ -52,6 +53,8 @@ type Session struct {
 	logger    *slog.Logger
 	// Sleep waits between polls; tests and the demo may shorten it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// received counts the bytes of the answers rawPost read.
+	received atomic.Int64
 }
 
 // Open connects to the device, obtains an API key when only a user name

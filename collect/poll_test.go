@@ -1,0 +1,122 @@
+package collect
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/panos-mine/mine"
+	"github.com/panos-mine/mine/panosim"
+)
+
+// simClock is the job clock shared by the simulator's latency model and
+// the client's waits: a wait moves it, so the test runs in no time and
+// every instant is exact.
+type simClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *simClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *simClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+// TestPollSchedule checks the learned poll schedule against the
+// simulator's job clock: jobs that each take 2s, polled by a client that
+// starts knowing nothing. No job is polled sooner than PollFloor after
+// its submission or its previous poll; once a first job has finished,
+// every job is read at most one interval (the floor here: a twentieth of
+// 2s is shorter) after it finished, in at most three polls; before that,
+// the schedule doubles its waits from PollStart.
+func TestPollSchedule(t *testing.T) {
+	clk := &simClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	lat := &panosim.Latency{LogJob: 2 * time.Second, Report: 2 * time.Second, Now: clk.now}
+	sim := simWithLogsOpts(t, panosim.Options{Seed: 11, Start: simStart, SessionsPerDay: 800, PollsBeforeFinish: -1, Latency: lat}, 0)
+	sim.Advance(12 * time.Hour)
+	c := connectTo(t, sim, sim.APIKey(), func(c *Client) {
+		c.Jobs, c.PageSize = 1, 20
+		c.PollStart, c.PollFloor, c.PollMax = 250*time.Millisecond, 250*time.Millisecond, 2*time.Second
+	})
+	c.SetSleep(clk.sleep)
+	w := mine.Window{From: simStart, To: simStart.Add(12 * time.Hour)}
+	if _, err := c.ThreatLogs(context.Background(), w, 41000, 41059, func(*mine.ThreatLog) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReportEvidence(context.Background(), w, reportQuery(),
+		func(*mine.ThreatLog, int64, time.Duration) error { return nil },
+		func(*mine.TrafficLog, int64, time.Duration) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	recs := sim.JobRecords()
+	var logs, reports int
+	learned := map[string]bool{}
+	for _, r := range recs {
+		if r.Served.IsZero() {
+			t.Errorf("job %d (%s) was never read", r.ID, r.Kind)
+			continue
+		}
+		prev := r.Submitted
+		for _, p := range r.Polls {
+			if gap := p.Sub(prev); gap < c.PollFloor {
+				t.Errorf("job %d (%s) polled %s after the previous poll; the floor is %s", r.ID, r.Kind, gap, c.PollFloor)
+			}
+			prev = p
+		}
+		late := r.Served.Sub(r.Finished)
+		if learned[r.Kind] && (late > c.PollFloor || len(r.Polls) > 3) {
+			t.Errorf("%s job %d read %s after it finished, in %d polls; want at most %s, 3 polls", r.Kind, r.ID, late, len(r.Polls), c.PollFloor)
+		}
+		learned[r.Kind] = true
+		if r.Kind == "log" {
+			logs++
+		} else {
+			reports++
+		}
+	}
+	if logs < 10 || reports < 3 {
+		t.Fatalf("%d log and %d report jobs; want enough to learn from", logs, reports)
+	}
+	// the first job, polled before anything was learned: 250ms, 500ms,
+	// 1s, then 2s: read at 3.75s, 1.75s after it finished
+	if first := recs[0]; len(first.Polls) != 4 || first.Served.Sub(first.Submitted) != 3750*time.Millisecond {
+		t.Errorf("first job: %d polls, read %s after submission; want 4 polls, 3.75s", len(first.Polls), first.Served.Sub(first.Submitted))
+	}
+}
+
+// TestJobTimingPlan: the first poll comes half an interval after the
+// typical time jobs ran for sure, the next ones every twentieth of the
+// typical duration, within the floor and the ceiling.
+func TestJobTimingPlan(t *testing.T) {
+	var jt jobTiming
+	if f, i, learned := jt.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second); learned || f != 300*time.Millisecond || i != 300*time.Millisecond {
+		t.Errorf("plan before any job = %s, %s, %v; want PollStart, unlearned", f, i, learned)
+	}
+	// jobs last seen running at 1.9s, 3.9s, 9.9s and done by 2.1s, 4.1s,
+	// 10.1s
+	for _, d := range []time.Duration{2, 4, 10} {
+		jt.observe(d*time.Second-100*time.Millisecond, d*time.Second+100*time.Millisecond, 200*time.Millisecond)
+	}
+	f, i, learned := jt.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second)
+	if !learned || i != 205*time.Millisecond || f != 3900*time.Millisecond+i/2 {
+		t.Errorf("plan = %s, %s; want 3.9s (the median for sure) + 102.5ms, 205ms (4.1s/20)", f, i)
+	}
+	if _, i, _ := jt.plan(300*time.Millisecond, 250*time.Millisecond, 2*time.Second); i != 250*time.Millisecond {
+		t.Errorf("interval below the floor = %s; want the floor, 250ms", i)
+	}
+	if _, i, _ := jt.plan(300*time.Millisecond, 100*time.Millisecond, 150*time.Millisecond); i != 150*time.Millisecond {
+		t.Errorf("interval above the ceiling = %s; want the ceiling, 150ms", i)
+	}
+	// a job found done at its first poll (4s, polled every 250ms after)
+	// ran at least 3.75s: it was read at most an interval after it finished
+	var jt2 jobTiming
+	jt2.observe(0, 4*time.Second, 250*time.Millisecond)
+	if f, _, _ := jt2.plan(0, 250*time.Millisecond, time.Minute); f != 3750*time.Millisecond+125*time.Millisecond {
+		t.Errorf("after a job found done at its first poll: first poll %s; want 3.875s", f)
+	}
+}
