@@ -734,7 +734,7 @@ func (r *reportRun) checkEmpty(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("check the %s report's empty answer: %w", k.name, lost(err))
 		}
-		pg, err := parseLogPage(body, func() error { return nil }, func([]byte, []byte, bool) error { return nil }, func([]byte) error { return nil })
+		pg, err := parseLogPage(body, nil, func() error { return nil }, func([]byte, []byte, bool) error { return nil }, func([]byte) error { return nil })
 		if err != nil {
 			return fmt.Errorf("check the %s report's empty answer: %w", k.name, err)
 		}

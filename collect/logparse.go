@@ -27,8 +27,10 @@ type fieldFunc func(name, raw []byte, escaped bool) error
 // parseLogPage walks the answer to a type=log action=get request. For each
 // result/log/logs/entry it calls begin, then field for every leaf child,
 // then end with the entry's bytes as they came (aliasing body). Nested
-// children of an entry (none in PAN-OS 10.x/11.x) are skipped.
-func parseLogPage(body []byte, begin func() error, field fieldFunc, end func(raw []byte) error) (logPage, error) {
+// children of an entry (none in PAN-OS 10.x/11.x) are skipped. With keep,
+// field is spared the plain leaf fields keep does not hold (the entry is
+// walked and checked all the same).
+func parseLogPage(body []byte, keep *fieldSet, begin func() error, field fieldFunc, end func(raw []byte) error) (logPage, error) {
 	var pg logPage
 	s := scanner{b: body}
 	var stack [8][]byte
@@ -86,7 +88,7 @@ func parseLogPage(body []byte, begin func() error, field fieldFunc, end func(raw
 				return pg, err
 			}
 			if k == tagOpen {
-				if err := parseEntry(&s, field); err != nil {
+				if err := parseEntry(&s, keep, field); err != nil {
 					return pg, err
 				}
 			}
@@ -111,9 +113,20 @@ func parseLogPage(body []byte, begin func() error, field fieldFunc, end func(raw
 func seenResponse(body []byte) bool { return bytes.Contains(body, []byte("<response")) }
 
 // parseEntry reads the children of one <entry> up to and including its end
-// tag.
-func parseEntry(s *scanner, field fieldFunc) error {
+// tag. Plain leaf fields that keep (when set) does not hold are not
+// handed to field.
+func parseEntry(s *scanner, keep *fieldSet, field fieldFunc) error {
 	for {
+		if leafPath {
+			if name, raw, ok := s.leaf(); ok {
+				if keep == nil || keep.has(name) {
+					if err := field(name, raw, false); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+		}
 		k, name, _, err := s.nextTag()
 		if err != nil {
 			return err
@@ -362,6 +375,45 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 	return err
 }
 
+// threatFields and trafficFields are the fields decodeEntries and
+// threatField or trafficField read (a test checks them against the
+// switches): a log entry has a hundred, mine reads about twenty.
+var (
+	threatFields = newFieldSet("receive_time", "high_res_timestamp", "serial", "device_name", "vsys", "seqno", "sessionid",
+		"repeatcnt", "rule", "rule_uuid", "from", "to", "src", "dst", "srcuser", "sport", "dport", "proto", "app",
+		"subtype", "threatid", "tid", "severity", "direction", "action", "misc")
+	trafficFields = newFieldSet("receive_time", "high_res_timestamp", "start", "serial", "device_name", "vsys", "seqno",
+		"sessionid", "repeatcnt", "rule", "rule_uuid", "from", "to", "src", "dst", "srcuser", "sport", "dport", "proto",
+		"app", "action", "subtype", "bytes", "bytes_sent", "bytes_received", "packets", "elapsed", "session_end_reason")
+)
+
+// A fieldSet is a set of field names, looked up by length first (most
+// names of a length differ from the set's in their first byte).
+type fieldSet struct{ byLen [32][]string }
+
+func newFieldSet(names ...string) *fieldSet {
+	f := &fieldSet{}
+	for _, n := range names {
+		if len(n) >= len(f.byLen) {
+			panic("collect: field name " + n + " too long for a fieldSet")
+		}
+		f.byLen[len(n)] = append(f.byLen[len(n)], n)
+	}
+	return f
+}
+
+func (f *fieldSet) has(name []byte) bool {
+	if len(name) >= len(f.byLen) {
+		return false
+	}
+	for _, n := range f.byLen[len(name)] {
+		if string(name) == n {
+			return true
+		}
+	}
+	return false
+}
+
 // trafficField fills l from one field of a traffic entry.
 func (d *entryDecoder) trafficField(l *mine.TrafficLog, name, raw []byte, escaped bool) error {
 	var err error
@@ -490,13 +542,13 @@ type entryMeta struct {
 }
 
 func (d *entryDecoder) threatEntries(body []byte, fn func(*mine.ThreatLog, *entryMeta) error) (logPage, error) {
-	return decodeEntries(d, body, "threat", d.threatField, func(l *mine.ThreatLog) (*time.Time, string, uint64) {
+	return decodeEntries(d, body, "threat", threatFields, d.threatField, func(l *mine.ThreatLog) (*time.Time, string, uint64) {
 		return &l.ReceiveTime, l.Serial, l.SeqNo
 	}, fn)
 }
 
 func (d *entryDecoder) trafficEntries(body []byte, fn func(*mine.TrafficLog, *entryMeta) error) (logPage, error) {
-	return decodeEntries(d, body, "traffic", d.trafficField, func(l *mine.TrafficLog) (*time.Time, string, uint64) {
+	return decodeEntries(d, body, "traffic", trafficFields, d.trafficField, func(l *mine.TrafficLog) (*time.Time, string, uint64) {
 		return &l.ReceiveTime, l.Serial, l.SeqNo
 	}, fn)
 }
@@ -508,12 +560,12 @@ func (d *entryDecoder) trafficEntries(body []byte, fn func(*mine.TrafficLog, *en
 // rest of the entry is still walked); only XML that cannot be walked fails
 // the page. An entry without a receive time or a sequence number is bad:
 // it could be placed in no window, or told from no other.
-func decodeEntries[T any](d *entryDecoder, body []byte, kind string, field func(*T, []byte, []byte, bool) error,
+func decodeEntries[T any](d *entryDecoder, body []byte, kind string, keep *fieldSet, field func(*T, []byte, []byte, bool) error,
 	ident func(*T) (*time.Time, string, uint64), fn func(*T, *entryMeta) error) (logPage, error) {
 	var l, zero T
 	var m entryMeta
 	n := 0
-	return parseLogPage(body,
+	return parseLogPage(body, keep,
 		func() error { l, m = zero, entryMeta{}; return nil },
 		func(name, raw []byte, esc bool) error {
 			if m.bad != nil {

@@ -172,7 +172,7 @@ func parseReportRows(body []byte, names []string, row func(cells [][]byte, escap
 		case k == tagOpen && inReport && string(name) == "entry":
 			clear(cells)
 			clear(escaped)
-			if err := parseEntry(&s, func(f, raw []byte, esc bool) error {
+			if err := parseEntry(&s, nil, func(f, raw []byte, esc bool) error {
 				if i, ok := index[string(f)]; ok {
 					cells[i], escaped[i] = raw, esc
 					if cells[i] == nil {

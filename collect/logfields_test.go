@@ -1,0 +1,211 @@
+package collect
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/panos-mine/mine"
+)
+
+// The field sets name exactly the fields the decoders read: every case of
+// the switches in decodeEntries, threatField and trafficField is in its
+// set, and every name of a set is a case. A field added to a switch but
+// not to its set would be silently dropped from every entry.
+func TestFieldSetsMatchDecoders(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "logparse.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]string{}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		ast.Inspect(fn, func(n ast.Node) bool {
+			if cc, ok := n.(*ast.CaseClause); ok {
+				for _, e := range cc.List {
+					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						cases[fn.Name.Name] = append(cases[fn.Name.Name], s)
+					}
+				}
+			}
+			return true
+		})
+	}
+	if len(cases["decodeEntries"]) != 2 || len(cases["threatField"]) < 20 || len(cases["trafficField"]) < 20 {
+		t.Fatalf("switch cases found: %v; the decoders' shape changed, update this test", cases)
+	}
+	members := func(fs *fieldSet) []string {
+		var out []string
+		for _, ns := range fs.byLen {
+			out = append(out, ns...)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		decoder string
+		set     *fieldSet
+	}{{"threatField", threatFields}, {"trafficField", trafficFields}} {
+		want := slices.Concat(cases["decodeEntries"], cases[c.decoder])
+		slices.Sort(want)
+		want = slices.Compact(want) // receive_time is in both switches
+		if got := members(c.set); !slices.Equal(got, want) {
+			t.Errorf("%s's field set = %v\nwant the switches' cases %v", c.decoder, got, want)
+		}
+	}
+}
+
+func TestScannerLeaf(t *testing.T) {
+	for _, c := range []struct {
+		in         string
+		name, text string
+		ok         bool
+	}{
+		{`<seqno>12</seqno><x>`, "seqno", "12", true},
+		{`<misc>"a.example/x?a=1&amp;b=2"</misc>`, "misc", `"a.example/x?a=1&amp;b=2"`, true},
+		{`<srcuser></srcuser>`, "srcuser", "", true},
+		{`<srcuser/>`, "", "", false},                   // empty element: nextTag's
+		{`<srcloc cc="US">US</srcloc>`, "", "", false},  // attributes
+		{`<misc><![CDATA[a<b]]></misc>`, "", "", false}, // CDATA
+		{`<misc>a<!-- c --></misc>`, "", "", false},     // a comment in the text
+		{`<a>x</b>`, "", "", false},
+		{`<ab>x</a>`, "", "", false},
+		{`<a>x</ab>`, "", "", false},
+		{`<a>x</a`, "", "", false},
+		{`<a>x`, "", "", false},
+		{`<>x</>`, "", "", false},
+		{` <a>x</a>`, "", "", false},
+		{`</entry>`, "", "", false},
+		{`<a><b>x</b></a>`, "", "", false}, // nested
+	} {
+		s := scanner{b: []byte(c.in)}
+		name, text, ok := s.leaf()
+		if ok != c.ok || string(name) != c.name || string(text) != c.text {
+			t.Errorf("leaf(%s) = %q, %q, %v; want %q, %q, %v", c.in, name, text, ok, c.name, c.text, c.ok)
+		}
+		if want := len("<" + c.name + ">" + c.text + "</" + c.name + ">"); ok && s.p != want {
+			t.Errorf("leaf(%s) moved to %d; want %d", c.in, s.p, want)
+		}
+		if !ok && s.p != 0 {
+			t.Errorf("leaf(%s) moved to %d without reading a leaf", c.in, s.p)
+		}
+	}
+}
+
+// Sparing the decoders the fields they do not read changes nothing: the
+// same records, the same bad entries, the same page, on the real recorded
+// answer, a page of every odd form a field takes, and generated pages.
+func TestFieldFilterChangesNothing(t *testing.T) {
+	odd := threatPageHead +
+		`<entry logid="1"><receive_time>2026/11/20 09:15:02</receive_time><serial>0070</serial><seqno>11</seqno>` +
+		"\n  <type>THREAT</type>\n" + // whitespace between fields
+		`<subtype>vulnerability</subtype><src>10.1.2.3</src><dst>10.20.5.11</dst><rule>Allow &amp; Web</rule>` +
+		`<srcloc cc="US">US</srcloc><app cc="x">web-browsing</app>` + // attributes, on a kept field too
+		`<unknown_field><nested>x</nested></unknown_field><srcuser/><from/>` +
+		`<misc><![CDATA["a.example/<x>]]></misc><threatid>HTTP-200(41003)</threatid><sport>x</sport></entry>` + // a bad number
+		`<entry logid="2"><receive_time>2026/11/20 23:59:59</receive_time><serial>0070</serial><seqno>12</seqno>` +
+		`<threatid>HTTP-404(41026)</threatid><misc>"wiki.corp.example/old/logo.png"</misc><to>dmz</to><!-- c --></entry>` +
+		`<entry logid="3"><receive_time>2026/11/21 00:00:00</receive_time><tid>41049</tid></entry>` + // no seqno
+		`</logs></log></result></response>`
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		page    logPage
+		err     error
+		records []string
+	}
+	run := func(body []byte, threat bool, keep bool) got {
+		d := newEntryDecoder(loc)
+		var g got
+		note := func(rec any, m *entryMeta) error {
+			g.records = append(g.records, fmt.Sprintf("%+v bad=%v serial=%q seq=%d index=%d raw=%q", rec, m.bad, m.serial, m.seq, m.index, m.raw))
+			return nil
+		}
+		if threat {
+			fs := threatFields
+			if !keep {
+				fs = nil
+			}
+			g.page, g.err = decodeEntries(d, body, "threat", fs, d.threatField, func(l *mine.ThreatLog) (*time.Time, string, uint64) {
+				return &l.ReceiveTime, l.Serial, l.SeqNo
+			}, func(l *mine.ThreatLog, m *entryMeta) error { return note(*l, m) })
+		} else {
+			fs := trafficFields
+			if !keep {
+				fs = nil
+			}
+			g.page, g.err = decodeEntries(d, body, "traffic", fs, d.trafficField, func(l *mine.TrafficLog) (*time.Time, string, uint64) {
+				return &l.ReceiveTime, l.Serial, l.SeqNo
+			}, func(l *mine.TrafficLog, m *entryMeta) error { return note(*l, m) })
+		}
+		return g
+	}
+	for _, c := range []struct {
+		name    string
+		body    []byte
+		threat  bool
+		entries int
+	}{
+		{"recorded traffic answer", readReal(t, "demisto-query_logs.xml"), false, 1},
+		{"odd threat fields", []byte(odd), true, 3},
+		{"generated threat page", benchPage(300, true), true, 300},
+		{"generated traffic page", benchPage(300, false), false, 300},
+		{"truncated threat page", benchPage(20, true)[:3000], true, -1},
+	} {
+		all, kept := run(c.body, c.threat, false), run(c.body, c.threat, true)
+		if !reflect.DeepEqual(all, kept) {
+			t.Errorf("%s: with the field sets\n%+v\nwithout\n%+v", c.name, kept, all)
+		}
+		switch {
+		case c.entries < 0 && all.err == nil:
+			t.Errorf("%s: no error", c.name)
+		case c.entries >= 0 && (all.err != nil || len(all.records) != c.entries):
+			t.Errorf("%s: %d records, %v; want %d", c.name, len(all.records), all.err, c.entries)
+		}
+	}
+}
+
+// The leaf path reads every page as the general path (nextTag, text,
+// closes) does: the same records, bad entries, page and errors.
+func FuzzLeafPath(f *testing.F) {
+	addReal(f, "demisto-query_logs.xml")
+	f.Add(benchPage(3, true))
+	f.Add(benchPage(3, false))
+	f.Add([]byte(threatPageHead + `<entry><receive_time>2026/11/01 01:30:00</receive_time><seqno>9</seqno><rule a="1">x</rule a="1"><app>x</app ><to/>` +
+		`<misc><![CDATA[a]]></misc><from>a<!-- b --></from><dst>1</dst></entry></logs></log></result></response>`))
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	decode := func(body []byte, leaf bool) string {
+		leafPath = leaf
+		defer func() { leafPath = true }()
+		var out []string
+		d := newEntryDecoder(la)
+		pg, err := d.threatEntries(body, func(l *mine.ThreatLog, m *entryMeta) error {
+			out = append(out, fmt.Sprintf("%+v %v %q", *l, m.bad, m.raw))
+			return nil
+		})
+		out = append(out, fmt.Sprintf("%+v %v", pg, err))
+		pg, err = d.trafficEntries(body, func(l *mine.TrafficLog, m *entryMeta) error {
+			out = append(out, fmt.Sprintf("%+v %v %q", *l, m.bad, m.raw))
+			return nil
+		})
+		return fmt.Sprint(out, pg, err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if a, b := decode(body, true), decode(body, false); a != b {
+			t.Fatalf("leaf path:\n%s\ngeneral path:\n%s", a, b)
+		}
+	})
+}
