@@ -71,12 +71,13 @@ type Client struct {
 
 	// PageSize is nlogs per log query (at most 5000, the device's limit).
 	PageSize int
-	// PollStart is the first wait between polls of a job while no job of
-	// its kind has finished yet; it doubles up to PollMax. Once jobs have
-	// finished, each job is polled first a little before the shortest of
-	// them took and then every twentieth of their typical duration (see
-	// poll.go), never sooner than PollFloor (DefaultPollFloor, at most
-	// PollStart) after the previous poll and never later than PollMax.
+	// PollStart is the wait between polls of a job while no job of its
+	// kind has finished yet, until an eighth of the time the job has run
+	// is longer (up to PollMax). Once jobs have finished, each job is
+	// polled first a little before the shortest of them took and then
+	// every twentieth of their typical duration (see poll.go), never
+	// sooner than PollFloor (DefaultPollFloor, at most PollStart) after
+	// the previous poll and never later than PollMax.
 	PollStart, PollMax, PollFloor time.Duration
 	// JobStall abandons a log query job whose status and progress have not
 	// moved for this long; it is submitted again (a retry). JobDeadline

@@ -17,8 +17,9 @@ import (
 // (never shorter than PollFloor, 25ms by default, never longer than
 // PollMax). A job as long
 // as the ones before is read at most one interval after it finished, in
-// one or two polls. Until a first job finished, polls start at PollStart
-// and double up to PollMax.
+// one or two polls. Until a first job of the kind finished, a job is
+// polled every PollStart, then every eighth of the time it has run (up to
+// PollMax): read at most that late after it finished, whatever it takes.
 
 // jobTiming learns how long one kind of job takes on the device.
 type jobTiming struct {
@@ -72,6 +73,9 @@ func (t *jobTiming) plan(start, floor, ceiling time.Duration) (first, interval t
 type pollPlan struct {
 	next, interval, ceiling time.Duration
 	learned                 bool
+	// start and elapsed are the unlearned schedule's shortest wait and
+	// the time waited so far.
+	start, elapsed time.Duration
 }
 
 // newPollPlan plans the polls of a job of the kind timing learns.
@@ -79,7 +83,7 @@ func (c *Client) newPollPlan(t *jobTiming) *pollPlan {
 	floor := c.pollFloor()
 	ceiling := max(c.PollMax, floor)
 	first, interval, learned := t.plan(c.PollStart, floor, ceiling)
-	return &pollPlan{next: first, interval: interval, ceiling: ceiling, learned: learned}
+	return &pollPlan{next: first, interval: interval, ceiling: ceiling, learned: learned, start: first}
 }
 
 // wait returns how long to wait before the next poll, and moves on.
@@ -88,7 +92,8 @@ func (p *pollPlan) wait() time.Duration {
 	if p.learned {
 		p.next = p.interval
 	} else {
-		p.interval, p.next = w, min(w*2, p.ceiling)
+		p.elapsed += w
+		p.interval, p.next = w, min(max(p.start, p.elapsed/8), p.ceiling)
 	}
 	return w
 }

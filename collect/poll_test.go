@@ -33,7 +33,7 @@ func (c *simClock) sleep(ctx context.Context, d time.Duration) error {
 // its submission or its previous poll; once a first job has finished,
 // every job is read at most one interval (the floor here: a twentieth of
 // 2s is shorter) after it finished, in at most three polls; before that,
-// the schedule doubles its waits from PollStart.
+// every PollStart.
 func TestPollSchedule(t *testing.T) {
 	clk := &simClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	lat := &panosim.Latency{LogJob: 2 * time.Second, Report: 2 * time.Second, Now: clk.now}
@@ -82,10 +82,49 @@ func TestPollSchedule(t *testing.T) {
 	if logs < 10 || reports < 3 {
 		t.Fatalf("%d log and %d report jobs; want enough to learn from", logs, reports)
 	}
-	// the first job, polled before anything was learned: 250ms, 500ms,
-	// 1s, then 2s: read at 3.75s, 1.75s after it finished
-	if first := recs[0]; len(first.Polls) != 4 || first.Served.Sub(first.Submitted) != 3750*time.Millisecond {
-		t.Errorf("first job: %d polls, read %s after submission; want 4 polls, 3.75s", len(first.Polls), first.Served.Sub(first.Submitted))
+	// the first job, polled before anything was learned: every 250ms
+	// (an eighth of 2s is no longer), so the poll at 2s finds it done:
+	// 8 polls
+	if first := recs[0]; len(first.Polls) != 8 || first.Served.Sub(first.Submitted) != 2*time.Second {
+		t.Errorf("first job: %d polls, read %s after submission; want 8 polls, 2s", len(first.Polls), first.Served.Sub(first.Submitted))
+	}
+}
+
+// Before a first job finished, a job is polled every PollStart and then
+// every eighth of the time it ran, up to the ceiling: read at most that
+// late after it finished, however long it takes.
+func TestUnlearnedPolls(t *testing.T) {
+	start, ceiling := 250*time.Millisecond, 2*time.Second
+	for _, c := range []struct {
+		d        time.Duration // how long the job runs
+		maxPolls int           // worked out from the waits below
+	}{
+		// 250ms waits up to 2s: read at the 1st, 8th, 9th poll
+		{100 * time.Millisecond, 1}, {2 * time.Second, 8}, {2100 * time.Millisecond, 9},
+		// then waits of elapsed/8, so the time polled grows by 1/8 a
+		// poll: 2s*1.125^k, 16.65s at k=18, where the waits reach the 2s
+		// ceiling; 20s is 2 polls on (8+18+2), 10min 292 (8+18+292)
+		{20 * time.Second, 28}, {10 * time.Minute, 318},
+	} {
+		var jt jobTiming
+		first, _, learned := jt.plan(start, 25*time.Millisecond, ceiling)
+		p := &pollPlan{next: first, interval: first, ceiling: ceiling, learned: learned, start: first}
+		var at time.Duration
+		polls := 0
+		for at < c.d {
+			w := p.wait()
+			if w < start || w > ceiling {
+				t.Fatalf("%s job: wait %s outside [%s, %s]", c.d, w, start, ceiling)
+			}
+			at += w
+			polls++
+		}
+		if late, most := at-c.d, max(start, min(ceiling, c.d/8)); late > most {
+			t.Errorf("%s job read %s after it finished; want at most %s", c.d, late, most)
+		}
+		if polls > c.maxPolls {
+			t.Errorf("%s job polled %d times; want at most %d", c.d, polls, c.maxPolls)
+		}
 	}
 }
 
