@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -764,43 +765,49 @@ type jobState struct {
 
 // readJobState reads the job status and the logs' progress attribute of a
 // log answer without parsing entries.
-func readJobState(body []byte) (jobState, error) {
+func readJobState(body []byte) (jobState, error) { return readState(body, "log") }
+
+// readState reads a job answer's status (result/job/status) and progress:
+// a report job's result/job/percent, a log job's progress attribute of
+// result/log/logs, where it stops, before the entries. kind names the
+// job in errors.
+func readState(body []byte, kind string) (jobState, error) {
 	s := scanner{b: body}
 	var st jobState
 	var inJob, seen bool
 	for {
 		k, name, attrs, err := s.nextTag()
 		if err != nil {
-			return st, fmt.Errorf("log job answer: %w", err)
+			return st, fmt.Errorf("%s job answer: %w", kind, err)
 		}
 		switch {
-		case k == tagEOF:
+		case k == tagEOF || (k == tagOpen || k == tagEmpty) && string(name) == "logs":
+			if v, ok := attr(attrs, "progress"); ok && k != tagEOF {
+				st.progress, _ = strconv.Atoi(strings.TrimSpace(string(v)))
+			}
 			if !seen {
-				return st, errors.New("log job answer has no job status")
+				return st, fmt.Errorf("%s job answer has no job status", kind)
 			}
 			return st, nil
 		case k == tagOpen && string(name) == "response":
 			if v, ok := attr(attrs, "status"); ok && string(v) != "success" {
-				return st, fmt.Errorf("log job answer has status %q", v)
+				return st, fmt.Errorf("%s job answer has status %q", kind, v)
 			}
 		case k == tagOpen && string(name) == "job":
 			inJob = true
 		case k == tagClose && string(name) == "job":
 			inJob = false
-		case k == tagOpen && inJob && string(name) == "status":
+		case k == tagOpen && inJob && (string(name) == "status" || string(name) == "percent"):
 			raw, _, err := s.text()
 			if err != nil {
 				return st, err
 			}
-			st.status, seen = strings.TrimSpace(string(raw)), true
-		case (k == tagOpen || k == tagEmpty) && string(name) == "logs":
-			if v, ok := attr(attrs, "progress"); ok {
-				fmt.Sscan(string(v), &st.progress)
+			v := strings.TrimSpace(string(raw))
+			if string(name) == "status" {
+				st.status, seen = v, true
+			} else {
+				st.progress, _ = strconv.Atoi(v)
 			}
-			if !seen {
-				return st, errors.New("log job answer has no job status")
-			}
-			return st, nil
 		}
 	}
 }

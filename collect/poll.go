@@ -15,9 +15,13 @@ import (
 // A new job is polled first half an interval after the typical of those
 // lower bounds, then every interval, a twentieth of the typical duration
 // (never shorter than PollFloor, 25ms by default, never longer than
-// PollMax). A job as long
-// as the ones before is read at most one interval after it finished, in
-// one or two polls. Until a first job of the kind finished, a job is
+// PollMax). A job as long as the ones before is read at most one interval
+// after it finished, in one or two polls. Where the recent jobs took
+// times too different for that (the longest more than 1.5 times the
+// quickest: report parts over busy and quiet hours), a job is polled first
+// when the quickest surely still ran, then every eighth of the time it has
+// run (at least an interval, at most PollMax): read at most that late,
+// however long it takes. Until a first job of the kind finished, a job is
 // polled every PollStart, then every eighth of the time it has run (up to
 // PollMax): read at most that late after it finished, whatever it takes.
 
@@ -48,16 +52,23 @@ func (t *jobTiming) observe(lastACT, fin, interval time.Duration) {
 	t.lo, t.hi = append(t.lo, lo), append(t.hi, fin)
 }
 
+// spread is how much longer the longest recent job may take than the
+// quickest before their median is no guide to a new job's duration.
+const spread = 1.5
+
 // plan returns the wait before a new job's first poll and the interval
 // of the polls after it, within [floor, ceiling]; learned reports whether
-// they come from finished jobs.
-func (t *jobTiming) plan(start, floor, ceiling time.Duration) (first, interval time.Duration, learned bool) {
+// they come from finished jobs, grow that the jobs took times too
+// different for their median to tell (spread): the first poll comes when
+// the quickest of them surely still ran, and the waits then grow with the
+// time the job ran (pollPlan.wait).
+func (t *jobTiming) plan(start, floor, ceiling time.Duration) (first, interval time.Duration, learned, grow bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ceiling = max(floor, ceiling)
 	if len(t.lo) == 0 {
 		first = min(max(floor, start), ceiling)
-		return first, first, false
+		return first, first, false, false
 	}
 	median := func(d []time.Duration) time.Duration {
 		s := slices.Clone(d)
@@ -65,16 +76,19 @@ func (t *jobTiming) plan(start, floor, ceiling time.Duration) (first, interval t
 		return s[len(s)/2]
 	}
 	interval = min(max(floor, median(t.hi)/20), ceiling)
+	if quick, long := slices.Min(t.lo), slices.Max(t.hi); float64(long) > spread*float64(quick) {
+		return max(floor, quick), interval, true, true
+	}
 	first = max(floor, median(t.lo)+interval/2)
-	return first, interval, true
+	return first, interval, true, false
 }
 
 // pollPlan is the schedule of one job's polls.
 type pollPlan struct {
 	next, interval, ceiling time.Duration
-	learned                 bool
-	// start and elapsed are the unlearned schedule's shortest wait and
-	// the time waited so far.
+	learned, grow           bool
+	// start is the unlearned schedule's shortest wait, elapsed the time
+	// waited so far.
 	start, elapsed time.Duration
 }
 
@@ -82,17 +96,20 @@ type pollPlan struct {
 func (c *Client) newPollPlan(t *jobTiming) *pollPlan {
 	floor := c.pollFloor()
 	ceiling := max(c.PollMax, floor)
-	first, interval, learned := t.plan(c.PollStart, floor, ceiling)
-	return &pollPlan{next: first, interval: interval, ceiling: ceiling, learned: learned, start: first}
+	first, interval, learned, grow := t.plan(c.PollStart, floor, ceiling)
+	return &pollPlan{next: first, interval: interval, ceiling: ceiling, learned: learned, grow: grow, start: first}
 }
 
 // wait returns how long to wait before the next poll, and moves on.
 func (p *pollPlan) wait() time.Duration {
 	w := p.next
-	if p.learned {
+	p.elapsed += w
+	switch {
+	case p.learned && p.grow:
+		p.next = min(max(p.interval, p.elapsed/8), p.ceiling)
+	case p.learned:
 		p.next = p.interval
-	} else {
-		p.elapsed += w
+	default:
 		p.interval, p.next = w, min(max(p.start, p.elapsed/8), p.ceiling)
 	}
 	return w

@@ -107,7 +107,7 @@ func TestUnlearnedPolls(t *testing.T) {
 		{20 * time.Second, 28}, {10 * time.Minute, 318},
 	} {
 		var jt jobTiming
-		first, _, learned := jt.plan(start, 25*time.Millisecond, ceiling)
+		first, _, learned, _ := jt.plan(start, 25*time.Millisecond, ceiling)
 		p := &pollPlan{next: first, interval: first, ceiling: ceiling, learned: learned, start: first}
 		var at time.Duration
 		polls := 0
@@ -128,34 +128,67 @@ func TestUnlearnedPolls(t *testing.T) {
 	}
 }
 
-// TestJobTimingPlan: the first poll comes half an interval after the
-// typical time jobs ran for sure, the next ones every twentieth of the
-// typical duration, within the floor and the ceiling.
+// TestJobTimingPlan: after jobs of about the same length, the first poll
+// comes half an interval after the typical time jobs ran for sure, the
+// next ones every twentieth of the typical duration, within the floor and
+// the ceiling. After jobs of very different lengths, the first poll comes
+// when the quickest surely ran, the next ones an eighth of the time run
+// apart.
 func TestJobTimingPlan(t *testing.T) {
 	var jt jobTiming
-	if f, i, learned := jt.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second); learned || f != 300*time.Millisecond || i != 300*time.Millisecond {
+	if f, i, learned, _ := jt.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second); learned || f != 300*time.Millisecond || i != 300*time.Millisecond {
 		t.Errorf("plan before any job = %s, %s, %v; want PollStart, unlearned", f, i, learned)
 	}
-	// jobs last seen running at 1.9s, 3.9s, 9.9s and done by 2.1s, 4.1s,
-	// 10.1s
-	for _, d := range []time.Duration{2, 4, 10} {
-		jt.observe(d*time.Second-100*time.Millisecond, d*time.Second+100*time.Millisecond, 200*time.Millisecond)
+	// jobs last seen running at 1.9s, 2.0s, 2.1s and done by 2.1s, 2.2s,
+	// 2.3s: 2.3s is 1.21 times 1.9s, within the spread
+	for _, d := range []time.Duration{2000, 2100, 2200} {
+		jt.observe((d-100)*time.Millisecond, (d+100)*time.Millisecond, 200*time.Millisecond)
 	}
-	f, i, learned := jt.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second)
-	if !learned || i != 205*time.Millisecond || f != 3900*time.Millisecond+i/2 {
-		t.Errorf("plan = %s, %s; want 3.9s (the median for sure) + 102.5ms, 205ms (4.1s/20)", f, i)
+	f, i, learned, grow := jt.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second)
+	if !learned || grow || i != 110*time.Millisecond || f != 2000*time.Millisecond+i/2 {
+		t.Errorf("plan = %s, %s, grow %v; want 2.0s (the median for sure) + 55ms, 110ms (2.2s/20), not growing", f, i, grow)
 	}
-	if _, i, _ := jt.plan(300*time.Millisecond, 250*time.Millisecond, 2*time.Second); i != 250*time.Millisecond {
+	if _, i, _, _ := jt.plan(300*time.Millisecond, 250*time.Millisecond, 2*time.Second); i != 250*time.Millisecond {
 		t.Errorf("interval below the floor = %s; want the floor, 250ms", i)
 	}
-	if _, i, _ := jt.plan(300*time.Millisecond, 100*time.Millisecond, 150*time.Millisecond); i != 150*time.Millisecond {
-		t.Errorf("interval above the ceiling = %s; want the ceiling, 150ms", i)
+	if _, i, _, _ := jt.plan(300*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond); i != 100*time.Millisecond {
+		t.Errorf("interval above the ceiling = %s; want the ceiling, 100ms", i)
+	}
+	if _, i, _, _ := jt.plan(300*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond); i != 100*time.Millisecond {
+		t.Errorf("interval with a ceiling below the floor = %s; want the floor, 100ms", i)
 	}
 	// a job found done at its first poll (4s, polled every 250ms after)
 	// ran at least 3.75s: it was read at most an interval after it finished
 	var jt2 jobTiming
 	jt2.observe(0, 4*time.Second, 250*time.Millisecond)
-	if f, _, _ := jt2.plan(0, 250*time.Millisecond, time.Minute); f != 3750*time.Millisecond+125*time.Millisecond {
+	if f, _, _, _ := jt2.plan(0, 250*time.Millisecond, time.Minute); f != 3750*time.Millisecond+125*time.Millisecond {
 		t.Errorf("after a job found done at its first poll: first poll %s; want 3.875s", f)
+	}
+	// jobs of 2s, 4s and 10s (seen running at 1.9s, 3.9s, 9.9s, done by
+	// 2.1s, 4.1s, 10.1s): 10.1s is 5.3 times 1.9s
+	var jt3 jobTiming
+	for _, d := range []time.Duration{2, 4, 10} {
+		jt3.observe(d*time.Second-100*time.Millisecond, d*time.Second+100*time.Millisecond, 200*time.Millisecond)
+	}
+	f, i, learned, grow = jt3.plan(300*time.Millisecond, 100*time.Millisecond, 2*time.Second)
+	if !learned || !grow || f != 1900*time.Millisecond || i != 205*time.Millisecond {
+		t.Errorf("plan after jobs of 2-10s = %s, %s, grow %v; want 1.9s (the quickest for sure), 205ms (4.1s/20), growing", f, i, grow)
+	}
+	// its waits: 1.9s, then 237.5ms (1.9s/8), 267ms (2.1375s/8), ...: a
+	// job of each length is read at most an eighth of its time, and at
+	// most PollMax, late
+	for _, d := range []time.Duration{2 * time.Second, 4 * time.Second, 10 * time.Second, time.Minute} {
+		p := &pollPlan{next: f, interval: i, ceiling: 2 * time.Second, learned: true, grow: true}
+		var at time.Duration
+		for at < d {
+			at += p.wait()
+		}
+		if late := at - d; late > min(2*time.Second, max(i, d/8)) {
+			t.Errorf("%s job read %s after it finished; want at most %s", d, late, min(2*time.Second, max(i, d/8)))
+		}
+	}
+	p := &pollPlan{next: f, interval: i, ceiling: 2 * time.Second, learned: true, grow: true}
+	if w0, w1, w2 := p.wait(), p.wait(), p.wait(); w0 != 1900*time.Millisecond || w1 != 237500*time.Microsecond || w2 != 267187500 {
+		t.Errorf("waits %s, %s, %s; want 1.9s, 237.5ms, 267.1875ms", w0, w1, w2)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -87,46 +86,7 @@ func (c *Client) runReport(ctx context.Context, def reportDef, buf *bytes.Buffer
 }
 
 // readReportState reads a report job's status and percent.
-func readReportState(body []byte) (jobState, error) {
-	s := scanner{b: body}
-	var st jobState
-	var inJob, seen bool
-	for {
-		k, name, attrs, err := s.nextTag()
-		if err != nil {
-			return st, fmt.Errorf("report job answer: %w", err)
-		}
-		switch {
-		case k == tagEOF:
-			if !seen {
-				return st, errors.New("report job answer has no job status")
-			}
-			return st, nil
-		case k == tagOpen && string(name) == "response":
-			if v, ok := attr(attrs, "status"); ok && string(v) != "success" {
-				return st, fmt.Errorf("report job answer has status %q", v)
-			}
-		case k == tagOpen && string(name) == "job":
-			inJob = true
-		case k == tagClose && string(name) == "job":
-			if !seen {
-				return st, errors.New("report job answer has no job status")
-			}
-			return st, nil
-		case k == tagOpen && inJob && (string(name) == "status" || string(name) == "percent"):
-			raw, _, err := s.text()
-			if err != nil {
-				return st, err
-			}
-			v := strings.TrimSpace(string(raw))
-			if string(name) == "status" {
-				st.status, seen = v, true
-			} else {
-				st.progress, _ = strconv.Atoi(v)
-			}
-		}
-	}
-}
+func readReportState(body []byte) (jobState, error) { return readState(body, "report") }
 
 // parseReportRows walks a finished report's entries (result/report/entry,
 // or report/result/entry as older releases answer) and hands each one's
