@@ -10,6 +10,7 @@
 #   SCALES=1M STEPS=full,report scripts/bench-scale.sh
 #   BASELINE=d5b4416 scripts/bench-scale.sh # also measure that commit's full pull
 #   OUT=docs/scale.md scripts/bench-scale.sh  # append the figures there
+#   STEPS=jobs JOBS_FULL_SINCE=7d scripts/bench-scale.sh  # the jobs step's full pulls over a week
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -28,4 +29,5 @@ if [ -n "${OUT:-}" ]; then
 fi
 go test ./cmd/mine -run '^TestScaleBench$' -count=1 -timeout 4h -v -args \
 	-scale "${SCALES:-1M,10M,100M}" -scale-steps "${STEPS:-all}" -scale-full-max "${FULL_MAX:-10M}" \
+	-scale-jobs-full-since "${JOBS_FULL_SINCE:-1d}" \
 	-scale-mine "$tmp/mine" "${base_args[@]}" "${out_args[@]}"

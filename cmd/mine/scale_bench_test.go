@@ -40,7 +40,8 @@ var (
 	scaleBase    = flag.String("scale-baseline", "", "a mine binary to compare the full pull's CPU with (the branch's starting point)")
 	scaleFullMax = flag.String("scale-full-max", "10M", "the largest volume the full pull runs at")
 	scaleOut     = flag.String("scale-out", "", "append the figures as Markdown to this file")
-	scaleSteps   = flag.String("scale-steps", "all", "comma-separated steps: base,full,report,latency,jobs (all)")
+	scaleSteps   = flag.String("scale-steps", "all", "comma-separated steps: base,full,report,latency,jobs (or only jobs-full, jobs-report), all")
+	scaleJobsWin = flag.String("scale-jobs-full-since", "1d", "the window of the jobs step's full pulls (a week of them at 2s a job takes 15 minutes)")
 )
 
 // scaleBase is the simulated estate: about a million HTTP status logs in
@@ -156,14 +157,17 @@ func TestScaleBench(t *testing.T) {
 			b.measure(scaleRun{name: "report", bin: bin, evidence: evidenceReport, jobs: 2, since: "7d", volume: vol, latency: &lat}, fulls[vol])
 		}
 	}
-	if all || steps["jobs"] {
+	if all || steps["jobs"] || steps["jobs-full"] || steps["jobs-report"] {
 		two := lat
 		two.LogPerThousand, two.ReportPerMillion = 0, 0
 		two.LogJob, two.Report = 2*time.Second, 2*time.Second
 		for _, ev := range []string{evidenceFull, evidenceReport} {
+			if !all && !steps["jobs"] && !steps["jobs-"+ev] {
+				continue
+			}
 			since := "7d"
 			if ev == evidenceFull {
-				since = "1d"
+				since = *scaleJobsWin
 			}
 			var walls [2]time.Duration
 			for i, jobs := range []int{1, 2} {
