@@ -377,7 +377,7 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 
 // threatFields and trafficFields are the fields decodeEntries and
 // threatField or trafficField read (a test checks them against the
-// switches): a log entry has a hundred, mine reads about twenty.
+// switches): a log entry has a hundred, mine reads 26 or 28.
 var (
 	threatFields = newFieldSet("receive_time", "high_res_timestamp", "serial", "device_name", "vsys", "seqno", "sessionid",
 		"repeatcnt", "rule", "rule_uuid", "from", "to", "src", "dst", "srcuser", "sport", "dport", "proto", "app",
