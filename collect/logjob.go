@@ -767,28 +767,28 @@ type jobState struct {
 // log answer without parsing entries.
 func readJobState(body []byte) (jobState, error) { return readState(body, "log") }
 
-// readState reads a job answer's status (result/job/status) and progress:
-// a report job's result/job/percent, a log job's progress attribute of
-// result/log/logs, where it stops, before the entries. kind names the
-// job in errors.
+// readState reads a job answer's status (result/job/status) and progress
+// without walking what follows: a report job's result/job/percent, read up
+// to </job>; a log job's progress attribute of result/log/logs, read up to
+// that element, before the entries. kind, "log" or "report", says which.
 func readState(body []byte, kind string) (jobState, error) {
 	s := scanner{b: body}
 	var st jobState
 	var inJob, seen bool
+	done := func() (jobState, error) {
+		if !seen {
+			return st, fmt.Errorf("%s job answer has no job status", kind)
+		}
+		return st, nil
+	}
 	for {
 		k, name, attrs, err := s.nextTag()
 		if err != nil {
 			return st, fmt.Errorf("%s job answer: %w", kind, err)
 		}
 		switch {
-		case k == tagEOF || (k == tagOpen || k == tagEmpty) && string(name) == "logs":
-			if v, ok := attr(attrs, "progress"); ok && k != tagEOF {
-				st.progress, _ = strconv.Atoi(strings.TrimSpace(string(v)))
-			}
-			if !seen {
-				return st, fmt.Errorf("%s job answer has no job status", kind)
-			}
-			return st, nil
+		case k == tagEOF:
+			return done()
 		case k == tagOpen && string(name) == "response":
 			if v, ok := attr(attrs, "status"); ok && string(v) != "success" {
 				return st, fmt.Errorf("%s job answer has status %q", kind, v)
@@ -796,6 +796,9 @@ func readState(body []byte, kind string) (jobState, error) {
 		case k == tagOpen && string(name) == "job":
 			inJob = true
 		case k == tagClose && string(name) == "job":
+			if kind == "report" {
+				return done()
+			}
 			inJob = false
 		case k == tagOpen && inJob && (string(name) == "status" || string(name) == "percent"):
 			raw, _, err := s.text()
@@ -808,6 +811,11 @@ func readState(body []byte, kind string) (jobState, error) {
 			} else {
 				st.progress, _ = strconv.Atoi(v)
 			}
+		case (k == tagOpen || k == tagEmpty) && string(name) == "logs":
+			if v, ok := attr(attrs, "progress"); ok {
+				fmt.Sscan(string(v), &st.progress)
+			}
+			return done()
 		}
 	}
 }
