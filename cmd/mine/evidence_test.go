@@ -14,7 +14,6 @@ import (
 	"github.com/panos-mine/mine"
 	"github.com/panos-mine/mine/collect"
 	"github.com/panos-mine/mine/panosim"
-	"github.com/panos-mine/mine/signatures"
 )
 
 // evidenceDevice is a simulator with three days of logs, served on
@@ -28,24 +27,7 @@ func newEvidenceDevice(t *testing.T, o panosim.Options, wrap func(http.Handler) 
 	t.Helper()
 	o.Start = time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
 	o.PollsBeforeFinish = -1
-	sim := panosim.New(o)
-	var h http.Handler = sim
-	if wrap != nil {
-		h = wrap(sim)
-	}
-	host, err := startSim(h, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { host.close() })
-	dep, err := signatures.Connect(context.Background(), collect.Config{Host: host.host, Port: host.port, APIKey: sim.APIKey(), RootCAs: host.pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dep.Deploy(context.Background(), signatures.Default(), signatures.Location{}); err != nil {
-		t.Fatal(err)
-	}
-	sim.Advance(3 * 24 * time.Hour)
+	sim, host := deployedSim(t, o, wrap, 3*24*time.Hour)
 	return &evidenceDevice{sim: sim, host: host}
 }
 

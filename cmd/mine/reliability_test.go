@@ -31,15 +31,11 @@ func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.next.ServeHTTP(w, r)
 }
 
-// loggingDevice serves a simulator with the signatures deployed and a day
-// of traffic, behind wrap (nil: none), and returns its host, its
-// certificate file and the simulator.
-func loggingDevice(t *testing.T, o panosim.Options, wrap func(http.Handler) http.Handler) (*simHost, string, *panosim.Server) {
+// deployedSim serves a simulator made with o on loopback, behind wrap
+// (nil: none), until the test ends, deploys the signatures on it and lets
+// it log for advance.
+func deployedSim(t testing.TB, o panosim.Options, wrap func(http.Handler) http.Handler, advance time.Duration) (*panosim.Server, *simHost) {
 	t.Helper()
-	if o.Start.IsZero() {
-		o.Start = time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
-	}
-	o.PollsBeforeFinish = 1
 	sim := panosim.New(o)
 	var h http.Handler = sim
 	if wrap != nil {
@@ -57,7 +53,20 @@ func loggingDevice(t *testing.T, o panosim.Options, wrap func(http.Handler) http
 	if _, err := dep.Deploy(context.Background(), signatures.Default(), signatures.Location{}); err != nil {
 		t.Fatal(err)
 	}
-	sim.Advance(24 * time.Hour)
+	sim.Advance(advance)
+	return sim, host
+}
+
+// loggingDevice serves a simulator with the signatures deployed and a day
+// of traffic, behind wrap (nil: none), and returns its host, its
+// certificate file and the simulator.
+func loggingDevice(t *testing.T, o panosim.Options, wrap func(http.Handler) http.Handler) (*simHost, string, *panosim.Server) {
+	t.Helper()
+	if o.Start.IsZero() {
+		o.Start = time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
+	}
+	o.PollsBeforeFinish = 1
+	sim, host := deployedSim(t, o, wrap, 24*time.Hour)
 	cert := filepath.Join(t.TempDir(), "cert.pem")
 	os.WriteFile(cert, host.pem, 0o644)
 	return host, cert, sim

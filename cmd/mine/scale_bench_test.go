@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"encoding/json"
 	"flag"
@@ -22,9 +21,7 @@ import (
 	"time"
 
 	"github.com/panos-mine/mine"
-	"github.com/panos-mine/mine/collect"
 	"github.com/panos-mine/mine/panosim"
-	"github.com/panos-mine/mine/signatures"
 )
 
 // The scale benchmark (scripts/bench-scale.sh runs it): a simulated week
@@ -196,26 +193,14 @@ func (b *scaleBench) printf(format string, args ...any) {
 
 func newScaleBench(t *testing.T) *scaleBench {
 	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	sim := panosim.New(panosim.Options{Seed: 1, Start: start, SessionsPerDay: scaleSessionsPerDay, PollsBeforeFinish: -1})
-	rec := &queryRecorder{next: sim}
-	h, err := startSim(rec, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.close() })
+	var rec *queryRecorder
+	sim, h := deployedSim(t, panosim.Options{Seed: 1, Start: start, SessionsPerDay: scaleSessionsPerDay, PollsBeforeFinish: -1},
+		func(next http.Handler) http.Handler { rec = &queryRecorder{next: next}; return rec }, 7*24*time.Hour)
 	dir := t.TempDir()
 	cert := filepath.Join(dir, "cert.pem")
 	if err := os.WriteFile(cert, h.pem, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	dep, err := signatures.Connect(context.Background(), collect.Config{Host: h.host, Port: h.port, APIKey: sim.APIKey(), RootCAs: h.pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dep.Deploy(context.Background(), signatures.Default(), signatures.Location{}); err != nil {
-		t.Fatal(err)
-	}
-	sim.Advance(7 * 24 * time.Hour)
 	runtime.GC()
 	return &scaleBench{t: t, sim: sim, host: h, cert: cert, dir: dir, until: sim.Now(), record: rec}
 }
