@@ -30,11 +30,13 @@ func newRunCmd(d *deps) *cobra.Command {
 		Short: "Collect, correlate and report against a firewall",
 		Long: `Run collects from a firewall over the XML API, correlates and reports:
 
-  1. the security rulebase and rule hit counts (PAN-OS 8.1+), to find the
-     catch-all rule (the lowest enabled allow rule with application any,
-     unless --catch-all names it);
-  2. the threat logs of the HTTP status signatures (threat IDs 41000-41059)
-     received in the window, and the catch-all's traffic logs;
+  1. the security policy as PAN-OS evaluates it (what Panorama pushed,
+     objects, groups) and rule hit counts (PAN-OS 8.1+), to find the
+     catch-all rule (the broadest reachable port-based rule allowing web
+     ports, see mine rules --help; --catch-all names it instead);
+  2. the HTTP status signatures' logs (threat IDs 41000-41059) of the
+     window and the catch-all's traffic: counted by the device's own
+     reports, or every log entry (--evidence);
   3. suggests App-ID rules for the servers that answer HTTP 200 through the
      catch-all, keeping scanners out of the evidence;
   4. writes the workbook (--out), the JSON document (--json) and a summary.
