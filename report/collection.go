@@ -19,7 +19,7 @@ func collectionLines(c *mine.Collection) [][2]string {
 		name string
 		lc   mine.LogCollection
 	}{{"Threat logs", c.Threat}, {"Traffic logs", c.Traffic}} {
-		out = append(out, [2]string{l.name, logCollectionText(l.lc)})
+		out = append(out, [2]string{l.name, logCollectionText(l.lc, c.Evidence)})
 	}
 	if e := c.Evidence; e != nil {
 		out = append(out, [2]string{"Evidence", evidenceText(e)})
@@ -103,8 +103,17 @@ func bytesText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-func logCollectionText(lc mine.LogCollection) string {
+// logCollectionText says what one log type's collection did. With the
+// device's reports (e), its queries are only those of the parts read as
+// log entries, and what it counted are report rows' repeat counts.
+func logCollectionText(lc mine.LogCollection, e *mine.Evidence) string {
 	s := fmt.Sprintf("%s collected with %s queries", thousands(lc.Collected), thousands(int64(lc.Queries)))
+	if e != nil && e.Mode == mine.EvidenceReport {
+		s = thousands(lc.Collected) + " counted by the device's reports"
+		if lc.Queries > 0 {
+			s += fmt.Sprintf(", %s log queries for the parts read entry by entry", thousands(int64(lc.Queries)))
+		}
+	}
 	var drop []string
 	for _, d := range []struct {
 		n    int64

@@ -49,6 +49,19 @@ func TestCollectionLines(t *testing.T) {
 	if collectionLines(nil) != nil {
 		t.Error("collectionLines(nil) is not nil")
 	}
+	// with the device's reports, the log types' queries are only those of
+	// parts read as entries: none, or some
+	rep := &mine.Collection{
+		Threat:   mine.LogCollection{Collected: 27935},
+		Traffic:  mine.LogCollection{Collected: 4988, Queries: 3},
+		Evidence: &mine.Evidence{Mode: mine.EvidenceReport, CountsExact: true, TimeResolution: "1h", ReportJobs: 9, ReportRows: 21927},
+	}
+	got = collectionLines(rep)
+	for i, w := range []string{"27,935 counted by the device's reports", "4,988 counted by the device's reports, 3 log queries for the parts read entry by entry"} {
+		if got[i][1] != w {
+			t.Errorf("report evidence, line %d = %q; want %q", i, got[i][1], w)
+		}
+	}
 }
 
 // The account reaches the terminal summary (as wide as its other tables),
