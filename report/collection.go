@@ -48,6 +48,13 @@ func collectionLines(c *mine.Collection) [][2]string {
 	return out
 }
 
+// entriesCounted reports whether the report's log counts are counts of
+// log entries: not when the device's reports counted them, which give
+// repeat counts only (the totals' threat logs are then the responses).
+func entriesCounted(r *mine.Report) bool {
+	return r.Collection == nil || r.Collection.Evidence == nil || r.Collection.Evidence.EntriesCounted
+}
+
 // evidenceText says how the evidence was gathered and how far its counts
 // and times can be trusted.
 func evidenceText(e *mine.Evidence) string {

@@ -153,3 +153,49 @@ func TestWorkbookTempFiles(t *testing.T) {
 		t.Errorf("temporary files left: %v; want only the recent one", m)
 	}
 }
+
+// Counted by the device's reports, the threat logs are repeat counts, the
+// same figure as the responses: the summary and the Summary sheet show
+// the responses only. Pulled entry by entry, both.
+func TestLogCountOnlyWhereEntriesCounted(t *testing.T) {
+	for _, c := range []struct {
+		ev   *mine.Evidence
+		want bool
+	}{
+		{nil, true},
+		{&mine.Evidence{Mode: mine.EvidenceFull, CountsExact: true, EntriesCounted: true}, true},
+		{&mine.Evidence{Mode: mine.EvidenceReport, CountsExact: true}, false},
+	} {
+		r := withCollection()
+		r.Collection.Evidence = c.ev
+		var sum bytes.Buffer
+		if err := WriteSummary(&sum, r); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sum.String(), "HTTP status logs"); got != c.want {
+			t.Errorf("evidence %+v: summary shows the log count %v; want %v", c.ev, got, c.want)
+		}
+		if !strings.Contains(sum.String(), "HTTP responses") {
+			t.Errorf("evidence %+v: summary lacks the responses", c.ev)
+		}
+		path := filepath.Join(t.TempDir(), "r.xlsx")
+		if err := WriteWorkbookFile(path, r); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows("Summary")
+		f.Close()
+		found := false
+		for _, row := range rows {
+			for _, cell := range row {
+				found = found || cell == "HTTP status logs (all rules)"
+			}
+		}
+		if found != c.want {
+			t.Errorf("evidence %+v: Summary sheet shows the log count %v; want %v", c.ev, found, c.want)
+		}
+	}
+}

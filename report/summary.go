@@ -110,10 +110,10 @@ func writeOverview(s *stickyWriter, r *mine.Report) {
 	if len(r.Findings) > 0 {
 		rows = append(rows, []string{"App team findings", count(int64(len(r.Findings)))})
 	}
-	rows = append(rows,
-		[]string{"HTTP status logs", count(tot.ThreatLogs) + " (all rules)"},
-		[]string{"HTTP responses", count(tot.Responses) + " (all rules)"},
-	)
+	if entriesCounted(r) {
+		rows = append(rows, []string{"HTTP status logs", count(tot.ThreatLogs) + " (all rules)"})
+	}
+	rows = append(rows, []string{"HTTP responses", count(tot.Responses) + " (all rules)"})
 	if im := r.Import; im != nil {
 		rows = append(rows,
 			[]string{"Imported", fmt.Sprintf("%d files, %d lines", im.Files, im.Lines)},

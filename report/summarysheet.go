@@ -341,9 +341,11 @@ func (s *summarySheet) figures(r *mine.Report, opt Options) error {
 			{"   of it scanners", share(scanners), st.figurePercent},
 			{"App team findings", int64(len(r.Findings)), st.figureCount},
 			{"Custom App-ID candidates", int64(len(r.CustomAppCandidates)), st.figureCount},
-			{"HTTP status logs (all rules)", t.ThreatLogs, st.figureCount},
-			{"HTTP responses (all rules)", t.Responses, st.figureCount},
 		}
+		if entriesCounted(r) {
+			figs = append(figs, fig{"HTTP status logs (all rules)", t.ThreatLogs, st.figureCount})
+		}
+		figs = append(figs, fig{"HTTP responses (all rules)", t.Responses, st.figureCount})
 	}
 	for _, f := range figs {
 		if err := s.figure(f.label, f.v, f.style); err != nil {
