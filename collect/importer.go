@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -184,6 +185,7 @@ type Importer struct {
 	lastSerial, lastDevice string
 	deviceSeen             bool
 	file                   string
+	chunk                  int // the framer's chunk size; 0 is chunkBytes (tests set it)
 }
 
 // NewImporter returns an importer. It returns an error when the threat ID
@@ -269,8 +271,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // and consumed in order. The framer also finds a CSV export's header rows,
 // since they decide how the lines after them are read.
 
-// batchLines is how many lines a batch holds.
-const batchLines = 512
+// batchLines is how many lines a batch holds, maxBatchLines how many
+// at most when its lines are cut from a chunk of the input.
+const (
+	batchLines    = 512
+	maxBatchLines = 4 * batchLines
+)
 
 type entryFlag uint8
 
@@ -296,6 +302,13 @@ type batch struct {
 	done   chan struct{}
 }
 
+// batchPool keeps batches, their buffers grown to the lines they held,
+// from one input to the next: an import of many files, or of many
+// importers, would otherwise grow them again for each.
+var batchPool = sync.Pool{New: func() any { return &batch{done: make(chan struct{}, 1)} }}
+
+func getBatch() *batch { return batchPool.Get().(*batch) }
+
 func (b *batch) reset(h *exportHeader) {
 	b.buf, b.ents, b.res, b.header = b.buf[:0], b.ents[:0], b.res[:0], h
 }
@@ -312,7 +325,18 @@ type framer struct {
 	array   *json.Decoder // a JSON array input, element by element
 	eof     bool
 	err     error // the read error that ended the input
+	// Lines cut from whole chunks of the input (see fillChunk): the
+	// chunk size, the start of a line the last chunk ended in, and
+	// whether the rest of a line too long is being dropped.
+	chunk    int
+	carry    []byte
+	dropping bool
+	read     int64 // bytes cut into lines so far
 }
+
+// chunkBytes is how much of the input a batch takes in one read when
+// its lines are cut in place.
+const chunkBytes = 256 << 10
 
 // frame is one line of an input, as the framer cut it: the bytes are
 // valid until the framer's next call.
@@ -381,6 +405,9 @@ func (fr *framer) next() (frame, bool, error) {
 // changes how the rows after it are read (they go in a new batch). It
 // returns the input's read error, if any, after the lines before it.
 func (fr *framer) fill(b *batch) error {
+	if fr.inPlace() {
+		return fr.fillChunk(b)
+	}
 	for len(b.ents) < batchLines {
 		f, ok, err := fr.next()
 		if !ok {
@@ -394,6 +421,101 @@ func (fr *framer) fill(b *batch) error {
 		}
 	}
 	return nil
+}
+
+// inPlace reports whether the lines from here on can be cut from whole
+// chunks of the input, where they were read, rather than one by one and
+// copied: none can be a header row (the input is not an export, and the
+// first line was not a header), and it is not a JSON array.
+func (fr *framer) inPlace() bool {
+	return fr.lineNo > 0 && fr.header == nil && fr.array == nil && fr.o.Format != FormatCSV &&
+		len(fr.long) == 0 && !fr.tooLong
+}
+
+// fillChunk reads the next chunk of the input into b, with the start of
+// a line the chunk before ended in, and cuts it into lines where it lies:
+// the bytes are read once and copied once. A line that ends past the
+// chunk is carried into the next batch; one longer than maxLine is a
+// too-long entry, and the rest of it is dropped as it is read.
+func (fr *framer) fillChunk(b *batch) error {
+	// A chunk holds about batchLines lines of the length seen so far.
+	size := fr.chunk
+	if size <= 0 {
+		size = chunkBytes
+		if fr.lineNo > 0 && fr.read > 0 {
+			size = int(min(max(fr.read/fr.lineNo*batchLines, 16<<10), chunkBytes))
+		}
+	}
+	buf := append(b.buf[:0], fr.carry...)
+	fr.carry = fr.carry[:0]
+	plain := len(buf) // buf[:plain] has no line end: the carry has none
+	for {
+		if cap(buf)-len(buf) < size {
+			buf = slices.Grow(buf, size)
+		}
+		at := len(buf)
+		n, err := fr.br.Read(buf[at : at+size])
+		buf = buf[:at+n]
+		if err != nil {
+			fr.eof = true
+			if err != io.EOF {
+				fr.err = err
+			}
+		}
+		if fr.dropping {
+			i := bytes.IndexByte(buf[at:], '\n')
+			if i < 0 {
+				buf = buf[:at]
+			} else {
+				buf = append(buf[:at], buf[at+i+1:]...)
+				fr.dropping = false
+			}
+		}
+		// Lines are cut at the end of the input, or once a whole chunk
+		// is read and has a line end.
+		end := len(buf)
+		if !fr.eof {
+			if len(buf) < size {
+				continue
+			}
+			end = bytes.LastIndexByte(buf[plain:], '\n') + 1
+			if end > 0 {
+				end += plain
+			}
+			plain = len(buf)
+			if end == 0 && len(buf) <= maxLine {
+				continue // one line so far, not too long yet
+			}
+			if end == 0 {
+				fr.lineNo++
+				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryTooLong})
+				b.buf, fr.dropping = buf[:0], true
+				return nil
+			}
+		}
+		for off := 0; off < end; {
+			if len(b.ents) == maxBatchLines {
+				end = off // the rest goes in the next batch
+				break
+			}
+			i := bytes.IndexByte(buf[off:end], '\n')
+			next := off + i + 1
+			if i < 0 {
+				next = end
+			}
+			fr.lineNo++
+			if next-off > maxLine {
+				b.ents = append(b.ents, entry{lineNo: fr.lineNo, flag: entryTooLong})
+			} else {
+				b.ents = append(b.ents, entry{off: off, end: next, lineNo: fr.lineNo})
+			}
+			off = next
+		}
+		fr.read += int64(end)
+		fr.carry = append(fr.carry, buf[end:]...)
+		b.buf = buf[:end]
+		return nil
+	}
 }
 
 // isHeader reports whether line is a CSV export's header row (the first
@@ -428,7 +550,7 @@ func (im *Importer) Read(ctx context.Context, name string, r io.Reader, size int
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 256<<10)
 	}
-	fr := &framer{o: &im.o, br: br}
+	fr := &framer{o: &im.o, br: br, chunk: im.chunk}
 	if isJSONArray(br) {
 		fr.array = json.NewDecoder(br)
 		if _, err := fr.array.Token(); err != nil { // '['
@@ -487,7 +609,7 @@ func (im *Importer) readParallel(ctx context.Context, fr *framer, progress func(
 	inFlight := 2 * im.workers
 	free := make(chan *batch, inFlight)
 	for range inFlight {
-		free <- &batch{done: make(chan struct{}, 1)}
+		free <- getBatch()
 	}
 	work := make(chan *batch, inFlight)
 	order := make(chan *batch, inFlight)
@@ -542,9 +664,13 @@ func (im *Importer) readParallel(ctx context.Context, fr *framer, progress func(
 		select {
 		case free <- b:
 		default:
+			batchPool.Put(b)
 		}
 	}
 	wg.Wait()
+	for len(free) > 0 {
+		batchPool.Put(<-free)
+	}
 	if err == nil && frameErr != nil {
 		err = fmt.Errorf("%s: %w", im.file, frameErr)
 	}

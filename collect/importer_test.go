@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/panos-mine/mine"
@@ -501,5 +503,71 @@ func TestDigits8(t *testing.T) {
 	}
 	if _, ok := digits8([]byte("123")[:3:3]); ok { // nothing to load after it
 		t.Errorf("digits8 of a 3-byte slice with no room after = ok; want the slow path")
+	}
+}
+
+// Cut from whole chunks of the input, the lines are those one read at a
+// time gives, with the same numbers: lines that span chunks, blank lines,
+// CRLF ends, a line too long after the first, a last line without its
+// end, and a reader that returns a little at a time.
+func TestImportChunksMatchLines(t *testing.T) {
+	var b strings.Builder
+	for i := range 2000 {
+		switch {
+		case i == 700:
+			b.WriteString(strings.Repeat("z", maxLine+100) + "\n")
+		case i == 1500:
+			b.WriteString(strings.Repeat("w", maxLine-50) + "\n") // long, not too long: a bad line
+		case i%11 == 4:
+			b.WriteString("\n")
+		case i%13 == 6:
+			b.WriteString("garbage, line\r\n")
+		default:
+			b.WriteString(statusLine(t, map[int]string{36: fmt.Sprint(i), 22: fmt.Sprint(i)}) + "\r\n")
+		}
+	}
+	b.WriteString(statusLine(t, map[int]string{36: "99999"})) // no line end
+	in := b.String()
+	type result struct {
+		threats  []mine.ThreatLog
+		stats    string
+		badLines []BadLine
+	}
+	run := func(workers, chunk int, r io.Reader) result {
+		var c imported
+		im := newTestImporter(t, ImportOptions{BadSamples: 500}, &c)
+		im.setWorkers(workers)
+		im.chunk = chunk
+		if err := im.Read(context.Background(), "c", r, -1); err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		s := im.Stats()
+		return result{c.threats, fmt.Sprint(s.Lines, s.Threat, s.Duplicates, s.Bad, s.Skipped), s.BadLines}
+	}
+	want := run(1, 0, strings.NewReader(in))
+	// hand-counted: of i < 2000, 182 have i%11 == 4, less 1500: 181
+	// blank lines; 154 have i%13 == 6, 14 of them also i%11 == 4
+	// (i%143 == 136): 140 garbage lines, and the long one is garbage
+	// too; 2000-181-140-2 status lines and the last
+	var c imported
+	seq := newTestImporter(t, ImportOptions{}, &c)
+	seq.setWorkers(1)
+	read(t, seq, "c", in)
+	if s := seq.Stats(); len(c.threats) != 1678 || s.Bad[BadTooLong] != 1 || s.Bad[BadUnknownType] != 141 || len(s.Bad) != 2 {
+		t.Fatalf("read line by line: %d records, bad %v; want 1678, 1 too long and 141 unknown", len(c.threats), s.Bad)
+	}
+	for _, chunk := range []int{1, 97, 4096, 0} {
+		for _, r := range []io.Reader{strings.NewReader(in), iotest.HalfReader(strings.NewReader(in))} {
+			got := run(2, chunk, r)
+			if got.stats != want.stats {
+				t.Errorf("chunk %d: %s\nwant %s", chunk, got.stats, want.stats)
+			}
+			if i := slices.IndexFunc(got.badLines, func(l BadLine) bool { return !slices.Contains(want.badLines, l) }); i >= 0 || len(got.badLines) != len(want.badLines) {
+				t.Errorf("chunk %d: %d bad lines (first not read line by line: %d), want %d", chunk, len(got.badLines), i, len(want.badLines))
+			}
+			if !slices.EqualFunc(got.threats, want.threats, func(a, b mine.ThreatLog) bool { return a == b }) {
+				t.Errorf("chunk %d: %d records differ from the %d read line by line", chunk, len(got.threats), len(want.threats))
+			}
+		}
 	}
 }
