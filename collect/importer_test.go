@@ -571,3 +571,32 @@ func TestImportChunksMatchLines(t *testing.T) {
 		}
 	}
 }
+
+// Wall clocks of days read before, in any order, give the times their
+// digits say: dates that share a cache slot (the 5th of two months or of
+// two years) do not mix, and an impossible date is bad whatever was read
+// before.
+func TestLogTimeDays(t *testing.T) {
+	b := newRecordBuilder(nil, 41000, 41059, nil)
+	for i, c := range []struct {
+		raw  string
+		want time.Time
+		bad  bool
+	}{
+		{raw: "2026/03/05 10:00:00", want: time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)},
+		{raw: "2026/04/05 11:30:01", want: time.Date(2026, 4, 5, 11, 30, 1, 0, time.UTC)},
+		{raw: "2026/03/05 12:00:59", want: time.Date(2026, 3, 5, 12, 0, 59, 0, time.UTC)},
+		{raw: "2026/03/21 00:00:00", want: time.Date(2026, 3, 21, 0, 0, 0, 0, time.UTC)},
+		{raw: "2026/03/05 23:59:59", want: time.Date(2026, 3, 5, 23, 59, 59, 0, time.UTC)},
+		{raw: "2025/03/05 01:02:03", want: time.Date(2025, 3, 5, 1, 2, 3, 0, time.UTC)},
+		{raw: "2026/02/30 00:00:00", bad: true},
+		{raw: "2026/03/05 24:00:00", bad: true},
+		{raw: "2026-03-05 08:00:00", want: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)},
+		{raw: "2026/03/05 08:00:00", want: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)},
+	} {
+		got, err := b.logTime([]byte(c.raw))
+		if c.bad != (err != nil) || !got.wall.Equal(c.want) {
+			t.Errorf("%d: logTime(%s) = %v, %v; want %v (bad %v)", i, c.raw, got.wall, err, c.want, c.bad)
+		}
+	}
+}

@@ -161,11 +161,11 @@ type recordBuilder struct {
 	minID, maxID int
 	idName       func(int) string
 
-	// day caches the last wall-clock date read (the YYYY/MM/DD of a
-	// receive time) and its midnight: a file walks through few days.
-	dayRaw  [10]byte
-	dayUnix int64
-	dayOK   bool
+	// days caches wall-clock dates read (the YYYY/MM/DD of a receive
+	// time) and their midnights, by day of the month: a file walks
+	// through few days, and one merged from several sources goes back
+	// and forth between them.
+	days [32]cachedDay
 	// names caches threat names by ID, addrs addresses by a hash of
 	// their bytes: both repeat, and a comparison with the one cached
 	// spares a string.
@@ -372,15 +372,21 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 	return t.wall, nil
 }
 
-// logTime is parseLogTime, quicker for a wall clock of the day before.
+// logTime is parseLogTime, quicker for a wall clock of a day seen before.
 func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
 	raw = trimSpace(raw)
-	if len(raw) != 19 || !b.dayOK || string(raw[:10]) != string(b.dayRaw[:]) || raw[10] != ' ' || raw[13] != ':' || raw[16] != ':' {
+	if len(raw) != 19 || raw[10] != ' ' || raw[13] != ':' || raw[16] != ':' {
+		return parseLogTime(raw)
+	}
+	// the slot is the day of the month (plus 16, from the digits' ASCII
+	// values: 10*'0'+'0' is 528), one slot for each day
+	day := &b.days[(int(raw[8])*10+int(raw[9]))&(len(b.days)-1)]
+	if !day.ok || string(raw[:10]) != string(day.raw[:]) {
 		t, err := parseLogTime(raw)
-		if err == nil && !t.wall.IsZero() && len(raw) == 19 {
-			copy(b.dayRaw[:], raw)
+		if err == nil && !t.wall.IsZero() {
+			copy(day.raw[:], raw)
 			y, m, d := t.wall.Date()
-			b.dayUnix, b.dayOK = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), true
+			day.unix, day.ok = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), true
 		}
 		return t, err
 	}
@@ -390,7 +396,14 @@ func (b *recordBuilder) logTime(raw []byte) (logTime, error) {
 	if !ok1 || !ok2 || !ok3 || h > 23 || mi > 59 || sec > 59 {
 		return logTime{}, errBadTime
 	}
-	return logTime{wall: time.Unix(b.dayUnix+int64(h*3600+mi*60+sec), 0).UTC()}, nil
+	return logTime{wall: time.Unix(day.unix+int64(h*3600+mi*60+sec), 0).UTC()}, nil
+}
+
+// cachedDay is a date as a log wrote it and its midnight, UTC.
+type cachedDay struct {
+	raw  [10]byte
+	unix int64
+	ok   bool
 }
 
 // threatID reads the threat name and numeric ID: "HTTP-200(41003)",
