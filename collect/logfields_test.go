@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,6 +185,12 @@ func FuzzLeafPath(f *testing.F) {
 	addReal(f, "demisto-query_logs.xml")
 	f.Add(benchPage(3, true))
 	f.Add(benchPage(3, false))
+	// entries of one shape, then of others (see TestEntryShapeFollowsChanges)
+	f.Add([]byte(threatPageHead + `<entry><receive_time>2026/11/01 01:30:00</receive_time><seqno>1</seqno><rule>a</rule><dst>1</dst></entry>` +
+		`<entry><receive_time>2026/11/01 01:30:00</receive_time><seqno>2</seqno><rule>b</rule><dst>2</dst></entry>` +
+		`<entry><receive_time>2026/11/01 01:30:00</receive_time><rule>c</rule><seqno>3</seqno><dst>3</dst><app>x</app></entry>` +
+		`<entry><receive_time>2026/11/01 01:30:00</receive_time><seqno>4</seqno><rule>d</rule><dst/></entry>` +
+		`<entry><receive_time>2026/11/01 01:30:00</receive_time><seqno>5</seqno><rule>e</rule><dst>5</dst></entry></logs></log></result></response>`))
 	f.Add([]byte(threatPageHead + `<entry><receive_time>2026/11/01 01:30:00</receive_time><seqno>9</seqno><rule a="1">x</rule a="1"><app>x</app ><to/>` +
 		`<misc><![CDATA[a]]></misc><from>a<!-- b --></from><dst>1</dst></entry></logs></log></result></response>`))
 	la, _ := time.LoadLocation("America/Los_Angeles")
@@ -208,4 +215,55 @@ func FuzzLeafPath(f *testing.F) {
 			t.Fatalf("leaf path:\n%s\ngeneral path:\n%s", a, b)
 		}
 	})
+}
+
+// Entries whose fields come in the order of the entry before are read
+// through the learned shape; entries that drop a field, add one, swap two,
+// or write an expected field another way (attributes, empty, CDATA, an
+// entity) are read the usual way, and the entries after them as well as
+// the general path reads them. The rules, URLs and sessions below are the
+// ones written into each entry.
+func TestEntryShapeFollowsChanges(t *testing.T) {
+	entry := func(seq int, fields string) string {
+		return fmt.Sprintf(`<entry logid="%d"><receive_time>2026/11/01 01:30:%02d</receive_time><serial>0070</serial><seqno>%d</seqno>%s</entry>`, seq, seq, seq, fields)
+	}
+	std := func(rule, misc string, session int) string {
+		return fmt.Sprintf(`<type>THREAT</type><subtype>vulnerability</subtype><rule>%s</rule><sessionid>%d</sessionid><misc>%s</misc><threatid>HTTP-200</threatid><tid>41003</tid><flags>0x0</flags>`, rule, session, misc)
+	}
+	body := threatPageHead +
+		entry(1, std("r1", "a/1", 11)) +
+		entry(2, std("r2", "a/2", 12)) +
+		entry(3, `<type>THREAT</type><subtype>vulnerability</subtype><rule>r3</rule><misc>a/3</misc><threatid>HTTP-200</threatid><tid>41003</tid><flags>0x0</flags>`) + // no sessionid
+		entry(4, std("r4", "a/4", 14)) +
+		entry(5, `<type>THREAT</type><subtype>vulnerability</subtype><sessionid>15</sessionid><rule>r5</rule><misc>a/5</misc><threatid>HTTP-200</threatid><tid>41003</tid><extra>x</extra><flags>0x0</flags>`) + // swapped, one more
+		entry(6, std("r6", "a/6", 16)) +
+		// an attribute, CDATA, and an empty tid: the ID stays 0
+		entry(7, `<type>THREAT</type><subtype>vulnerability</subtype><rule note="x">r7</rule><sessionid>17</sessionid><misc><![CDATA[a/7?x&y]]></misc><threatid>HTTP-200</threatid><tid/><flags>0x0</flags>`) +
+		entry(8, std("r8", "a/8?p=1&amp;q=2", 18)) +
+		entry(9, std("r9", "a/9", 19)) +
+		`</logs></log></result></response>`
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	decode := func(leaf bool) []string {
+		leafPath = leaf
+		defer func() { leafPath = true }()
+		var out []string
+		_, err := newEntryDecoder(la).threatEntries([]byte(body), func(l *mine.ThreatLog, m *entryMeta) error {
+			out = append(out, fmt.Sprintf("%d %s %d %s %d %v", l.SeqNo, l.Rule, l.SessionID, l.URL, l.ThreatID, m.bad))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := []string{
+		"1 r1 11 a/1 41003 <nil>", "2 r2 12 a/2 41003 <nil>", "3 r3 0 a/3 41003 <nil>", "4 r4 14 a/4 41003 <nil>",
+		"5 r5 15 a/5 41003 <nil>", "6 r6 16 a/6 41003 <nil>", "7 r7 17 a/7?x&y 0 <nil>", "8 r8 18 a/8?p=1&q=2 41003 <nil>",
+		"9 r9 19 a/9 41003 <nil>",
+	}
+	for _, leaf := range []bool{true, false} {
+		if got := decode(leaf); !slices.Equal(got, want) {
+			t.Errorf("leaf path %v:\n%s\nwant\n%s", leaf, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
 }

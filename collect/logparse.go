@@ -33,6 +33,7 @@ type fieldFunc func(name, raw []byte, escaped bool) error
 func parseLogPage(body []byte, keep *fieldSet, begin func() error, field fieldFunc, end func(raw []byte) error) (logPage, error) {
 	var pg logPage
 	s := scanner{b: body}
+	sh := newEntryShape()
 	var stack [8][]byte
 	depth := 0
 	for {
@@ -88,7 +89,7 @@ func parseLogPage(body []byte, keep *fieldSet, begin func() error, field fieldFu
 				return pg, err
 			}
 			if k == tagOpen {
-				if err := parseEntry(&s, keep, field); err != nil {
+				if err := parseEntry(&s, keep, field, sh); err != nil {
 					return pg, err
 				}
 			}
@@ -114,11 +115,42 @@ func seenResponse(body []byte) bool { return bytes.Contains(body, []byte("<respo
 
 // parseEntry reads the children of one <entry> up to and including its end
 // tag. Plain leaf fields that keep (when set) does not hold are not
-// handed to field.
-func parseEntry(s *scanner, keep *fieldSet, field fieldFunc) error {
+// handed to field. With sh, the entry's fields are first expected in the
+// order sh learned from an entry before (see entryShape).
+func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) error {
+	k := 0 // sh's field expected next
+	learn := sh != nil && sh.stale
+	if learn {
+		sh.reset()
+	}
+	// seen follows the fields read the slower ways in sh's order, or
+	// stops following it for the rest of the entry
+	seen := func(name []byte, leaf bool) {
+		switch {
+		case sh == nil:
+		case learn:
+			sh.add(name, leaf, keep)
+		case k < len(sh.names) && string(name) == sh.names[k]:
+			k++
+		default:
+			k, sh.stale = len(sh.names)+1, true
+		}
+	}
 	for {
 		if leafPath {
+			if sh != nil && k < len(sh.names) && !learn {
+				if raw, ok := s.expect(sh.tags[k], len(sh.names[k])); ok {
+					if sh.keep[k] {
+						if err := field(s.b[s.p-len(sh.names[k])-1:s.p-1], raw, false); err != nil {
+							return err
+						}
+					}
+					k++
+					continue
+				}
+			}
 			if name, raw, ok := s.leaf(); ok {
+				seen(name, true)
 				if keep == nil || keep.has(name) {
 					if err := field(name, raw, false); err != nil {
 						return err
@@ -127,16 +159,22 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc) error {
 				continue
 			}
 		}
-		k, name, _, err := s.nextTag()
+		k0, name, _, err := s.nextTag()
 		if err != nil {
 			return err
 		}
-		switch k {
+		if k0 == tagOpen || k0 == tagEmpty {
+			seen(name, false)
+		}
+		switch k0 {
 		case tagEOF:
 			return s.errorf("answer ends inside a log entry")
 		case tagClose:
 			if string(name) != "entry" {
 				return s.errorf("unexpected </%s> in log entry", name)
+			}
+			if sh != nil && !learn && k != len(sh.names) {
+				sh.stale = true // fewer fields than the shape, or other ones
 			}
 			return nil
 		case tagEmpty:
@@ -178,6 +216,38 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc) error {
 			}
 		}
 	}
+}
+
+// entryShape is the order of the fields of an entry, learned from one
+// entry and expected of the next: PAN-OS writes the fields of a log type
+// in one order, so the next field's start tag is most often the one the
+// entry before had there, and checking that it is costs one comparison,
+// where reading a name costs a look at each of its bytes and a lookup in
+// the fields kept. A field that is not the one expected is read the
+// usual way, and the shape is learned again from the next entry.
+type entryShape struct {
+	names []string // the fields in order
+	tags  []string // their start tags, "<name>"; "" for one not a plain leaf
+	keep  []bool   // whether each is handed over
+	stale bool     // learn from the next entry
+}
+
+func newEntryShape() *entryShape { return &entryShape{stale: true} }
+
+func (sh *entryShape) reset() {
+	sh.names, sh.tags, sh.keep, sh.stale = sh.names[:0], sh.tags[:0], sh.keep[:0], false
+}
+
+// add appends a field to the shape being learned. Only plain leaf fields
+// are expected; the others hold their place.
+func (sh *entryShape) add(name []byte, leaf bool, keep *fieldSet) {
+	tag := ""
+	if leaf {
+		tag = "<" + string(name) + ">"
+	}
+	sh.names = append(sh.names, string(name))
+	sh.tags = append(sh.tags, tag)
+	sh.keep = append(sh.keep, keep == nil || keep.has(name))
 }
 
 // entryDecoder turns raw fields into strings and numbers. It interns the

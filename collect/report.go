@@ -140,7 +140,7 @@ func parseReportRows(body []byte, names []string, row func(cells [][]byte, escap
 					}
 				}
 				return nil
-			}); err != nil {
+			}, nil); err != nil {
 				return n, fmt.Errorf("%w: %w", errReportAnswer, err)
 			}
 			n++

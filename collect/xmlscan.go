@@ -150,6 +150,29 @@ func (s *scanner) leaf() (name, text []byte, ok bool) {
 	return name, b[t:e], true
 }
 
+// expect reads the leaf element whose start tag is tag ("<name>", of a
+// name n bytes long) at the scanner's position, as leaf would read it, and
+// returns its raw text; for anything else it returns false and leaves the
+// position alone.
+func (s *scanner) expect(tag string, n int) ([]byte, bool) {
+	b, p := s.b, s.p
+	if tag == "" || len(b)-p < len(tag) || string(b[p:p+len(tag)]) != tag {
+		return nil, false
+	}
+	t := p + len(tag)
+	i := bytes.IndexByte(b[t:], '<')
+	if i < 0 {
+		return nil, false
+	}
+	e := t + i
+	// the end tag: "</" and the tag's "name>"
+	if end := e + n + 3; end > len(b) || b[e+1] != '/' || string(b[e+2:end]) != tag[1:] {
+		return nil, false
+	}
+	s.p = e + n + 3
+	return b[t:e], true
+}
+
 // text reads character data (and CDATA) up to the next tag and returns it
 // raw, with a flag telling whether it needs unescaping.
 func (s *scanner) text() (raw []byte, escaped bool, err error) {
