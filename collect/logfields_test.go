@@ -228,7 +228,11 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		return fmt.Sprintf(`<entry logid="%d"><receive_time>2026/11/01 01:30:%02d</receive_time><serial>0070</serial><seqno>%d</seqno>%s</entry>`, seq, seq, seq, fields)
 	}
 	std := func(rule, misc string, session int) string {
-		return fmt.Sprintf(`<type>THREAT</type><subtype>vulnerability</subtype><rule>%s</rule><sessionid>%d</sessionid><misc>%s</misc><threatid>HTTP-200</threatid><tid>41003</tid><flags>0x0</flags>`, rule, session, misc)
+		return fmt.Sprintf(`<type>THREAT</type><subtype>vulnerability</subtype><rule>%s</rule><srcuser/><srcloc code="US" cc="US">United States</srcloc><dstloc cc="x"/><app note="x">web-browsing</app><sessionid>%d</sessionid><misc>%s</misc><threatid>HTTP-200</threatid><tid>41003</tid><flags>0x0</flags>`, rule, session, misc)
+	}
+	// entries of the shape of std but for one field written another way
+	with := func(rule, misc string, session int, from, to string) string {
+		return strings.Replace(std(rule, misc, session), from, to, 1)
 	}
 	body := threatPageHead +
 		entry(1, std("r1", "a/1", 11)) +
@@ -241,6 +245,13 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		entry(7, `<type>THREAT</type><subtype>vulnerability</subtype><rule note="x">r7</rule><sessionid>17</sessionid><misc><![CDATA[a/7?x&y]]></misc><threatid>HTTP-200</threatid><tid/><flags>0x0</flags>`) +
 		entry(8, std("r8", "a/8?p=1&amp;q=2", 18)) +
 		entry(9, std("r9", "a/9", 19)) +
+		entry(10, with("r10", "a/10", 20, "<srcuser/>", "<srcuser>corp\\bob</srcuser>")) +
+		entry(11, with("r11", "a/11", 21, `<app note="x">web-browsing</app>`, `<app note='y' cc="z>a">ssl</app>`)) +
+		entry(12, with("r12", "a/12", 22, `<dstloc cc="x"/>`, `<dstloc>10.0.0.0-10.255.255.255</dstloc>`)) +
+		entry(13, with("r13", "a/13", 23, `<srcuser/>`, `<srcuser></srcuser>`)) +
+		entry(14, with("r14", "a/14", 24, `<srcloc code="US" cc="US">United States</srcloc>`, `<srcloc code="US" cc="US"/>`)) +
+		entry(15, with("r15", "a/15", 25, `<rule>r15</rule>`, `<rule>r15<!-- c --></rule>`)) +
+		entry(16, std("r16", "a/16", 26)) +
 		`</logs></log></result></response>`
 	la, _ := time.LoadLocation("America/Los_Angeles")
 	decode := func(leaf bool) []string {
@@ -248,7 +259,7 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		defer func() { leafPath = true }()
 		var out []string
 		_, err := newEntryDecoder(la).threatEntries([]byte(body), func(l *mine.ThreatLog, m *entryMeta) error {
-			out = append(out, fmt.Sprintf("%d %s %d %s %d %v", l.SeqNo, l.Rule, l.SessionID, l.URL, l.ThreatID, m.bad))
+			out = append(out, fmt.Sprintf("%d %s %d %s %d %q %s %v", l.SeqNo, l.Rule, l.SessionID, l.URL, l.ThreatID, l.SrcUser, l.App, m.bad))
 			return nil
 		})
 		if err != nil {
@@ -257,9 +268,10 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		return out
 	}
 	want := []string{
-		"1 r1 11 a/1 41003 <nil>", "2 r2 12 a/2 41003 <nil>", "3 r3 0 a/3 41003 <nil>", "4 r4 14 a/4 41003 <nil>",
-		"5 r5 15 a/5 41003 <nil>", "6 r6 16 a/6 41003 <nil>", "7 r7 17 a/7?x&y 0 <nil>", "8 r8 18 a/8?p=1&q=2 41003 <nil>",
-		"9 r9 19 a/9 41003 <nil>",
+		`1 r1 11 a/1 41003 "" web-browsing <nil>`, `2 r2 12 a/2 41003 "" web-browsing <nil>`, `3 r3 0 a/3 41003 ""  <nil>`, `4 r4 14 a/4 41003 "" web-browsing <nil>`,
+		`5 r5 15 a/5 41003 ""  <nil>`, `6 r6 16 a/6 41003 "" web-browsing <nil>`, `7 r7 17 a/7?x&y 0 ""  <nil>`, `8 r8 18 a/8?p=1&q=2 41003 "" web-browsing <nil>`,
+		`9 r9 19 a/9 41003 "" web-browsing <nil>`, `10 r10 20 a/10 41003 "corp\\bob" web-browsing <nil>`, `11 r11 21 a/11 41003 "" ssl <nil>`, `12 r12 22 a/12 41003 "" web-browsing <nil>`,
+		`13 r13 23 a/13 41003 "" web-browsing <nil>`, `14 r14 24 a/14 41003 "" web-browsing <nil>`, `15 r15 25 a/15 41003 "" web-browsing <nil>`, `16 r16 26 a/16 41003 "" web-browsing <nil>`,
 	}
 	for _, leaf := range []bool{true, false} {
 		if got := decode(leaf); !slices.Equal(got, want) {

@@ -125,23 +125,24 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 	}
 	// seen follows the fields read the slower ways in sh's order, or
 	// stops following it for the rest of the entry
-	seen := func(name []byte, leaf bool) {
+	seen := func(name []byte, form byte) {
 		switch {
 		case sh == nil:
 		case learn:
-			sh.add(name, leaf, keep)
-		case k < len(sh.names) && string(name) == sh.names[k]:
+			sh.add(name, form, keep)
+		case k < len(sh.fields) && string(name) == sh.fields[k].name:
 			k++
 		default:
-			k, sh.stale = len(sh.names)+1, true
+			k, sh.stale = len(sh.fields)+1, true
 		}
 	}
 	for {
 		if leafPath {
-			if sh != nil && k < len(sh.names) && !learn {
-				if raw, ok := s.expect(sh.tags[k], len(sh.names[k])); ok {
-					if sh.keep[k] {
-						if err := field(s.b[s.p-len(sh.names[k])-1:s.p-1], raw, false); err != nil {
+			if sh != nil && k < len(sh.fields) && !learn {
+				f := &sh.fields[k]
+				if raw, ok := s.expect(f.tag, f.end); ok {
+					if f.keep {
+						if err := field(f.nameB, raw, false); err != nil {
 							return err
 						}
 					}
@@ -150,7 +151,7 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 				}
 			}
 			if name, raw, ok := s.leaf(); ok {
-				seen(name, true)
+				seen(name, formLeaf)
 				if keep == nil || keep.has(name) {
 					if err := field(name, raw, false); err != nil {
 						return err
@@ -159,12 +160,19 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 				continue
 			}
 		}
-		k0, name, _, err := s.nextTag()
+		k0, name, attrs, err := s.nextTag()
 		if err != nil {
 			return err
 		}
-		if k0 == tagOpen || k0 == tagEmpty {
-			seen(name, false)
+		if sh != nil && (k0 == tagOpen || k0 == tagEmpty) {
+			var form byte // 0: not expected (attributes after other blanks)
+			switch {
+			case len(attrs) == 0 && k0 == tagEmpty:
+				form = formEmpty
+			case len(attrs) > 0 && attrs[0] == ' ':
+				form = formAttrs
+			}
+			seen(name, form)
 		}
 		switch k0 {
 		case tagEOF:
@@ -173,7 +181,7 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 			if string(name) != "entry" {
 				return s.errorf("unexpected </%s> in log entry", name)
 			}
-			if sh != nil && !learn && k != len(sh.names) {
+			if sh != nil && !learn && k != len(sh.fields) {
 				sh.stale = true // fewer fields than the shape, or other ones
 			}
 			return nil
@@ -226,28 +234,46 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 // the fields kept. A field that is not the one expected is read the
 // usual way, and the shape is learned again from the next entry.
 type entryShape struct {
-	names []string // the fields in order
-	tags  []string // their start tags, "<name>"; "" for one not a plain leaf
-	keep  []bool   // whether each is handed over
-	stale bool     // learn from the next entry
+	fields []shapeField
+	stale  bool // learn from the next entry
+}
+
+// shapeField is one field of an entryShape.
+type shapeField struct {
+	name  string
+	nameB []byte
+	// tag is how the field starts: "<name>" (a plain leaf), "<name/>"
+	// (empty) or "<name " (with attributes); "" is never expected. end
+	// is the end tag after "</": "name>".
+	tag, end string
+	keep     bool // handed over
 }
 
 func newEntryShape() *entryShape { return &entryShape{stale: true} }
 
-func (sh *entryShape) reset() {
-	sh.names, sh.tags, sh.keep, sh.stale = sh.names[:0], sh.tags[:0], sh.keep[:0], false
-}
+func (sh *entryShape) reset() { sh.fields, sh.stale = sh.fields[:0], false }
 
-// add appends a field to the shape being learned. Only plain leaf fields
-// are expected; the others hold their place.
-func (sh *entryShape) add(name []byte, leaf bool, keep *fieldSet) {
+// How a field was written, for an entryShape.
+const (
+	formLeaf  = 'l' // <name>text</name>
+	formEmpty = 'e' // <name/>
+	formAttrs = 'a' // <name attributes...
+)
+
+// add appends a field to the shape being learned; form is how it was
+// written (0 for a way it is not expected).
+func (sh *entryShape) add(name []byte, form byte, keep *fieldSet) {
+	n := string(name)
 	tag := ""
-	if leaf {
-		tag = "<" + string(name) + ">"
+	switch form {
+	case formLeaf:
+		tag = "<" + n + ">"
+	case formEmpty:
+		tag = "<" + n + "/>"
+	case formAttrs:
+		tag = "<" + n + " "
 	}
-	sh.names = append(sh.names, string(name))
-	sh.tags = append(sh.tags, tag)
-	sh.keep = append(sh.keep, keep == nil || keep.has(name))
+	sh.fields = append(sh.fields, shapeField{name: n, nameB: []byte(n), tag: tag, end: n + ">", keep: keep == nil || keep.has(name)})
 }
 
 // entryDecoder turns raw fields into strings and numbers. It interns the

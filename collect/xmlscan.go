@@ -150,26 +150,53 @@ func (s *scanner) leaf() (name, text []byte, ok bool) {
 	return name, b[t:e], true
 }
 
-// expect reads the leaf element whose start tag is tag ("<name>", of a
-// name n bytes long) at the scanner's position, as leaf would read it, and
-// returns its raw text; for anything else it returns false and leaves the
-// position alone.
-func (s *scanner) expect(tag string, n int) ([]byte, bool) {
+// expect reads the element that starts with tag at the scanner's
+// position, as the general path would read it, when it is a leaf: tag is
+// "<name>" (then text without markup and "</" end, end being "name>"),
+// "<name/>" (empty: the text is nil) or "<name " (attributes, then "/>",
+// or ">", text and the end tag). For anything else it returns false and
+// leaves the position alone.
+func (s *scanner) expect(tag, end string) ([]byte, bool) {
 	b, p := s.b, s.p
 	if tag == "" || len(b)-p < len(tag) || string(b[p:p+len(tag)]) != tag {
 		return nil, false
 	}
 	t := p + len(tag)
+	switch tag[len(tag)-1] {
+	case ' ': // to the end of the start tag, past quoted values
+		q := t
+		for ; q < len(b) && b[q] != '>'; q++ {
+			if c := b[q]; c == '"' || c == '\'' {
+				j := bytes.IndexByte(b[q+1:], c)
+				if j < 0 {
+					return nil, false
+				}
+				q += j + 1
+			}
+		}
+		if q >= len(b) {
+			return nil, false
+		}
+		if b[q-1] == '/' {
+			s.p = q + 1
+			return nil, true
+		}
+		t = q + 1
+	case '>':
+		if tag[len(tag)-2] == '/' {
+			s.p = t
+			return nil, true
+		}
+	}
 	i := bytes.IndexByte(b[t:], '<')
 	if i < 0 {
 		return nil, false
 	}
 	e := t + i
-	// the end tag: "</" and the tag's "name>"
-	if end := e + n + 3; end > len(b) || b[e+1] != '/' || string(b[e+2:end]) != tag[1:] {
+	if stop := e + 2 + len(end); stop > len(b) || b[e+1] != '/' || string(b[e+2:stop]) != end {
 		return nil, false
 	}
-	s.p = e + n + 3
+	s.p = e + 2 + len(end)
 	return b[t:e], true
 }
 
