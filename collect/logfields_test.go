@@ -279,3 +279,19 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// A word is found where its bytes are, whatever its length (below eight,
+// eight to sixteen, over sixteen bytes) and however near the end of the
+// buffer, and nowhere else.
+func TestWordAt(t *testing.T) {
+	buf := []byte("xx<to></to><sessionid>1</sessionid><high_res_timestamp>t</high_res_timestamp><to>")
+	for _, s := range []string{"<to>", "to>", "<sessionid>", "sessionid>", "<high_res_timestamp>", "high_res_timestamp>", "<", "x"} {
+		w := newWord(s)
+		for p := -1; p <= len(buf)+1; p++ {
+			want := p >= 0 && p+len(s) <= len(buf) && string(buf[p:p+len(s)]) == s
+			if got := w.at(buf, p); got != want {
+				t.Errorf("%q at %d = %v, want %v", s, p, got, want)
+			}
+		}
+	}
+}

@@ -140,7 +140,7 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 		if leafPath {
 			if sh != nil && k < len(sh.fields) && !learn {
 				f := &sh.fields[k]
-				if raw, ok := s.expect(f.tag, f.end); ok {
+				if raw, ok := s.expect(&f.tag, &f.end); ok {
 					if f.keep {
 						if err := field(f.nameB, raw, false); err != nil {
 							return err
@@ -245,7 +245,7 @@ type shapeField struct {
 	// tag is how the field starts: "<name>" (a plain leaf), "<name/>"
 	// (empty) or "<name " (with attributes); "" is never expected. end
 	// is the end tag after "</": "name>".
-	tag, end string
+	tag, end word
 	keep     bool // handed over
 }
 
@@ -273,7 +273,7 @@ func (sh *entryShape) add(name []byte, form byte, keep *fieldSet) {
 	case formAttrs:
 		tag = "<" + n + " "
 	}
-	sh.fields = append(sh.fields, shapeField{name: n, nameB: []byte(n), tag: tag, end: n + ">", keep: keep == nil || keep.has(name)})
+	sh.fields = append(sh.fields, shapeField{name: n, nameB: []byte(n), tag: newWord(tag), end: newWord(n + ">"), keep: keep == nil || keep.has(name)})
 }
 
 // entryDecoder turns raw fields into strings and numbers. It interns the

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -156,13 +157,13 @@ func (s *scanner) leaf() (name, text []byte, ok bool) {
 // "<name/>" (empty: the text is nil) or "<name " (attributes, then "/>",
 // or ">", text and the end tag). For anything else it returns false and
 // leaves the position alone.
-func (s *scanner) expect(tag, end string) ([]byte, bool) {
+func (s *scanner) expect(tag, end *word) ([]byte, bool) {
 	b, p := s.b, s.p
-	if tag == "" || len(b)-p < len(tag) || string(b[p:p+len(tag)]) != tag {
+	if tag.s == "" || !tag.at(b, p) {
 		return nil, false
 	}
-	t := p + len(tag)
-	switch tag[len(tag)-1] {
+	t := p + len(tag.s)
+	switch tag.s[len(tag.s)-1] {
 	case ' ': // to the end of the start tag, past quoted values
 		q := t
 		for ; q < len(b) && b[q] != '>'; q++ {
@@ -183,7 +184,7 @@ func (s *scanner) expect(tag, end string) ([]byte, bool) {
 		}
 		t = q + 1
 	case '>':
-		if tag[len(tag)-2] == '/' {
+		if tag.s[len(tag.s)-2] == '/' {
 			s.p = t
 			return nil, true
 		}
@@ -193,11 +194,49 @@ func (s *scanner) expect(tag, end string) ([]byte, bool) {
 		return nil, false
 	}
 	e := t + i
-	if stop := e + 2 + len(end); stop > len(b) || b[e+1] != '/' || string(b[e+2:stop]) != end {
+	if e+1 >= len(b) || b[e+1] != '/' || !end.at(b, e+2) {
 		return nil, false
 	}
-	s.p = e + 2 + len(end)
+	s.p = e + 2 + len(end.s)
 	return b[t:e], true
+}
+
+// word is a short string made ready for quick comparisons: its first and
+// last eight bytes as words (they overlap below sixteen bytes; below
+// eight, the first word holds it all, under a mask). Comparing a tag of
+// a log entry with one is two loads and two comparisons, where a
+// comparison of strings is a call.
+type word struct {
+	s            string
+	lo, hi, mask uint64
+}
+
+func newWord(s string) word {
+	w := word{s: s}
+	var buf [8]byte
+	switch n := len(s); {
+	case n >= 8:
+		w.lo, w.hi = binary.LittleEndian.Uint64([]byte(s[:8])), binary.LittleEndian.Uint64([]byte(s[n-8:]))
+	default:
+		copy(buf[:], s)
+		w.lo, w.mask = binary.LittleEndian.Uint64(buf[:]), 1<<(8*uint(n))-1
+	}
+	return w
+}
+
+// at reports whether b holds w at p.
+func (w *word) at(b []byte, p int) bool {
+	n := len(w.s)
+	if p < 0 || len(b)-p < n {
+		return false
+	}
+	switch {
+	case n >= 8 && n <= 16:
+		return binary.LittleEndian.Uint64(b[p:]) == w.lo && binary.LittleEndian.Uint64(b[p+n-8:]) == w.hi
+	case n < 8 && len(b)-p >= 8:
+		return binary.LittleEndian.Uint64(b[p:])&w.mask == w.lo
+	}
+	return string(b[p:p+n]) == w.s
 }
 
 // text reads character data (and CDATA) up to the next tag and returns it
