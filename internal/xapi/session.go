@@ -84,6 +84,7 @@ func Open(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialReadAhead(),
 		TLSClientConfig:     &tls.Config{RootCAs: cfg.RootCAs, InsecureSkipVerify: cfg.InsecureSkipVerify, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: 4,
 		ForceAttemptHTTP2:   false,
