@@ -228,7 +228,7 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		return fmt.Sprintf(`<entry logid="%d"><receive_time>2026/11/01 01:30:%02d</receive_time><serial>0070</serial><seqno>%d</seqno>%s</entry>`, seq, seq, seq, fields)
 	}
 	std := func(rule, misc string, session int) string {
-		return fmt.Sprintf(`<type>THREAT</type><subtype>vulnerability</subtype><rule>%s</rule><srcuser/><srcloc code="US" cc="US">United States</srcloc><dstloc cc="x"/><app note="x">web-browsing</app><sessionid>%d</sessionid><misc>%s</misc><threatid>HTTP-200</threatid><tid>41003</tid><flags>0x0</flags>`, rule, session, misc)
+		return fmt.Sprintf(`<type>THREAT</type><subtype>vulnerability</subtype><rule>%s</rule><srcuser/><srcloc code="US" cc="US">United States</srcloc><dstloc cc="x"/><app note="x">web-browsing</app><sessionid>%d</sessionid><misc>%s</misc><threatid>HTTP-200</threatid><tid>41003</tid><flags>0x0</flags><flag-a>no</flag-a><natport>0</natport><logset/><pad x="1">0</pad>`, rule, session, misc)
 	}
 	// entries of the shape of std but for one field written another way
 	with := func(rule, misc string, session int, from, to string) string {
@@ -252,6 +252,15 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		entry(14, with("r14", "a/14", 24, `<srcloc code="US" cc="US">United States</srcloc>`, `<srcloc code="US" cc="US"/>`)) +
 		entry(15, with("r15", "a/15", 25, `<rule>r15</rule>`, `<rule>r15<!-- c --></rule>`)) +
 		entry(16, std("r16", "a/16", 26)) +
+		// a run of fields not kept (flags to pad): as in the entry before,
+		// then another value, then as before, then a field more in it
+		entry(17, std("r17", "a/17", 27)) +
+		entry(18, with("r18", "a/18", 28, "<natport>0</natport>", "<natport>5</natport>")) +
+		entry(19, std("r19", "a/19", 29)) +
+		entry(20, std("r20", "a/20", 30)) +
+		entry(21, with("r21", "a/21", 31, "<logset/>", "<logset/><more>1</more>")) +
+		entry(22, std("r22", "a/22", 32)) +
+		entry(23, std("r23", "a/23", 33)) +
 		`</logs></log></result></response>`
 	la, _ := time.LoadLocation("America/Los_Angeles")
 	decode := func(leaf bool) []string {
@@ -272,11 +281,28 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		`5 r5 15 a/5 41003 ""  <nil>`, `6 r6 16 a/6 41003 "" web-browsing <nil>`, `7 r7 17 a/7?x&y 0 ""  <nil>`, `8 r8 18 a/8?p=1&q=2 41003 "" web-browsing <nil>`,
 		`9 r9 19 a/9 41003 "" web-browsing <nil>`, `10 r10 20 a/10 41003 "corp\\bob" web-browsing <nil>`, `11 r11 21 a/11 41003 "" ssl <nil>`, `12 r12 22 a/12 41003 "" web-browsing <nil>`,
 		`13 r13 23 a/13 41003 "" web-browsing <nil>`, `14 r14 24 a/14 41003 "" web-browsing <nil>`, `15 r15 25 a/15 41003 "" web-browsing <nil>`, `16 r16 26 a/16 41003 "" web-browsing <nil>`,
+		`17 r17 27 a/17 41003 "" web-browsing <nil>`, `18 r18 28 a/18 41003 "" web-browsing <nil>`, `19 r19 29 a/19 41003 "" web-browsing <nil>`,
+		`20 r20 30 a/20 41003 "" web-browsing <nil>`, `21 r21 31 a/21 41003 "" web-browsing <nil>`, `22 r22 32 a/22 41003 "" web-browsing <nil>`,
+		`23 r23 33 a/23 41003 "" web-browsing <nil>`,
 	}
 	for _, leaf := range []bool{true, false} {
 		if got := decode(leaf); !slices.Equal(got, want) {
 			t.Errorf("leaf path %v:\n%s\nwant\n%s", leaf, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+	}
+	// a field of the run closed by another name, after entries that
+	// had the run as expected: the page fails as the general path fails it
+	bad := threatPageHead + entry(1, std("r1", "a/1", 11)) + entry(2, std("r2", "a/2", 12)) +
+		entry(3, with("r3", "a/3", 13, "<natport>0</natport>", "<natport>0</natpart>")) + `</logs></log></result></response>`
+	var errs []string
+	for _, leaf := range []bool{true, false} {
+		leafPath = leaf
+		_, err := newEntryDecoder(la).threatEntries([]byte(bad), func(*mine.ThreatLog, *entryMeta) error { return nil })
+		leafPath = true
+		errs = append(errs, fmt.Sprint(err))
+	}
+	if errs[0] != errs[1] || !strings.Contains(errs[0], "natpart") {
+		t.Errorf("a run closed by another name: leaf path %s, general path %s; want the same error", errs[0], errs[1])
 	}
 }
 

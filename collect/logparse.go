@@ -140,6 +140,12 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 		if leafPath {
 			if sh != nil && k < len(sh.fields) && !learn {
 				f := &sh.fields[k]
+				if f.run > 0 {
+					if n := s.skipRun(sh, k); n > 0 {
+						k += n
+						continue
+					}
+				}
 				if raw, ok := s.expect(&f.tag, &f.end); ok {
 					if f.keep {
 						if err := field(f.nameB, raw, false); err != nil {
@@ -183,6 +189,9 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 			}
 			if sh != nil && !learn && k != len(sh.fields) {
 				sh.stale = true // fewer fields than the shape, or other ones
+			}
+			if learn {
+				sh.findRuns()
 			}
 			return nil
 		case tagEmpty:
@@ -247,6 +256,58 @@ type shapeField struct {
 	// is the end tag after "</": "name>".
 	tag, end word
 	keep     bool // handed over
+	// run, on the first of consecutive fields not handed over, is how
+	// many they are; runStart and runEnd are where they lay in the
+	// entry before, when they were all as expected (else runEnd is 0).
+	run              int
+	runStart, runEnd int
+}
+
+// minRun is the fewest fields not handed over that skipRun takes at once.
+const minRun = 3
+
+// findRuns marks the runs of fields not handed over, once the shape is
+// learned.
+func (sh *entryShape) findRuns() {
+	for i := 0; i < len(sh.fields); {
+		j := i
+		for j < len(sh.fields) && !sh.fields[j].keep && sh.fields[j].tag.s != "" {
+			j++
+		}
+		if j-i >= minRun {
+			sh.fields[i].run = j - i
+		}
+		i = max(j, i+1)
+	}
+}
+
+// skipRun passes over the run of fields not handed over that starts at
+// field k of sh, and returns how many fields it passed (0 when the first
+// is not as expected). When the run's bytes are those it had in the entry
+// before, which were read field by field and found as expected, they are
+// passed in one comparison: the same bytes read the same way. Otherwise
+// the fields are read one by one, and their bytes kept for the next
+// entry when all were as expected. The entry before lies in the same
+// page, earlier: a shape lives for one page.
+func (s *scanner) skipRun(sh *entryShape, k int) int {
+	f := &sh.fields[k]
+	if n := f.runEnd - f.runStart; n > 0 && len(s.b)-s.p >= n && string(s.b[s.p:s.p+n]) == string(s.b[f.runStart:f.runEnd]) {
+		f.runStart, f.runEnd = s.p, s.p+n
+		s.p += n
+		return f.run
+	}
+	start, j := s.p, 0
+	for ; j < f.run; j++ {
+		g := &sh.fields[k+j]
+		if _, ok := s.expect(&g.tag, &g.end); !ok {
+			break
+		}
+	}
+	f.runStart, f.runEnd = start, 0
+	if j == f.run {
+		f.runEnd = s.p
+	}
+	return j
 }
 
 func newEntryShape() *entryShape { return &entryShape{stale: true} }
