@@ -261,6 +261,11 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		entry(21, with("r21", "a/21", 31, "<logset/>", "<logset/><more>1</more>")) +
 		entry(22, std("r22", "a/22", 32)) +
 		entry(23, std("r23", "a/23", 33)) +
+		// an escaped value twice, then its unescaped form written as text
+		entry(24, std("r&amp;x", "a/24", 34)) +
+		entry(25, std("r&amp;x", "a/25", 35)) +
+		entry(26, std("r&amp;amp;x", "a/26", 36)) +
+		entry(27, std("r&amp;x", "a/27", 37)) +
 		`</logs></log></result></response>`
 	la, _ := time.LoadLocation("America/Los_Angeles")
 	decode := func(leaf bool) []string {
@@ -283,7 +288,8 @@ func TestEntryShapeFollowsChanges(t *testing.T) {
 		`13 r13 23 a/13 41003 "" web-browsing <nil>`, `14 r14 24 a/14 41003 "" web-browsing <nil>`, `15 r15 25 a/15 41003 "" web-browsing <nil>`, `16 r16 26 a/16 41003 "" web-browsing <nil>`,
 		`17 r17 27 a/17 41003 "" web-browsing <nil>`, `18 r18 28 a/18 41003 "" web-browsing <nil>`, `19 r19 29 a/19 41003 "" web-browsing <nil>`,
 		`20 r20 30 a/20 41003 "" web-browsing <nil>`, `21 r21 31 a/21 41003 "" web-browsing <nil>`, `22 r22 32 a/22 41003 "" web-browsing <nil>`,
-		`23 r23 33 a/23 41003 "" web-browsing <nil>`,
+		`23 r23 33 a/23 41003 "" web-browsing <nil>`, `24 r&x 34 a/24 41003 "" web-browsing <nil>`, `25 r&x 35 a/25 41003 "" web-browsing <nil>`,
+		`26 r&amp;x 36 a/26 41003 "" web-browsing <nil>`, `27 r&x 37 a/27 41003 "" web-browsing <nil>`,
 	}
 	for _, leaf := range []bool{true, false} {
 		if got := decode(leaf); !slices.Equal(got, want) {

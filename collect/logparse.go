@@ -355,7 +355,34 @@ type entryDecoder struct {
 	wallOK   bool
 	// page is the worker's answer buffer, reused page after page.
 	page bytes.Buffer
+	// last holds each field's value in the entry before: entries repeat
+	// the serial, rule, zones and application, and a comparison costs
+	// less than hashing for the intern map.
+	last [numLastFields]string
 }
+
+// The fields whose last value an entryDecoder keeps.
+const (
+	lastSerial = iota
+	lastDevice
+	lastVsys
+	lastRule
+	lastRuleUUID
+	lastFrom
+	lastTo
+	lastSrc
+	lastDst
+	lastUser
+	lastProto
+	lastApp
+	lastSubtype
+	lastThreat
+	lastSeverity
+	lastDirection
+	lastAction
+	lastEndReason
+	numLastFields
+)
 
 func newEntryDecoder(loc *time.Location) *entryDecoder {
 	if loc == nil {
@@ -365,6 +392,20 @@ func newEntryDecoder(loc *time.Location) *entryDecoder {
 }
 
 const maxInterned = 1 << 16
+
+// strAt is str for field f: the entry before's value when the bytes are
+// the same. Only a value read as it was written (no entity, no CDATA) is
+// kept, so bytes equal to it need no unescaping either.
+func (d *entryDecoder) strAt(f int, raw []byte, escaped bool) (string, error) {
+	if !escaped && string(raw) == d.last[f] {
+		return d.last[f], nil
+	}
+	s, err := d.str(raw, escaped)
+	if err == nil && !escaped && len(s) == len(raw) {
+		d.last[f] = s
+	}
+	return s, err
+}
 
 func (d *entryDecoder) str(raw []byte, escaped bool) (string, error) {
 	if escaped || bytes.IndexByte(raw, '&') >= 0 {
@@ -459,11 +500,11 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 	case "receive_time":
 		l.ReceiveTime, err = d.time(raw)
 	case "serial":
-		l.Serial, err = d.str(raw, escaped)
+		l.Serial, err = d.strAt(lastSerial, raw, escaped)
 	case "device_name":
-		l.DeviceName, err = d.str(raw, escaped)
+		l.DeviceName, err = d.strAt(lastDevice, raw, escaped)
 	case "vsys":
-		l.Vsys, err = d.str(raw, escaped)
+		l.Vsys, err = d.strAt(lastVsys, raw, escaped)
 	case "seqno":
 		l.SeqNo, err = parseUint(name, raw)
 	case "sessionid":
@@ -473,19 +514,19 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 		n, err = parseUint(name, raw)
 		l.RepeatCount = int(min(n, 1<<31-1))
 	case "rule":
-		l.Rule, err = d.str(raw, escaped)
+		l.Rule, err = d.strAt(lastRule, raw, escaped)
 	case "rule_uuid":
-		l.RuleUUID, err = d.str(raw, escaped)
+		l.RuleUUID, err = d.strAt(lastRuleUUID, raw, escaped)
 	case "from":
-		l.FromZone, err = d.str(raw, escaped)
+		l.FromZone, err = d.strAt(lastFrom, raw, escaped)
 	case "to":
-		l.ToZone, err = d.str(raw, escaped)
+		l.ToZone, err = d.strAt(lastTo, raw, escaped)
 	case "src":
-		l.Src, err = d.str(raw, escaped)
+		l.Src, err = d.strAt(lastSrc, raw, escaped)
 	case "dst":
-		l.Dst, err = d.str(raw, escaped)
+		l.Dst, err = d.strAt(lastDst, raw, escaped)
 	case "srcuser":
-		l.SrcUser, err = d.str(raw, escaped)
+		l.SrcUser, err = d.strAt(lastUser, raw, escaped)
 	case "sport":
 		var n uint64
 		n, err = parseUint(name, raw)
@@ -495,14 +536,14 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 		n, err = parseUint(name, raw)
 		l.DstPort = int(min(n, 65535))
 	case "proto":
-		l.Proto, err = d.str(raw, escaped)
+		l.Proto, err = d.strAt(lastProto, raw, escaped)
 	case "app":
-		l.App, err = d.str(raw, escaped)
+		l.App, err = d.strAt(lastApp, raw, escaped)
 	case "subtype":
-		l.Subtype, err = d.str(raw, escaped)
+		l.Subtype, err = d.strAt(lastSubtype, raw, escaped)
 	case "threatid":
 		var s string
-		s, err = d.str(raw, escaped)
+		s, err = d.strAt(lastThreat, raw, escaped)
 		var id int
 		l.ThreatName, id = threatName(s)
 		if l.ThreatID == 0 {
@@ -515,11 +556,11 @@ func (d *entryDecoder) threatField(l *mine.ThreatLog, name, raw []byte, escaped 
 			l.ThreatID = int(min(n, 1<<31-1))
 		}
 	case "severity":
-		l.Severity, err = d.str(raw, escaped)
+		l.Severity, err = d.strAt(lastSeverity, raw, escaped)
 	case "direction":
-		l.Direction, err = d.str(raw, escaped)
+		l.Direction, err = d.strAt(lastDirection, raw, escaped)
 	case "action":
-		l.Action, err = d.str(raw, escaped)
+		l.Action, err = d.strAt(lastAction, raw, escaped)
 	case "misc":
 		var s string
 		if escaped || bytes.IndexByte(raw, '&') >= 0 {
@@ -583,11 +624,11 @@ func (d *entryDecoder) trafficField(l *mine.TrafficLog, name, raw []byte, escape
 			l.Start, err = d.time(raw)
 		}
 	case "serial":
-		l.Serial, err = d.str(raw, escaped)
+		l.Serial, err = d.strAt(lastSerial, raw, escaped)
 	case "device_name":
-		l.DeviceName, err = d.str(raw, escaped)
+		l.DeviceName, err = d.strAt(lastDevice, raw, escaped)
 	case "vsys":
-		l.Vsys, err = d.str(raw, escaped)
+		l.Vsys, err = d.strAt(lastVsys, raw, escaped)
 	case "seqno":
 		l.SeqNo, err = parseUint(name, raw)
 	case "sessionid":
@@ -596,19 +637,19 @@ func (d *entryDecoder) trafficField(l *mine.TrafficLog, name, raw []byte, escape
 		n, err = parseUint(name, raw)
 		l.RepeatCount = int(min(n, 1<<31-1))
 	case "rule":
-		l.Rule, err = d.str(raw, escaped)
+		l.Rule, err = d.strAt(lastRule, raw, escaped)
 	case "rule_uuid":
-		l.RuleUUID, err = d.str(raw, escaped)
+		l.RuleUUID, err = d.strAt(lastRuleUUID, raw, escaped)
 	case "from":
-		l.FromZone, err = d.str(raw, escaped)
+		l.FromZone, err = d.strAt(lastFrom, raw, escaped)
 	case "to":
-		l.ToZone, err = d.str(raw, escaped)
+		l.ToZone, err = d.strAt(lastTo, raw, escaped)
 	case "src":
-		l.Src, err = d.str(raw, escaped)
+		l.Src, err = d.strAt(lastSrc, raw, escaped)
 	case "dst":
-		l.Dst, err = d.str(raw, escaped)
+		l.Dst, err = d.strAt(lastDst, raw, escaped)
 	case "srcuser":
-		l.SrcUser, err = d.str(raw, escaped)
+		l.SrcUser, err = d.strAt(lastUser, raw, escaped)
 	case "sport":
 		n, err = parseUint(name, raw)
 		l.SrcPort = int(min(n, 65535))
@@ -616,13 +657,13 @@ func (d *entryDecoder) trafficField(l *mine.TrafficLog, name, raw []byte, escape
 		n, err = parseUint(name, raw)
 		l.DstPort = int(min(n, 65535))
 	case "proto":
-		l.Proto, err = d.str(raw, escaped)
+		l.Proto, err = d.strAt(lastProto, raw, escaped)
 	case "app":
-		l.App, err = d.str(raw, escaped)
+		l.App, err = d.strAt(lastApp, raw, escaped)
 	case "action":
-		l.Action, err = d.str(raw, escaped)
+		l.Action, err = d.strAt(lastAction, raw, escaped)
 	case "subtype":
-		l.Subtype, err = d.str(raw, escaped)
+		l.Subtype, err = d.strAt(lastSubtype, raw, escaped)
 	case "bytes":
 		n, err = parseUint(name, raw)
 		l.Bytes = int64(min(n, 1<<63-1))
@@ -639,7 +680,7 @@ func (d *entryDecoder) trafficField(l *mine.TrafficLog, name, raw []byte, escape
 		n, err = parseUint(name, raw)
 		l.ElapsedSeconds = int64(min(n, 1<<63-1))
 	case "session_end_reason":
-		l.SessionEndReason, err = d.str(raw, escaped)
+		l.SessionEndReason, err = d.strAt(lastEndReason, raw, escaped)
 	}
 	return err
 }
