@@ -9,6 +9,7 @@
 #   scripts/bench-scale.sh                  # 1M,10M,100M
 #   SCALES=1M STEPS=full,report scripts/bench-scale.sh
 #   BASELINE=d5b4416 scripts/bench-scale.sh # also measure that commit's full pull
+#   BASELINE=d5b4416 PAIRS=5 SCALES=1M STEPS=full,base scripts/bench-scale.sh  # the CPU ratio over 5 pairs
 #   OUT=docs/scale.md scripts/bench-scale.sh  # append the figures there
 #   STEPS=jobs JOBS_FULL_SINCE=7d scripts/bench-scale.sh  # the jobs step's full pulls over a week
 set -euo pipefail
@@ -29,5 +30,5 @@ if [ -n "${OUT:-}" ]; then
 fi
 go test ./cmd/mine -run '^TestScaleBench$' -count=1 -timeout 4h -v -args \
 	-scale "${SCALES:-1M,10M,100M}" -scale-steps "${STEPS:-all}" -scale-full-max "${FULL_MAX:-10M}" \
-	-scale-jobs-full-since "${JOBS_FULL_SINCE:-1d}" \
+	-scale-jobs-full-since "${JOBS_FULL_SINCE:-1d}" -scale-pairs "${PAIRS:-1}" \
 	-scale-mine "$tmp/mine" "${base_args[@]}" "${out_args[@]}"
