@@ -116,3 +116,30 @@ func TestDemoWeeksUsage(t *testing.T) {
 		}
 	}
 }
+
+// The weeks end ready whatever the hour they start at: at these clocks
+// (found by running every third hour of three days), a client first seen
+// after its service's rule was added kept the catch-all in use in the
+// last week, until the administrator opened the rules' sources before it.
+func TestDemoWeeksReadyAtTheseHours(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC),
+	} {
+		d := &deps{io: stdio{out: io.Discard, err: io.Discard}, getenv: func(string) string { return "" }, now: func() time.Time { return at },
+			global: &globalOptions{}, logger: slog.New(slog.DiscardHandler)}
+		res, err := runDemoWeeks(context.Background(), d, &demoOptions{seed: 2, weeks: 4, db: filepath.Join(t.TempDir(), "demo.db"), sessionsPerDay: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := verdictWord(res.last); v != mine.VerdictReady || len(res.last.Suggestions) != 0 {
+			var names []string
+			for _, s := range res.last.Suggestions {
+				names = append(names, s.Name)
+			}
+			t.Errorf("weeks ending %s: last week %s, suggestions %v; want ready and none", at.Format(time.RFC3339), v, names)
+		}
+	}
+}

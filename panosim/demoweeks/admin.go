@@ -27,7 +27,9 @@ import (
 // ApplyWeek adds, before week n of weeks, a share of the suggestions of
 // the previous report not applied yet (all of them before the last week),
 // and before the last week also a rule per service the catch-all still
-// carries for ordinary clients. It returns the names of the rules added.
+// carries for ordinary clients, and opens the source of the suggested
+// rules added to any client (see openSources). It returns the names of
+// the rules added or changed.
 func (a *Admin) ApplyWeek(ctx context.Context, prev *mine.Report, applied map[string]bool, n, weeks int) ([]string, error) {
 	var todo []mine.Suggestion
 	for _, s := range prev.Suggestions {
@@ -52,6 +54,11 @@ func (a *Admin) ApplyWeek(ctx context.Context, prev *mine.Report, applied map[st
 			return nil, err
 		}
 		names = append(names, added...)
+		opened, err := a.openSources(ctx)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, opened...)
 	}
 	if len(names) == 0 {
 		return nil, nil
@@ -70,7 +77,37 @@ func (a *Admin) addSuggestion(ctx context.Context, s mine.Suggestion) error {
 			return fmt.Errorf("%s %s: %w", o.Kind, o.Name, err)
 		}
 	}
-	return a.placeRule(ctx, s.XPath, s.Name, s.XML, s.CatchAllRule)
+	if err := a.placeRule(ctx, s.XPath, s.Name, s.XML, s.CatchAllRule); err != nil {
+		return err
+	}
+	if a.added == nil {
+		a.added = map[string]string{}
+	}
+	a.added[s.Name] = s.XPath + "/entry[@name='" + s.Name + "']"
+	return nil
+}
+
+// openSources opens the source of every suggested rule added so far to
+// any, before the last week: mine suggests a rule for the clients it saw,
+// and a client first seen after its rule was added is still on the
+// catch-all (mine then suggests the rule again, under the name it already
+// has). Before the catch-all is retired, the administrator gives each
+// service all the clients the catch-all allowed it. It returns the rules
+// changed, with a mark.
+func (a *Admin) openSources(ctx context.Context) ([]string, error) {
+	var names []string
+	for name := range a.added {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		if err := a.call(ctx, url.Values{"type": {"config"}, "action": {"edit"}, "xpath": {a.added[name] + "/source"},
+			"element": {"<source><member>any</member></source>"}}, nil); err != nil {
+			return nil, fmt.Errorf("open the source of %s: %w", name, err)
+		}
+		names[i] = name + " (source any)"
+	}
+	return names, nil
 }
 
 // coverResidual adds a rule for each application, destination and port the
@@ -140,6 +177,8 @@ type Admin struct {
 	url string
 	key string
 	hc  *http.Client
+	// added holds the suggested rules added, by name: their entries' XPath
+	added map[string]string
 }
 
 // NewAdmin returns an administrator of the simulator at url (its /api/
