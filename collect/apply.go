@@ -30,8 +30,9 @@ type ApplyResult struct {
 var ErrCannotPlace = errors.New("the XML API session cannot move rules (action=move) yet")
 
 // mover places a configuration entry next to a sibling (type=config,
-// action=move). The XML API session does not offer it yet; until it does,
-// ApplySuggestions refuses before changing anything.
+// action=move). The XML API session (internal/xapi.Session.Move) offers
+// it; a session that does not makes ApplySuggestions refuse before
+// changing anything.
 type mover interface {
 	Move(ctx context.Context, xpath, where, dst string) error
 }
