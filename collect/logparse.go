@@ -130,7 +130,7 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 		case sh == nil:
 		case learn:
 			sh.add(name, form, keep)
-		case k < len(sh.fields) && string(name) == sh.fields[k].name:
+		case k < len(sh.fields) && string(name) == string(sh.fields[k].name):
 			k++
 		default:
 			k, sh.stale = len(sh.fields)+1, true
@@ -148,7 +148,7 @@ func parseEntry(s *scanner, keep *fieldSet, field fieldFunc, sh *entryShape) err
 				}
 				if raw, ok := s.expect(&f.tag, &f.end); ok {
 					if f.keep {
-						if err := field(f.nameB, raw, false); err != nil {
+						if err := field(f.name, raw, false); err != nil {
 							return err
 						}
 					}
@@ -249,8 +249,7 @@ type entryShape struct {
 
 // shapeField is one field of an entryShape.
 type shapeField struct {
-	name  string
-	nameB []byte
+	name []byte
 	// tag is how the field starts: "<name>" (a plain leaf), "<name/>"
 	// (empty) or "<name " (with attributes); "" is never expected. end
 	// is the end tag after "</": "name>".
@@ -334,7 +333,7 @@ func (sh *entryShape) add(name []byte, form byte, keep *fieldSet) {
 	case formAttrs:
 		tag = "<" + n + " "
 	}
-	sh.fields = append(sh.fields, shapeField{name: n, nameB: []byte(n), tag: newWord(tag), end: newWord(n + ">"), keep: keep == nil || keep.has(name)})
+	sh.fields = append(sh.fields, shapeField{name: []byte(n), tag: newWord(tag), end: newWord(n + ">"), keep: keep == nil || keep.has(name)})
 }
 
 // entryDecoder turns raw fields into strings and numbers. It interns the

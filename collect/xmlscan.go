@@ -113,6 +113,10 @@ func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 	}
 }
 
+// leafPath is false only in a test that checks that the general path
+// reads every entry as leaf (and expect) do.
+var leafPath = true
+
 // leaf reads a leaf element <name>text</name> at the scanner's position
 // in one go, when it is exactly that: a start tag with a plain name and no
 // attributes, text without markup, and the matching end tag. It returns
@@ -120,11 +124,7 @@ func (s *scanner) nextTag() (tagKind, []byte, []byte, error) {
 // a comment is not taken here) and moves past the end tag; for anything
 // else it returns ok false and leaves the position alone, for nextTag and
 // text to read. Log entries are a hundred such fields each: this is the
-// path nearly every field takes.
-// leafPath is false only in a test that checks that the general path
-// reads every entry as leaf does.
-var leafPath = true
-
+// path nearly every field takes that expect does not.
 func (s *scanner) leaf() (name, text []byte, ok bool) {
 	b, p := s.b, s.p
 	if p+1 >= len(b) || b[p] != '<' {

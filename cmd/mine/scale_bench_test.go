@@ -137,7 +137,8 @@ func TestScaleBench(t *testing.T) {
 	fulls := map[int]*mine.Report{}
 	for _, vol := range volumes {
 		if (all || steps["full"]) && vol <= fullMax {
-			r := b.measure(scaleRun{name: "full", bin: bin, evidence: evidenceFull, jobs: 2, since: "7d", volume: vol}, nil)
+			full := scaleRun{name: "full", bin: bin, evidence: evidenceFull, jobs: 2, since: "7d", volume: vol}
+			r := b.measure(full, nil)
 			fulls[vol] = r.report
 			if vol == 1 && (all || steps["base"]) {
 				subs := b.record.subs
@@ -149,7 +150,7 @@ func TestScaleBench(t *testing.T) {
 					cpu := r.cpu
 					for i := range max(*scalePairs, 1) {
 						if i > 0 {
-							cpu = b.measure(scaleRun{name: "full", bin: bin, evidence: evidenceFull, jobs: 2, since: "7d", volume: vol}, fulls[vol]).cpu
+							cpu = b.measure(full, fulls[vol]).cpu
 						}
 						base := b.measure(scaleRun{name: "full, baseline binary", bin: *scaleBase, jobs: 2, since: "7d", volume: vol}, fulls[vol])
 						ratios = append(ratios, cpu.Seconds()/base.cpu.Seconds())
@@ -448,8 +449,7 @@ func thousandsInt(n int) string {
 // new program's own address space starts at zero, which VmHWM reads; it
 // misses at most the growth of the last 20ms.
 func watchPeakRSS(pid int) func() int64 {
-	var mu sync.Mutex
-	var peak int64
+	var peak int64 // the watcher's alone until stopped is closed
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	path := fmt.Sprintf("/proc/%d/status", pid)
@@ -463,9 +463,7 @@ func watchPeakRSS(pid int) func() int64 {
 					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 						kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 						if err == nil {
-							mu.Lock()
 							peak = max(peak, kb)
-							mu.Unlock()
 						}
 					}
 				}
@@ -480,8 +478,6 @@ func watchPeakRSS(pid int) func() int64 {
 	return func() int64 {
 		close(done)
 		<-stopped
-		mu.Lock()
-		defer mu.Unlock()
 		return peak
 	}
 }
