@@ -104,6 +104,7 @@ func randomFlows(m *policy.Model, seed uint64, n int) []collect.PolicyQuery {
 	}
 	slices.Sort(addrs) // map order must not change the draws
 	slices.Sort(zones)
+	slices.Sort(ports)
 	apps := append(m.ApplicationNames(), "web-browsing", "ssl", "unknown-tcp", "ms-rdp", "jira", "grafana", "jenkins", "gitlab", "confluence")
 	pick := func(s []string) string { return s[r.IntN(len(s))] }
 	addr := func() string {
