@@ -600,3 +600,105 @@ func TestLogTimeDays(t *testing.T) {
 		}
 	}
 }
+
+// A parser that reads line after line takes a run of fields (see
+// fieldGroup) as the last line's only when the last line was read in
+// full by the same layout: each line's fields below are written by hand
+// from the lines, and the whole record must equal what a new parser,
+// with no last line, makes of the same line. Lines change one field of
+// a run, swap two, switch to a traffic log and back, come after a
+// skipped line or a bad one that had set other values, or quote a
+// field inside a run (with a comma, with doubled quotes).
+func TestFieldGroupsFollowLines(t *testing.T) {
+	type want struct {
+		kind                                    kind
+		serial, subtype, app, vsys, from, to    string
+		proto, action, severity, direction, err string
+	}
+	base := map[int]string{} // the template: msrpc-base, vsys413, my-src-zone to my-dst-zone
+	with := func(set map[int]string) string {
+		m := map[int]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range set {
+			m[k] = v
+		}
+		return statusLine(t, m)
+	}
+	traffic := string(realLine(t, "layer3-pan-os-syslog.log", 1))
+	tmpl := want{kind: kindThreat, serial: "012001011326", subtype: "vulnerability", app: "msrpc-base", vsys: "vsys413",
+		from: "my-src-zone", to: "my-dst-zone", proto: "tcp", action: "alert", severity: "informational", direction: "client-to-server"}
+	web := tmpl
+	web.app = "web-browsing"
+	swapped := web
+	swapped.from, swapped.to = "my-dst-zone", "my-src-zone"
+	quoted := web
+	quoted.from = "dmz,east"
+	doubled := web
+	doubled.to = `dmz "east"`
+	sev := web
+	sev.severity, sev.direction = "low", "server-to-client"
+	lines := []struct {
+		line string
+		want want
+	}{
+		{with(nil), tmpl},
+		{with(nil), tmpl},
+		{with(map[int]string{14: "web-browsing"}), web},
+		{with(map[int]string{14: "web-browsing", 16: "my-dst-zone", 17: "my-src-zone"}), swapped},
+		{traffic, want{kind: kindTraffic, serial: "003924147953", subtype: "end", app: "incomplete", vsys: "vsys45",
+			from: "My-Source-Zone", to: "My-Dest-Zone", proto: "tcp", action: "deny"}},
+		{with(map[int]string{14: "web-browsing"}), web},
+		// a URL log is skipped after its subtype is read
+		{with(map[int]string{4: "url", 14: "web-browsing"}), want{kind: kindSkip}},
+		{with(map[int]string{14: "web-browsing"}), web},
+		// a bad sequence number after the serial and vsys are read
+		{with(map[int]string{2: "999999999999", 14: "web-browsing", 15: "vsys9", 36: "12x"}), want{kind: kindBad, err: BadNumber}},
+		{with(map[int]string{14: "web-browsing"}), web},
+		{with(map[int]string{14: "web-browsing", 16: `"dmz,east"`}), quoted},
+		{with(map[int]string{14: "web-browsing", 16: `"dmz,east"`}), quoted},
+		{with(map[int]string{14: "web-browsing"}), web},
+		// a doubled quote: the value is unquoted into the scratch buffer
+		{with(map[int]string{14: "web-browsing", 17: `"dmz ""east"""`}), doubled},
+		{with(map[int]string{14: "web-browsing", 17: `"dmz ""east"""`}), doubled},
+		{with(map[int]string{14: "web-browsing", 34: "low", 35: "server-to-client"}), sev},
+		{with(map[int]string{14: "web-browsing"}), web},
+	}
+	o := ImportOptions{MinThreatID: 41000, MaxThreatID: 41059}
+	p := newLineParser(&o)
+	hits := 0
+	for i, l := range lines {
+		var res lineResult
+		p.parse([]byte(l.line), nil, &res)
+		w := l.want
+		if res.kind != w.kind || (w.kind == kindBad) != (res.reason == w.err && w.err != "") {
+			t.Fatalf("line %d: kind %d (%s %s); want %d %s", i+1, res.kind, res.reason, res.detail, w.kind, w.err)
+		}
+		var got want
+		switch res.kind {
+		case kindThreat:
+			r := &res.threat
+			got = want{kind: kindThreat, serial: r.Serial, subtype: r.Subtype, app: r.App, vsys: r.Vsys, from: r.FromZone, to: r.ToZone,
+				proto: r.Proto, action: r.Action, severity: r.Severity, direction: r.Direction}
+		case kindTraffic:
+			r := &res.traffic
+			got = want{kind: kindTraffic, serial: r.Serial, subtype: r.Subtype, app: r.App, vsys: r.Vsys, from: r.FromZone, to: r.ToZone,
+				proto: r.Proto, action: r.Action}
+		default:
+			continue
+		}
+		if got != w {
+			t.Errorf("line %d:\n got %+v\nwant %+v", i+1, got, w)
+		}
+		var fresh lineResult
+		newLineParser(&o).parse([]byte(l.line), nil, &fresh)
+		if fresh.threat != res.threat || fresh.traffic != res.traffic {
+			t.Errorf("line %d: record differs from a new parser's:\n got %+v\nwant %+v", i+1, res.threat, fresh.threat)
+		}
+		hits++
+	}
+	if hits != 15 {
+		t.Errorf("%d records checked; want 15", hits)
+	}
+}

@@ -75,12 +75,31 @@ type rawRecord struct {
 	c    *csvFields
 	at   *[numFieldIDs]int // the position of each field in c
 	have uint64            // the fields of at that were read, as bits
+	// layout is the PAN-OS layout a syslog payload was read by, nil for
+	// other formats: its groups let a record be compared with the last
+	// a run at a time.
+	layout *panosLayout
 }
 
 // fromCSV makes r read field f at position at[f] of c, for the fields f
 // of have (when c has that many fields).
 func (r *rawRecord) fromCSV(c *csvFields, at *[numFieldIDs]int, have uint64) {
-	r.c, r.at, r.have = c, at, have
+	r.c, r.at, r.have, r.layout = c, at, have, nil
+}
+
+// run returns the bytes of group g as the line has them, from the first
+// field's start to the last field's end, and false when the line lacks a
+// field of it or one was unquoted into the scratch buffer.
+func (r *rawRecord) run(g *fieldGroup) ([]byte, bool) {
+	c := r.c
+	if c == nil || g.last >= c.n {
+		return nil, false
+	}
+	s, e := c.f[g.first].s, c.f[g.last].e
+	if s < 0 || c.f[g.last].s < 0 || e < s {
+		return nil, false
+	}
+	return c.line[s:e], true
 }
 
 // get returns field f, nil when absent.
@@ -97,11 +116,48 @@ func (r *rawRecord) get(f fieldID) []byte {
 // reset empties r. Fields read from CSV are forgotten with c; v is
 // cleared only when a reader set it.
 func (r *rawRecord) reset() {
+	r.layout = nil
 	if r.c != nil {
 		r.c = nil
 		return
 	}
 	clear(r.v[:])
+}
+
+// lastFields are the fields a record built in full sets the last value
+// of (recordBuilder.field reads them): those of a threat and of a
+// traffic record, as each layout holds the fields of its own kind.
+const lastFields = 1<<fSerial | 1<<fSubtype | 1<<fVsys | 1<<fRule | 1<<fRuleUUID | 1<<fFrom | 1<<fTo |
+	1<<fProto | 1<<fApp | 1<<fAction | 1<<fDevice | 1<<fSeverity | 1<<fDirection | 1<<fEndReason
+
+// fieldGroup is a run of fields at consecutive positions of a layout, of
+// which two or more are lastFields (the others the log type, read
+// anyway): when the run's bytes are those of the last record built, so
+// are the values of its fields, and they are not read again. Log lines
+// repeat such runs (serial, type and subtype; application, vsys and
+// zones; protocol and action; severity and direction) from line to line.
+type fieldGroup struct {
+	first, last int    // positions
+	fields      uint64 // its lastFields, as bits
+}
+
+// groupsOf finds the groups of fields fs, in ascending position.
+func groupsOf(fs []fieldAt) []fieldGroup {
+	var gs []fieldGroup
+	for i := 0; i < len(fs); {
+		j, bits, n := i, uint64(0), 0
+		for ; j < len(fs) && (j == i || fs[j].at == fs[j-1].at+1) && (lastFields>>fs[j].id&1 == 1 || fs[j].id == fType); j++ {
+			if lastFields>>fs[j].id&1 == 1 {
+				bits |= 1 << fs[j].id
+				n++
+			}
+		}
+		if n >= 2 {
+			gs = append(gs, fieldGroup{first: fs[i].at, last: fs[j-1].at, fields: bits})
+		}
+		i = max(j, i+1)
+	}
+	return gs
 }
 
 // Reasons a line is counted as bad or skipped. They are keys of the JSON
@@ -170,7 +226,15 @@ type recordBuilder struct {
 	// their bytes: both repeat, and a comparison with the one cached
 	// spares a string.
 	names [64]cachedName
-	addrs [2][addrSlots]string
+	addrs [2][addrSlots]addrSlot
+	// groupBytes holds the bytes of the groups of the last record built
+	// in full (see fieldGroup), read by layout groupLayout (nil when
+	// none: the last line was not one, or was given up, and left last
+	// with values of no one record); same is the fields of the record
+	// being built known to be as the last one's.
+	groupLayout *panosLayout
+	groupBytes  [][]byte
+	same        uint64
 	// the values of the record being built that need a new string
 	pending  []pendingString
 	freshBuf []byte
@@ -201,6 +265,62 @@ const (
 // build converts r. It returns the record's kind and, for a skipped
 // record, the reason; the record itself is written to th or tr, whole.
 func (b *recordBuilder) build(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
+	b.same = b.sameGroups(r)
+	k, reason, err := b.buildRecord(r, th, tr)
+	if err == nil && (k == kindThreat || k == kindTraffic) {
+		b.keepGroups(r)
+	} else {
+		b.groupLayout = nil
+	}
+	b.same = 0
+	return k, reason, err
+}
+
+// sameGroups returns the fields of r's groups whose bytes are the last
+// record's, when that one was read by the same layout.
+func (b *recordBuilder) sameGroups(r *rawRecord) uint64 {
+	l := r.layout
+	if l == nil || l != b.groupLayout {
+		return 0
+	}
+	var same uint64
+	for i := range l.groups {
+		g := &l.groups[i]
+		if raw, ok := r.run(g); ok && len(b.groupBytes[i]) > 0 && string(raw) == string(b.groupBytes[i]) {
+			same |= g.fields
+		}
+	}
+	return same
+}
+
+// keepGroups keeps the bytes of r's groups, r being built in full. A
+// group with a quote or a brace is not kept: its bytes alone do not say
+// where its fields are.
+func (b *recordBuilder) keepGroups(r *rawRecord) {
+	l := r.layout
+	if l == nil {
+		b.groupLayout = nil
+		return
+	}
+	if len(b.groupBytes) < len(l.groups) {
+		b.groupBytes = append(b.groupBytes, make([][]byte, len(l.groups)-len(b.groupBytes))...)
+	}
+	for i := range l.groups {
+		g := &l.groups[i]
+		if l == b.groupLayout && b.same&g.fields == g.fields {
+			continue // as kept
+		}
+		raw, ok := r.run(g)
+		if !ok || bytes.IndexByte(raw, '"') >= 0 || bytes.IndexByte(raw, '{') >= 0 {
+			raw = nil
+		}
+		b.groupBytes[i] = append(b.groupBytes[i][:0], raw...)
+	}
+	b.groupLayout = l
+}
+
+// buildRecord is build, but for the groups.
+func (b *recordBuilder) buildRecord(r *rawRecord, th *mine.ThreatLog, tr *mine.TrafficLog) (kind, string, *lineError) {
 	b.pending, b.freshBuf = b.pending[:0], b.freshBuf[:0]
 	typ := trimBlank(r.get(fType))
 	switch string(typ) {
@@ -470,6 +590,9 @@ func smallInt(b []byte) (int, bool) {
 // interned; addresses, of many, are not: a lookup that mostly misses
 // costs more than the string.
 func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
+	if b.same&(1<<f) != 0 {
+		return b.last[f]
+	}
 	raw := trimSpace(r.get(f))
 	if string(raw) == b.last[f] {
 		return b.last[f]
@@ -481,6 +604,14 @@ func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
 
 // addrSlots is the size of each address cache.
 const addrSlots = 1024
+
+// addrSlot is an address cached with its hash: a slot of another address
+// is told apart by the hash, without reading the string's bytes, which
+// have long left the processor's cache.
+type addrSlot struct {
+	h uint64
+	s string
+}
 
 // addr sets *dst to address field f (fSrc or fDst): the previous line's
 // or the one cached when it is the same, else a new string (see fresh).
@@ -511,11 +642,15 @@ func (b *recordBuilder) addr(r *rawRecord, f fieldID, dst *string) {
 		which = 1
 	}
 	slot := &b.addrs[which][(h*0xff51afd7ed558ccd)>>(64-10)]
-	if *slot == string(raw) {
-		*dst, b.last[f] = *slot, *slot
+	if slot.h == h && slot.s == string(raw) {
+		*dst, b.last[f] = slot.s, slot.s
 		return
 	}
-	b.fresh(raw, dst, slot)
+	// The hash is set now, the string with the record's others (a
+	// record given up leaves a hash without its string: the comparison
+	// above still decides).
+	slot.h = h
+	b.fresh(raw, dst, &slot.s)
 	b.pending[len(b.pending)-1].last = &b.last[f]
 }
 

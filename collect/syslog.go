@@ -109,6 +109,27 @@ type panosLayout struct {
 	all, noHiRes []fieldAt
 	// haveAll and haveNoHiRes are the fields of all and noHiRes as bits.
 	haveAll, haveNoHiRes uint64
+	// groups are the runs of fields a record keeps as the last values
+	// (see fieldGroup).
+	groups []fieldGroup
+	// spansAll and spansNoHiRes are the runs of all and noHiRes: the
+	// positions from the first field of each to its last, split in one
+	// go.
+	spansAll, spansNoHiRes []fieldSpan
+}
+
+// fieldSpan is a run of fields read together, positions at to to.
+type fieldSpan struct{ at, to int }
+
+// spansOf lists the runs of fs (whose to is set).
+func spansOf(fs []fieldAt) []fieldSpan {
+	var sp []fieldSpan
+	for i, f := range fs {
+		if i == 0 || fs[i-1].to != f.to {
+			sp = append(sp, fieldSpan{at: f.at, to: f.to})
+		}
+	}
+	return sp
 }
 
 type fieldAt struct {
@@ -141,6 +162,8 @@ func layout(min int, pairs ...int) panosLayout {
 	}
 	runs(l.all)
 	runs(l.noHiRes)
+	l.groups = groupsOf(l.all)
+	l.spansAll, l.spansNoHiRes = spansOf(l.all), spansOf(l.noHiRes)
 	for _, f := range l.all {
 		l.haveAll |= 1 << f.id
 		if f.id != fHiRes {
@@ -228,32 +251,30 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 		r.v[fType] = typ
 		return nil
 	}
-	order := l.noHiRes
+	spans, have := l.spansNoHiRes, l.haveNoHiRes
 	if hiRes {
-		order = l.all
+		spans, have = l.spansAll, l.haveAll
 	}
-	have := l.haveAll
-	if !hiRes {
-		have = l.haveNoHiRes
-	}
-	for _, f := range order {
-		if f.at >= c.n {
-			var err error
-			if f.at-c.n >= skipGap {
-				err = c.skip(f.at - c.n)
-			}
-			if err == nil {
-				err = c.scan(f.to)
-			}
-			if err != nil {
-				return &lineError{reason: BadQuoting, detail: err.Error()}
-			}
-			if f.at >= c.n {
-				break // the line is shorter: its last fields are absent
-			}
+	for _, sp := range spans {
+		if sp.to < c.n {
+			continue // read with the type
+		}
+		var err error
+		if sp.at-c.n >= skipGap {
+			err = c.skip(sp.at - c.n)
+		}
+		if err == nil {
+			err = c.scan(sp.to)
+		}
+		if err != nil {
+			return &lineError{reason: BadQuoting, detail: err.Error()}
+		}
+		if c.done {
+			break // the line is shorter: its last fields are absent
 		}
 	}
 	r.fromCSV(c, &l.at, have)
+	r.layout = l
 	if c.n < l.min {
 		c.scan(maxFields) // count what the line has, for the message
 		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
