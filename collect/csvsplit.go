@@ -177,8 +177,19 @@ func (c *csvFields) classifyLine() {
 		c.masks = make([]uint64, 2*nb, 2*nb+32)
 	}
 	c.masks = c.masks[:2*nb]
-	classify(line, c.masks)
-	if nb > full { // the last block is partial
+	switch {
+	case nb == full:
+		classify(line, c.masks)
+	case cap(line) >= nb<<6:
+		// The last block is partial but the bytes after the line are
+		// there to read (the next lines of the buffer): they are
+		// classified with it and their marks dropped.
+		classify(line[:nb<<6], c.masks)
+		keep := uint64(1)<<(len(line)&63) - 1
+		c.masks[2*full] &= keep
+		c.masks[2*full+1] &= keep
+	default: // the last block is partial and ends the buffer
+		classify(line, c.masks)
 		n := copy(c.tail[:], line[full<<6:])
 		clear(c.tail[n:])
 		classify(c.tail[:], c.masks[2*full:])

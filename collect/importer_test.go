@@ -471,6 +471,51 @@ func TestClassifyMarksEachByte(t *testing.T) {
 	}
 }
 
+// A line followed in its buffer by more bytes (commas, quotes, braces:
+// the next lines) splits into the fields it has, no more, as the same
+// line alone does: the bytes past its end are classified with its last
+// block but never count. The counts are the lines' own, by hand (the
+// real 8.1 threat line has 75 fields, the 10.0 one 120).
+func TestSplitIgnoresBytesPastLine(t *testing.T) {
+	real81 := realLine(t, "layer3-pan-os-syslog.log", 8)
+	real10 := realLine(t, "layer3-pan-os-syslog.log", 23)
+	for i, c := range []struct {
+		line string
+		n    int
+	}{
+		{"a,b,c", 3},
+		{strings.Repeat("a", 63) + ",b", 2},
+		{strings.Repeat("a,", 32), 33},
+		{strings.Repeat("a,", 32) + "b", 33},
+		{`"q,1",` + strings.Repeat("z", 60), 2},
+		{strings.Repeat("y", 100) + `,"tail`, 0}, // never closes: bad quoting
+		{string(real81[bytes.Index(real81, []byte("1,2019/")):]), 75},
+		{string(real10[bytes.Index(real10, []byte("1,2022/")):]), 120},
+	} {
+		for _, after := range []string{"", `,,"x,{y},z"` + strings.Repeat(",", 130)} {
+			buf := []byte(c.line + after)
+			line := buf[:len(c.line)]
+			var got, alone csvFields
+			err := got.split(line)
+			errAlone := alone.split(slices.Clip([]byte(c.line)))
+			if c.n == 0 {
+				if err == nil || errAlone == nil {
+					t.Errorf("%d (%d bytes after): %v, alone %v; want bad quoting", i, len(after), err, errAlone)
+				}
+				continue
+			}
+			if err != nil || got.n != c.n || alone.n != c.n {
+				t.Fatalf("%d (%d bytes after): %d fields (%v), alone %d; want %d", i, len(after), got.n, err, alone.n, c.n)
+			}
+			for f := range c.n {
+				if string(got.field(f)) != string(alone.field(f)) {
+					t.Errorf("%d (%d bytes after): field %d = %q; alone %q", i, len(after), f, got.field(f), alone.field(f))
+				}
+			}
+		}
+	}
+}
+
 // selectBit finds set bit j of m, against the bits counted one by one.
 func TestSelectBit(t *testing.T) {
 	for _, m := range []uint64{1, 1 << 63, 0xffffffffffffffff, 0x8000000100008001, 0x0123456789abcdef, 0xf0f0f0f0f0f0f0f0} {
