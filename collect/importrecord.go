@@ -535,7 +535,10 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 	if n := len(s); n > 2 && s[n-1] == ')' {
 		if i := bytes.LastIndexByte(s, '('); i >= 0 {
 			if v, ok := smallInt(s[i+1 : n-1]); ok {
-				name, id = bytes.TrimRight(s[:i], " "), v
+				name, id = s[:i], v
+				for len(name) > 0 && name[len(name)-1] == ' ' {
+					name = name[:len(name)-1]
+				}
 			}
 		}
 	} else if allDigits(s) {
