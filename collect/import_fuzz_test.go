@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -198,13 +199,18 @@ func FuzzRawFromJSON(f *testing.F) {
 
 // scan, eight bytes at a time, finds the fields split finds one by one,
 // stopped anywhere and resumed.
+//
+// The scanned line is followed in its buffer by commas, a quote and a
+// brace, which must not count.
 func FuzzScanMatchesSplit(f *testing.F) {
 	realSeeds(f, 5)
 	f.Add(`a,"b,""c""",{x,y},,"d"e,"`, 3)
 	f.Fuzz(func(t *testing.T, s string, stop int) {
 		var a, b csvFields
 		errA := a.split([]byte(s))
-		b.begin([]byte(s))
+		// b's line goes on in its buffer with bytes that would count
+		buf := []byte(s + `,"{,` + strings.Repeat(",", 70))
+		b.begin(buf[:len(s)])
 		errB := b.scan(stop % maxFields)
 		if errB == nil {
 			errB = b.scan(maxFields)
@@ -238,7 +244,9 @@ func FuzzSkipMatchesSplit(f *testing.F) {
 		stop, skip = abs(stop)%maxFields, abs(skip)%(maxFields+8)
 		var a, b csvFields
 		errA := a.split([]byte(s))
-		b.begin([]byte(s))
+		// b's line goes on in its buffer with bytes that would count
+		buf := []byte(s + `,"{,` + strings.Repeat(",", 70))
+		b.begin(buf[:len(s)])
 		errB := b.scan(stop)
 		if errB == nil {
 			errB = b.skip(skip)
@@ -288,6 +296,48 @@ func FuzzClassify(f *testing.F) {
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("classify word %d = %#x; generic %#x, for %q", i, got[i], want[i], s)
+			}
+		}
+	})
+}
+
+// Lines read one after another by one parser give the records a new
+// parser gives each line alone: the runs a parser compares with the last
+// line (fieldGroup) never lend a value. The input is split into lines;
+// the seeds are real lines and the template's status hits with a run
+// changed, quoted or broken.
+func FuzzFieldGroups(f *testing.F) {
+	h, tmpl := template(f)
+	line := func(set map[int]string) string {
+		fs := slices.Clone(tmpl)
+		fs[32] = "HTTP-200(41003)"
+		for i, v := range set {
+			fs[i] = v
+		}
+		return h + strings.Join(fs, ",")
+	}
+	real, err := readRealFile("syslog/layer3-pan-os-syslog.log")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(real))
+	f.Add(strings.Join([]string{line(nil), line(map[int]string{14: "ssl"}), line(map[int]string{4: "url"}), line(map[int]string{14: "ssl"}),
+		line(map[int]string{16: `"a,b"`}), line(map[int]string{16: `"a,b"`}), line(map[int]string{36: "x"}), line(nil)}, "\n"))
+	f.Add(strings.Join([]string{line(map[int]string{17: `"z ""q"""`}), line(map[int]string{17: `"z ""q"""`}), line(map[int]string{2: "1", 3: "TRAFFIC"}), line(nil)}, "\n"))
+	o := ImportOptions{MinThreatID: 1, MaxThreatID: 1 << 30}
+	f.Fuzz(func(t *testing.T, s string) {
+		p := newLineParser(&o)
+		p.b.keepAll = true
+		for i, l := range strings.Split(s, "\n") {
+			var got, want lineResult
+			p.parse([]byte(l), nil, &got)
+			q := newLineParser(&o)
+			q.b.keepAll = true
+			q.parse([]byte(l), nil, &want)
+			if got.kind != want.kind || got.reason != want.reason || got.kind == kindThreat && got.threat != want.threat ||
+				got.kind == kindTraffic && got.traffic != want.traffic {
+				t.Fatalf("line %d %q: after the lines before, kind %d %s %+v %+v; alone %d %s %+v %+v",
+					i+1, l, got.kind, got.reason, got.threat, got.traffic, want.kind, want.reason, want.threat, want.traffic)
 			}
 		}
 	})
