@@ -257,7 +257,7 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 	}
 	for _, sp := range spans {
 		if sp.to < c.n {
-			continue // read with the type
+			continue // read already, with the type
 		}
 		var err error
 		if sp.at-c.n >= skipGap {
