@@ -103,6 +103,16 @@ func benchLines10(b *testing.B, n int) (data []byte, hits int) {
 	return buf.Bytes(), hits
 }
 
+// benchSets are the sets of lines the import benchmarks read: n distinct
+// lines and how many of them are status hits.
+var benchSets = []struct {
+	name  string
+	lines func(*testing.B, int) ([]byte, int)
+}{
+	{"panos10-mix", benchLines10},
+	{"panos81-hits", benchLines81},
+}
+
 // BenchmarkImportSyslog reads 1,000,000 distinct threat lines into
 // mine.ThreatLog records with one importer, as ten inputs of 100,000
 // lines (a week of logs in ten files), and reads the same lines into
@@ -112,13 +122,7 @@ func benchLines10(b *testing.B, n int) (data []byte, hits int) {
 // each reports lines/s and its own allocations per line, and x-csv is
 // the ratio of the rates.
 func BenchmarkImportSyslog(b *testing.B) {
-	for _, set := range []struct {
-		name  string
-		lines func(*testing.B, int) ([]byte, int)
-	}{
-		{"panos10-mix", benchLines10},
-		{"panos81-hits", benchLines81},
-	} {
+	for _, set := range benchSets {
 		b.Run(set.name, func(b *testing.B) {
 			const lines, inputs = 1_000_000, 10
 			data, hits := set.lines(b, lines)
@@ -212,13 +216,7 @@ func splitLines(data []byte, n int) [][]byte {
 // each and x-csv, their ratio: the parse alone, without the framer, the
 // consumer and the second core of BenchmarkImportSyslog.
 func BenchmarkParseLines(b *testing.B) {
-	for _, set := range []struct {
-		name  string
-		lines func(*testing.B, int) ([]byte, int)
-	}{
-		{"panos10-mix", benchLines10},
-		{"panos81-hits", benchLines81},
-	} {
+	for _, set := range benchSets {
 		b.Run(set.name, func(b *testing.B) {
 			data, hits := set.lines(b, 20_000)
 			var lines [][]byte
