@@ -103,6 +103,6 @@ func readExportRow(c *csvFields, h *exportHeader, line []byte, r *rawRecord) *li
 	if c.n <= need {
 		return badf(BadTooFew, "row with %d fields under a header of %d", c.n, h.cols)
 	}
-	r.fromCSV(c, &h.at, h.have)
+	r.fromCSV(c, &h.at, h.have, nil)
 	return nil
 }

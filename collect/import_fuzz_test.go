@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -307,23 +306,14 @@ func FuzzClassify(f *testing.F) {
 // the seeds are real lines and the template's status hits with a run
 // changed, quoted or broken.
 func FuzzFieldGroups(f *testing.F) {
-	h, tmpl := template(f)
-	line := func(set map[int]string) string {
-		fs := slices.Clone(tmpl)
-		fs[32] = "HTTP-200(41003)"
-		for i, v := range set {
-			fs[i] = v
-		}
-		return h + strings.Join(fs, ",")
-	}
 	real, err := readRealFile("syslog/layer3-pan-os-syslog.log")
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(string(real))
-	f.Add(strings.Join([]string{line(nil), line(map[int]string{14: "ssl"}), line(map[int]string{4: "url"}), line(map[int]string{14: "ssl"}),
-		line(map[int]string{16: `"a,b"`}), line(map[int]string{16: `"a,b"`}), line(map[int]string{36: "x"}), line(nil)}, "\n"))
-	f.Add(strings.Join([]string{line(map[int]string{17: `"z ""q"""`}), line(map[int]string{17: `"z ""q"""`}), line(map[int]string{2: "1", 3: "TRAFFIC"}), line(nil)}, "\n"))
+	f.Add(strings.Join([]string{statusLine(f, nil), statusLine(f, map[int]string{14: "ssl"}), statusLine(f, map[int]string{4: "url"}), statusLine(f, map[int]string{14: "ssl"}),
+		statusLine(f, map[int]string{16: `"a,b"`}), statusLine(f, map[int]string{16: `"a,b"`}), statusLine(f, map[int]string{36: "x"}), statusLine(f, nil)}, "\n"))
+	f.Add(strings.Join([]string{statusLine(f, map[int]string{17: `"z ""q"""`}), statusLine(f, map[int]string{17: `"z ""q"""`}), statusLine(f, map[int]string{2: "1", 3: "TRAFFIC"}), statusLine(f, nil)}, "\n"))
 	o := ImportOptions{MinThreatID: 1, MaxThreatID: 1 << 30}
 	f.Fuzz(func(t *testing.T, s string) {
 		p := newLineParser(&o)

@@ -660,18 +660,8 @@ func TestFieldGroupsFollowLines(t *testing.T) {
 		serial, subtype, app, vsys, from, to    string
 		proto, action, severity, direction, err string
 	}
-	base := map[int]string{} // the template: msrpc-base, vsys413, my-src-zone to my-dst-zone
-	with := func(set map[int]string) string {
-		m := map[int]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for k, v := range set {
-			m[k] = v
-		}
-		return statusLine(t, m)
-	}
 	traffic := string(realLine(t, "layer3-pan-os-syslog.log", 1))
+	// the template: msrpc-base, vsys413, my-src-zone to my-dst-zone
 	tmpl := want{kind: kindThreat, serial: "012001011326", subtype: "vulnerability", app: "msrpc-base", vsys: "vsys413",
 		from: "my-src-zone", to: "my-dst-zone", proto: "tcp", action: "alert", severity: "informational", direction: "client-to-server"}
 	web := tmpl
@@ -688,27 +678,27 @@ func TestFieldGroupsFollowLines(t *testing.T) {
 		line string
 		want want
 	}{
-		{with(nil), tmpl},
-		{with(nil), tmpl},
-		{with(map[int]string{14: "web-browsing"}), web},
-		{with(map[int]string{14: "web-browsing", 16: "my-dst-zone", 17: "my-src-zone"}), swapped},
+		{statusLine(t, nil), tmpl},
+		{statusLine(t, nil), tmpl},
+		{statusLine(t, map[int]string{14: "web-browsing"}), web},
+		{statusLine(t, map[int]string{14: "web-browsing", 16: "my-dst-zone", 17: "my-src-zone"}), swapped},
 		{traffic, want{kind: kindTraffic, serial: "003924147953", subtype: "end", app: "incomplete", vsys: "vsys45",
 			from: "My-Source-Zone", to: "My-Dest-Zone", proto: "tcp", action: "deny"}},
-		{with(map[int]string{14: "web-browsing"}), web},
+		{statusLine(t, map[int]string{14: "web-browsing"}), web},
 		// a URL log is skipped after its subtype is read
-		{with(map[int]string{4: "url", 14: "web-browsing"}), want{kind: kindSkip}},
-		{with(map[int]string{14: "web-browsing"}), web},
+		{statusLine(t, map[int]string{4: "url", 14: "web-browsing"}), want{kind: kindSkip}},
+		{statusLine(t, map[int]string{14: "web-browsing"}), web},
 		// a bad sequence number after the serial and vsys are read
-		{with(map[int]string{2: "999999999999", 14: "web-browsing", 15: "vsys9", 36: "12x"}), want{kind: kindBad, err: BadNumber}},
-		{with(map[int]string{14: "web-browsing"}), web},
-		{with(map[int]string{14: "web-browsing", 16: `"dmz,east"`}), quoted},
-		{with(map[int]string{14: "web-browsing", 16: `"dmz,east"`}), quoted},
-		{with(map[int]string{14: "web-browsing"}), web},
+		{statusLine(t, map[int]string{2: "999999999999", 14: "web-browsing", 15: "vsys9", 36: "12x"}), want{kind: kindBad, err: BadNumber}},
+		{statusLine(t, map[int]string{14: "web-browsing"}), web},
+		{statusLine(t, map[int]string{14: "web-browsing", 16: `"dmz,east"`}), quoted},
+		{statusLine(t, map[int]string{14: "web-browsing", 16: `"dmz,east"`}), quoted},
+		{statusLine(t, map[int]string{14: "web-browsing"}), web},
 		// a doubled quote: the value is unquoted into the scratch buffer
-		{with(map[int]string{14: "web-browsing", 17: `"dmz ""east"""`}), doubled},
-		{with(map[int]string{14: "web-browsing", 17: `"dmz ""east"""`}), doubled},
-		{with(map[int]string{14: "web-browsing", 34: "low", 35: "server-to-client"}), sev},
-		{with(map[int]string{14: "web-browsing"}), web},
+		{statusLine(t, map[int]string{14: "web-browsing", 17: `"dmz ""east"""`}), doubled},
+		{statusLine(t, map[int]string{14: "web-browsing", 17: `"dmz ""east"""`}), doubled},
+		{statusLine(t, map[int]string{14: "web-browsing", 34: "low", 35: "server-to-client"}), sev},
+		{statusLine(t, map[int]string{14: "web-browsing"}), web},
 	}
 	o := ImportOptions{MinThreatID: 41000, MaxThreatID: 41059}
 	p := newLineParser(&o)

@@ -82,9 +82,10 @@ type rawRecord struct {
 }
 
 // fromCSV makes r read field f at position at[f] of c, for the fields f
-// of have (when c has that many fields).
-func (r *rawRecord) fromCSV(c *csvFields, at *[numFieldIDs]int, have uint64) {
-	r.c, r.at, r.have, r.layout = c, at, have, nil
+// of have (when c has that many fields); l is the PAN-OS layout of a
+// syslog payload, nil for an export's row.
+func (r *rawRecord) fromCSV(c *csvFields, at *[numFieldIDs]int, have uint64, l *panosLayout) {
+	r.c, r.at, r.have, r.layout = c, at, have, l
 }
 
 // run returns the bytes of group g as the line has them, from the first

@@ -103,84 +103,67 @@ func tokenStart(line []byte, end int) int {
 type panosLayout struct {
 	at  [numFieldIDs]int
 	min int
-	// order lists the positions read, ascending; all reads every field
-	// named, noHiRes all but the high_res_timestamp (not needed when the
-	// device zone is given), so the rest of the line is not split.
-	all, noHiRes []fieldAt
-	// haveAll and haveNoHiRes are the fields of all and noHiRes as bits.
-	haveAll, haveNoHiRes uint64
+	// spansAll and spansNoHiRes are the runs of positions read,
+	// ascending: spansAll reads every field named, spansNoHiRes all but
+	// the high_res_timestamp (not needed when the device zone is given),
+	// so the rest of the line is not split. haveAll and haveNoHiRes are
+	// their fields as bits.
+	spansAll, spansNoHiRes []fieldSpan
+	haveAll, haveNoHiRes   uint64
 	// groups are the runs of fields a record keeps as the last values
 	// (see fieldGroup).
 	groups []fieldGroup
-	// spansAll and spansNoHiRes are the runs of all and noHiRes: the
-	// positions from the first field of each to its last, split in one
-	// go.
-	spansAll, spansNoHiRes []fieldSpan
 }
 
-// fieldSpan is a run of fields read together, positions at to to.
+// fieldSpan is a run of fields split in one go, positions at to to.
 type fieldSpan struct{ at, to int }
 
-// spansOf lists the runs of fs (whose to is set).
-func spansOf(fs []fieldAt) []fieldSpan {
-	var sp []fieldSpan
-	for i, f := range fs {
-		if i == 0 || fs[i-1].to != f.to {
-			sp = append(sp, fieldSpan{at: f.at, to: f.to})
-		}
-	}
-	return sp
-}
-
+// fieldAt is a field and its position.
 type fieldAt struct {
 	id fieldID
 	at int
-	// to is the last position of the run of fields read with this one:
-	// fields close together are split in one go, the gaps between runs
-	// skipped.
-	to int
 }
 
 // skipGap is the gap, in fields, from which the fields between are
 // skipped rather than split.
 const skipGap = 6
 
+// spansOf cuts fields fs, ascending, into runs: fields close together
+// (less than skipGap apart) are split in one go, the gaps between runs
+// skipped.
+func spansOf(fs []fieldAt) []fieldSpan {
+	var sp []fieldSpan
+	for _, f := range fs {
+		if n := len(sp); n > 0 && f.at-sp[n-1].to < skipGap {
+			sp[n-1].to = f.at
+			continue
+		}
+		sp = append(sp, fieldSpan{at: f.at, to: f.at})
+	}
+	return sp
+}
+
 func layout(min int, pairs ...int) panosLayout {
 	l := panosLayout{min: min}
 	for i := range l.at {
 		l.at[i] = -1
 	}
+	var all, noHiRes []fieldAt
 	for i := 0; i+1 < len(pairs); i += 2 {
 		l.at[pairs[i]] = pairs[i+1]
-		l.all = append(l.all, fieldAt{id: fieldID(pairs[i]), at: pairs[i+1]})
+		all = append(all, fieldAt{id: fieldID(pairs[i]), at: pairs[i+1]})
 	}
-	slices.SortFunc(l.all, func(a, b fieldAt) int { return a.at - b.at })
-	for _, f := range l.all {
-		if f.id != fHiRes {
-			l.noHiRes = append(l.noHiRes, f)
-		}
-	}
-	runs(l.all)
-	runs(l.noHiRes)
-	l.groups = groupsOf(l.all)
-	l.spansAll, l.spansNoHiRes = spansOf(l.all), spansOf(l.noHiRes)
-	for _, f := range l.all {
+	slices.SortFunc(all, func(a, b fieldAt) int { return a.at - b.at })
+	for _, f := range all {
 		l.haveAll |= 1 << f.id
 		if f.id != fHiRes {
+			noHiRes = append(noHiRes, f)
 			l.haveNoHiRes |= 1 << f.id
 		}
 	}
+	l.spansAll, l.spansNoHiRes = spansOf(all), spansOf(noHiRes)
+	l.groups = groupsOf(all)
 	return l
-}
-
-// runs sets where each field's run ends.
-func runs(fs []fieldAt) {
-	for i := len(fs) - 1; i >= 0; i-- {
-		fs[i].to = fs[i].at
-		if i+1 < len(fs) && fs[i+1].at-fs[i].at < skipGap {
-			fs[i].to = fs[i+1].to
-		}
-	}
 }
 
 // The PAN-OS syslog layouts, 0-based, from Palo Alto Networks' syslog
@@ -273,8 +256,7 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 			break // the line is shorter: its last fields are absent
 		}
 	}
-	r.fromCSV(c, &l.at, have)
-	r.layout = l
+	r.fromCSV(c, &l.at, have, l)
 	if c.n < l.min {
 		c.scan(maxFields) // count what the line has, for the message
 		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
