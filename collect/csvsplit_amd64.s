@@ -84,3 +84,37 @@ loop:
 
 done:
 	RET
+
+// func classifyBlocks512(p *byte, nblocks int, out *uint64)
+//
+// classifyBlocks with AVX-512 (BW): a block is one 64-byte register, and
+// each comparison gives its 64 bits at once.
+TEXT ·classifyBlocks512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ nblocks+8(FP), CX
+	MOVQ out+16(FP), DI
+	TESTQ CX, CX
+	JEQ done512
+	MOVL $0x2c, AX // ','
+	VPBROADCASTB AX, Z8
+	MOVL $0x22, AX // '"'
+	VPBROADCASTB AX, Z9
+	MOVL $0x7b, AX // '{'
+	VPBROADCASTB AX, Z10
+
+loop512:
+	VMOVDQU64 0(SI), Z0
+	VPCMPEQB Z8, Z0, K1
+	VPCMPEQB Z9, Z0, K2
+	VPCMPEQB Z10, Z0, K3
+	KORQ K2, K3, K2
+	KMOVQ K1, 0(DI)
+	KMOVQ K2, 8(DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ loop512
+	VZEROUPPER
+
+done512:
+	RET

@@ -439,34 +439,36 @@ func TestImportParallelMatchesSequential(t *testing.T) {
 // anything else in neither; by classify and by classifyGeneric, each
 // checked against the byte itself.
 func TestClassifyMarksEachByte(t *testing.T) {
-	for _, impl := range []struct {
-		name string
-		fn   func([]byte, []uint64)
-	}{{"classify", classify}, {"classifyGeneric", classifyGeneric}} {
-		for c := range 256 {
-			block := bytes.Repeat([]byte{'a'}, 3*64)
-			for i := 64; i < 128; i += 7 { // the middle block, positions 0, 7, ... 63
-				block[i] = byte(c)
+	marksEachByte(t, "classify", classify)
+	marksEachByte(t, "classifyGeneric", classifyGeneric)
+}
+
+// marksEachByte checks one classifier as TestClassifyMarksEachByte says.
+func marksEachByte(t *testing.T, name string, classify func([]byte, []uint64)) {
+	t.Helper()
+	for c := range 256 {
+		block := bytes.Repeat([]byte{'a'}, 3*64)
+		for i := 64; i < 128; i += 7 { // the middle block, positions 0, 7, ... 63
+			block[i] = byte(c)
+		}
+		block[127] = byte(c)
+		out := make([]uint64, 6)
+		classify(block, out)
+		var want uint64
+		for i := 64; i < 128; i++ {
+			if block[i] == byte(c) {
+				want |= 1 << (i - 64)
 			}
-			block[127] = byte(c)
-			out := make([]uint64, 6)
-			impl.fn(block, out)
-			var want uint64
-			for i := 64; i < 128; i++ {
-				if block[i] == byte(c) {
-					want |= 1 << (i - 64)
-				}
-			}
-			wantComma, wantSpecial := uint64(0), uint64(0)
-			switch c {
-			case ',':
-				wantComma = want
-			case '"', '{':
-				wantSpecial = want
-			}
-			if out[2] != wantComma || out[3] != wantSpecial || out[0]|out[1]|out[4]|out[5] != 0 {
-				t.Fatalf("%s: byte %#x: masks %#x; want middle block %#x %#x and nothing else", impl.name, c, out, wantComma, wantSpecial)
-			}
+		}
+		wantComma, wantSpecial := uint64(0), uint64(0)
+		switch c {
+		case ',':
+			wantComma = want
+		case '"', '{':
+			wantSpecial = want
+		}
+		if out[2] != wantComma || out[3] != wantSpecial || out[0]|out[1]|out[4]|out[5] != 0 {
+			t.Fatalf("%s: byte %#x: masks %#x; want middle block %#x %#x and nothing else", name, c, out, wantComma, wantSpecial)
 		}
 	}
 }
