@@ -57,8 +57,7 @@ var exportColumns = map[string]fieldID{
 // exportHeader is the column map of one CSV export: for each field, its
 // column, or -1.
 type exportHeader struct {
-	at   [numFieldIDs]int
-	have uint64 // the fields with a column, as bits
+	at   fieldPos // noField for a field without a column
 	cols int
 }
 
@@ -72,10 +71,7 @@ func looksLikeHeader(line []byte) bool {
 // parseExportHeader reads a header row. It returns false when the row is
 // not a header: it must name a receive time and a log type column.
 func parseExportHeader(c *csvFields, line []byte) (exportHeader, bool) {
-	var h exportHeader
-	for i := range h.at {
-		h.at[i] = -1
-	}
+	h := exportHeader{at: noFields()}
 	line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // a spreadsheet's byte order mark
 	if err := c.split(line); err != nil {
 		return h, false
@@ -83,12 +79,11 @@ func parseExportHeader(c *csvFields, line []byte) (exportHeader, bool) {
 	h.cols = c.n
 	for i := 0; i < c.n; i++ {
 		name := strings.ToLower(strings.TrimSpace(string(c.field(i))))
-		if id, ok := exportColumns[name]; ok && h.at[id] < 0 {
-			h.at[id] = i
-			h.have |= 1 << id
+		if id, ok := exportColumns[name]; ok && h.at[id] == noField {
+			h.at[id] = uint8(i) // i < maxFields
 		}
 	}
-	return h, h.at[fReceive] >= 0 && h.at[fType] >= 0
+	return h, h.at[fReceive] != noField && h.at[fType] != noField
 }
 
 // readExportRow splits one data row of an export into r.
@@ -96,13 +91,10 @@ func readExportRow(c *csvFields, h *exportHeader, line []byte, r *rawRecord) *li
 	if err := c.split(line); err != nil {
 		return &lineError{reason: BadQuoting, detail: err.Error()}
 	}
-	need := h.at[fType]
-	if t := h.at[fReceive]; t > need {
-		need = t
-	}
-	if c.n <= need {
+	need := max(h.at[fType], h.at[fReceive])
+	if c.n <= int(need) {
 		return badf(BadTooFew, "row with %d fields under a header of %d", c.n, h.cols)
 	}
-	r.fromCSV(c, &h.at, h.have, nil)
+	r.fromCSV(c, &h.at, nil)
 	return nil
 }

@@ -30,7 +30,7 @@ var errBadQuoting = errors.New("a quoted field has no closing quote")
 // per field spares the garbage collector's write barrier.
 type csvFields struct {
 	n    int
-	f    [maxFields]span
+	f    [256]span // maxFields are used; a byte indexes it unchecked (see fieldPos)
 	buf  []byte
 	line []byte
 	pos  int  // where the next field starts

@@ -68,24 +68,41 @@ var fieldNames = [numFieldIDs]string{
 // rawRecord is one log record's fields as the line carried them, before
 // conversion; a nil field is absent. Readers of key=value formats set v;
 // readers of CSV leave the fields where the splitter found them and say
-// where each one is (c, at, have): a field is then made a slice only when
+// where each one is (c, at): a field is then made a slice only when
 // it is asked for, most never are.
 type rawRecord struct {
-	v    [numFieldIDs][]byte
-	c    *csvFields
-	at   *[numFieldIDs]int // the position of each field in c
-	have uint64            // the fields of at that were read, as bits
+	v  [numFieldIDs][]byte
+	c  *csvFields
+	at *fieldPos // the position of each field in c
 	// layout is the PAN-OS layout a syslog payload was read by, nil for
 	// other formats: its groups let a record be compared with the last
 	// a run at a time.
 	layout *panosLayout
 }
 
-// fromCSV makes r read field f at position at[f] of c, for the fields f
-// of have (when c has that many fields); l is the PAN-OS layout of a
-// syslog payload, nil for an export's row.
-func (r *rawRecord) fromCSV(c *csvFields, at *[numFieldIDs]int, have uint64, l *panosLayout) {
-	r.c, r.at, r.have, r.layout = c, at, have, l
+// fromCSV makes r read field f at position at[f] of c (absent when c
+// has fewer fields); l is the PAN-OS layout of a syslog payload, nil for
+// an export's row.
+func (r *rawRecord) fromCSV(c *csvFields, at *fieldPos, l *panosLayout) {
+	r.c, r.at, r.layout = c, at, l
+}
+
+// fieldPos holds the position of each field in a CSV line, noField for
+// a field the line is not read for. Positions are bytes, and csvFields
+// has room for 256 fields, so that reading one needs no bounds check.
+type fieldPos [numFieldIDs]uint8
+
+// noField is the position of a field not read: past maxFields, so never
+// below the number of fields of a line.
+const noField = 255
+
+// noFields returns positions with every field absent.
+func noFields() fieldPos {
+	var p fieldPos
+	for i := range p {
+		p[i] = noField
+	}
+	return p
 }
 
 // run returns the bytes of group g as the line has them, from the first
@@ -105,13 +122,15 @@ func (r *rawRecord) run(g *fieldGroup) ([]byte, bool) {
 
 // get returns field f, nil when absent.
 func (r *rawRecord) get(f fieldID) []byte {
-	if r.c == nil {
+	c := r.c
+	if c == nil {
 		return r.v[f]
 	}
-	if r.have&(1<<f) == 0 {
+	i := r.at[f]
+	if int(i) >= c.n {
 		return nil
 	}
-	return r.c.get(r.at[f])
+	return c.field(int(i))
 }
 
 // reset empties r. Fields read from CSV are forgotten with c; v is
@@ -595,8 +614,13 @@ func smallInt(b []byte) (int, bool) {
 // costs more than the string.
 func (b *recordBuilder) field(r *rawRecord, f fieldID) string {
 	if b.same&(1<<f) != 0 {
-		return b.last[f]
+		return b.last[f] // small enough to inline: no call for these
 	}
+	return b.readField(r, f)
+}
+
+// readField is field for a field not known to be the last record's.
+func (b *recordBuilder) readField(r *rawRecord, f fieldID) string {
 	raw := trimSpace(r.get(f))
 	if string(raw) == b.last[f] {
 		return b.last[f]
@@ -734,7 +758,17 @@ func (b *recordBuilder) str(raw []byte) string {
 }
 
 // num reads a decimal field no larger than max; an empty field is 0.
+// A field of up to eight digits, without blanks, is read at once; the
+// others by numField.
 func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
+	if n, ok := digits8(r.get(f)); ok && n <= max {
+		return n, nil
+	}
+	return numField(r, f, max)
+}
+
+// numField is num for any field.
+func numField(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
 	raw := trimSpace(r.get(f))
 	if len(raw) == 0 {
 		return 0, nil
@@ -752,23 +786,22 @@ func num(r *rawRecord, f fieldID, max uint64) (uint64, *lineError) {
 	return n, nil
 }
 
-// digits8 reads a decimal of one to eight digits eight bytes at a time:
-// the digits are put in the high bytes of a word, checked at once and
-// joined pairwise. It returns false for anything else, or when the bytes
-// after raw are not there to load (numSlow then reads it).
+// digits8 reads a decimal of up to eight digits eight bytes at a time
+// (none is 0): the digits are put in the high bytes of a word, checked at
+// once and joined pairwise. It returns false for anything else, or when
+// the bytes after raw are not there to load (numSlow then reads it).
 func digits8(raw []byte) (uint64, bool) {
 	if len(raw) > 8 || cap(raw) < 8 {
 		return 0, false
 	}
-	shift := 8 * uint(8-len(raw))
-	x := binary.LittleEndian.Uint64(raw[:8])<<shift ^ (0x3030303030303030 << shift)
+	shift := 64 - 8*uint(len(raw))
+	x := (binary.LittleEndian.Uint64(raw[:8]) ^ 0x3030303030303030) << shift
 	if ((x&0x7f7f7f7f7f7f7f7f)+0x7676767676767676|x)&0x8080808080808080 != 0 {
 		return 0, false // a byte that is not a digit
 	}
 	x = (x*10 + x>>8) & 0x00ff00ff00ff00ff
 	x = (x*100 + x>>16) & 0x0000ffff0000ffff
-	x = (x*10000 + x>>32) & 0xffffffff
-	return x, true
+	return uint64(uint32(x*10000 + x>>32)), true
 }
 
 // numSlow reads a decimal digit by digit, for num.

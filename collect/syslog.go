@@ -101,15 +101,14 @@ func tokenStart(line []byte, end int) int {
 // panosLayout maps the fields mine reads to their positions in a CSV
 // payload; -1 is absent. min is the fewest fields a record must have.
 type panosLayout struct {
-	at  [numFieldIDs]int
 	min int
 	// spansAll and spansNoHiRes are the runs of positions read,
 	// ascending: spansAll reads every field named, spansNoHiRes all but
 	// the high_res_timestamp (not needed when the device zone is given),
-	// so the rest of the line is not split. haveAll and haveNoHiRes are
-	// their fields as bits.
+	// so the rest of the line is not split. atAll and atNoHiRes are
+	// their fields' positions.
 	spansAll, spansNoHiRes []fieldSpan
-	haveAll, haveNoHiRes   uint64
+	atAll, atNoHiRes       fieldPos
 	// groups are the runs of fields a record keeps as the last values
 	// (see fieldGroup).
 	groups []fieldGroup
@@ -144,21 +143,17 @@ func spansOf(fs []fieldAt) []fieldSpan {
 }
 
 func layout(min int, pairs ...int) panosLayout {
-	l := panosLayout{min: min}
-	for i := range l.at {
-		l.at[i] = -1
-	}
+	l := panosLayout{min: min, atAll: noFields(), atNoHiRes: noFields()}
 	var all, noHiRes []fieldAt
 	for i := 0; i+1 < len(pairs); i += 2 {
-		l.at[pairs[i]] = pairs[i+1]
 		all = append(all, fieldAt{id: fieldID(pairs[i]), at: pairs[i+1]})
 	}
 	slices.SortFunc(all, func(a, b fieldAt) int { return a.at - b.at })
 	for _, f := range all {
-		l.haveAll |= 1 << f.id
+		l.atAll[f.id] = uint8(f.at)
 		if f.id != fHiRes {
 			noHiRes = append(noHiRes, f)
-			l.haveNoHiRes |= 1 << f.id
+			l.atNoHiRes[f.id] = uint8(f.at)
 		}
 	}
 	l.spansAll, l.spansNoHiRes = spansOf(all), spansOf(noHiRes)
@@ -234,9 +229,9 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 		r.v[fType] = typ
 		return nil
 	}
-	spans, have := l.spansNoHiRes, l.haveNoHiRes
+	spans, at := l.spansNoHiRes, &l.atNoHiRes
 	if hiRes {
-		spans, have = l.spansAll, l.haveAll
+		spans, at = l.spansAll, &l.atAll
 	}
 	for _, sp := range spans {
 		if sp.to < c.n {
@@ -256,7 +251,7 @@ func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lin
 			break // the line is shorter: its last fields are absent
 		}
 	}
-	r.fromCSV(c, &l.at, have, l)
+	r.fromCSV(c, at, l)
 	if c.n < l.min {
 		c.scan(maxFields) // count what the line has, for the message
 		return badf(BadTooFew, "%s log with %d fields, at least %d needed", typ, c.n, l.min)
