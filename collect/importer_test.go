@@ -739,3 +739,38 @@ func TestFieldGroupsFollowLines(t *testing.T) {
 		t.Errorf("%d records checked; want 15", hits)
 	}
 }
+
+// Threat fields read one after another give each its own name and ID,
+// read by hand, whatever the cache of fields holds: fields sharing a slot
+// (the same last two digits), the same field again after another, and a
+// bad one, which is not kept and fails each time.
+func TestThreatFieldCache(t *testing.T) {
+	b := newRecordBuilder(nil, 41000, 41059, nil)
+	for i, tc := range []struct {
+		field, name string
+		id          int
+		bad         bool
+	}{
+		{"HTTP-200(41003)", "HTTP-200", 41003, false},
+		{"Other Signature(51003)", "Other Signature", 51003, false}, // slot of "03"
+		{"HTTP-200(41003)", "HTTP-200", 41003, false},
+		{"HTTP-299(41103)", "HTTP-299", 41103, false}, // as long, same slot
+		{"HTTP-404 (41026)", "HTTP-404", 41026, false},
+		{"(9999)", "", 9999, false},
+		{"9999", "", 9999, false},
+		{"9999(9999)", "9999", 9999, false},
+		{"HTTP-200", "HTTP-200", 0, false},
+		{"HTTP-200(41003", "HTTP-200(41003", 0, false},
+		{"name(1234567890)", "name(1234567890)", 0, false}, // ten digits: not an ID
+		{"12345678901", "", 0, true},
+		{"12345678901", "", 0, true},
+		{"x", "x", 0, false},
+		{"Other Signature(51003)", "Other Signature", 51003, false},
+		{"HTTP-200(41003)", "HTTP-200", 41003, false},
+	} {
+		name, id, err := b.threatField([]byte(tc.field))
+		if (err != nil) != tc.bad || name != tc.name || id != tc.id {
+			t.Errorf("field %d %q: %q, %d, %v; want %q, %d, bad %v", i, tc.field, name, id, err, tc.name, tc.id, tc.bad)
+		}
+	}
+}

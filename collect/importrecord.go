@@ -242,10 +242,10 @@ type recordBuilder struct {
 	// through few days, and one merged from several sources goes back
 	// and forth between them.
 	days [32]cachedDay
-	// names caches threat names by ID, addrs addresses by a hash of
-	// their bytes: both repeat, and a comparison with the one cached
-	// spares a string.
-	names [64]cachedName
+	// threats caches threat fields read (see threatField), addrs
+	// addresses by a hash of their bytes: both repeat, and a comparison
+	// with the one cached spares reading them again and a string.
+	threats [64]cachedThreat
 	addrs [2][addrSlots]addrSlot
 	// groupBytes holds the bytes of the groups of the last record built
 	// in full (see fieldGroup), read by layout groupLayout (nil when
@@ -550,9 +550,43 @@ type cachedDay struct {
 // "(9999)", "9999(9999)", a bare name, or a bare number; a separate ID
 // field wins when it holds one.
 func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
-	s := trimBlank(r.get(fThreat))
+	name, id, err := b.threatField(trimBlank(r.get(fThreat)))
+	if err != nil {
+		return "", 0, err
+	}
+	if t := r.get(fThreatID); len(t) > 0 {
+		if t = trimBlank(t); len(t) > 0 {
+			v, err := strconv.Atoi(string(t))
+			if err != nil || v < 0 {
+				return "", 0, badf(BadNumber, "tid %q", clipValue(string(t)))
+			}
+			if v != 0 {
+				id = v
+			}
+		}
+	}
+	return name, id, nil
+}
+
+// threatField reads a threat field s as threatID does. A field read
+// before is mostly found in a small cache of them, slotted by its last
+// two digits: those of mine's signatures, 41000 to 41059, each have a
+// slot of their own.
+func (b *recordBuilder) threatField(s []byte) (string, int, *lineError) {
+	n := len(s)
+	if n == 0 {
+		return "", 0, nil
+	}
+	k := int(s[n-1])
+	if n >= 3 {
+		k = 10*int(s[n-3]) + int(s[n-2])
+	}
+	c := &b.threats[k&(len(b.threats)-1)]
+	if c.raw == string(s) {
+		return c.name, c.id, nil
+	}
 	name, id := s, 0
-	if n := len(s); n > 2 && s[n-1] == ')' {
+	if n > 2 && s[n-1] == ')' {
 		if i := bytes.LastIndexByte(s, '('); i >= 0 {
 			if v, ok := smallInt(s[i+1 : n-1]); ok {
 				name, id = s[:i], v
@@ -568,29 +602,14 @@ func (b *recordBuilder) threatID(r *rawRecord) (string, int, *lineError) {
 		}
 		name, id = nil, v
 	}
-	if t := trimBlank(r.get(fThreatID)); len(t) > 0 {
-		v, err := strconv.Atoi(string(t))
-		if err != nil || v < 0 {
-			return "", 0, badf(BadNumber, "tid %q", clipValue(string(t)))
-		}
-		if v != 0 {
-			id = v
-		}
-	}
-	if len(name) == 0 {
-		return "", id, nil
-	}
-	c := &b.names[id&(len(b.names)-1)]
-	if c.id != id || c.name != string(name) {
-		c.id, c.name = id, b.str(name)
-	}
+	c.raw, c.name, c.id = b.str(s), b.str(name), id
 	return c.name, id, nil
 }
 
-// cachedName is a threat name cached with its ID.
-type cachedName struct {
-	id   int
-	name string
+// cachedThreat is a threat field as the line had it, and its name and ID.
+type cachedThreat struct {
+	raw, name string
+	id        int
 }
 
 // smallInt reads a decimal of at most nine digits.
