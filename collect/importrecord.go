@@ -246,7 +246,7 @@ type recordBuilder struct {
 	// addresses by a hash of their bytes: both repeat, and a comparison
 	// with the one cached spares reading them again and a string.
 	threats [64]cachedThreat
-	addrs [2][addrSlots]addrSlot
+	addrs   [2][addrSlots]addrSlot
 	// groupBytes holds the bytes of the groups of the last record built
 	// in full (see fieldGroup), read by layout groupLayout (nil when
 	// none: the last line was not one, or was given up, and left last
