@@ -110,7 +110,7 @@ func noFields() fieldPos {
 // field of it or one was unquoted into the scratch buffer.
 func (r *rawRecord) run(g *fieldGroup) ([]byte, bool) {
 	c := r.c
-	if c == nil || g.last >= c.n {
+	if c == nil || int(g.last) >= c.n {
 		return nil, false
 	}
 	s, e := c.f[g.first].s, c.f[g.last].e
@@ -157,7 +157,7 @@ const lastFields = 1<<fSerial | 1<<fSubtype | 1<<fVsys | 1<<fRule | 1<<fRuleUUID
 // repeat such runs (serial, type and subtype; application, vsys and
 // zones; protocol and action; severity and direction) from line to line.
 type fieldGroup struct {
-	first, last int    // positions
+	first, last uint8  // positions (as fieldPos)
 	fields      uint64 // its lastFields, as bits
 }
 
@@ -173,7 +173,7 @@ func groupsOf(fs []fieldAt) []fieldGroup {
 			}
 		}
 		if n >= 2 {
-			gs = append(gs, fieldGroup{first: fs[i].at, last: fs[j-1].at, fields: bits})
+			gs = append(gs, fieldGroup{first: uint8(fs[i].at), last: uint8(fs[j-1].at), fields: bits})
 		}
 		i = max(j, i+1)
 	}
@@ -487,7 +487,10 @@ func (b *recordBuilder) instant(r *rawRecord, f fieldID) (time.Time, *lineError)
 	if !t.abs.IsZero() {
 		return t.abs, nil
 	}
-	off, hasOff := offsetOf(r.get(fHiRes))
+	off, hasOff := 0, false
+	if hi := r.get(fHiRes); len(hi) > 0 {
+		off, hasOff = offsetOf(hi)
+	}
 	if b.tz != nil {
 		at := b.zc.instant(t.wall)
 		if f == fReceive {
