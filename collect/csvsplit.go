@@ -250,7 +250,7 @@ outer:
 				}
 				for ; m != 0; m &= m - 1 {
 					end := base + bits.TrailingZeros64(m)
-					c.f[n] = span{int32(start), int32(end)}
+					c.f[uint8(n)] = span{int32(start), int32(end)} // n <= upto < maxFields: no check
 					n++
 					start = end + 1
 					if n > upto {
