@@ -774,3 +774,46 @@ func TestThreatFieldCache(t *testing.T) {
 		}
 	}
 }
+
+// A line of another log type is skipped under its type even when a field
+// past the type has a quote that never closes, whatever the line before
+// was: a parser that splits the first run of the last line's layout at
+// once (readPANOS's ahead) goes back to the type alone. The same quote in
+// a threat line is a bad line, after a threat line or alone.
+func TestAheadKeepsSkips(t *testing.T) {
+	system := `<14>Mar  1 00:00:00 fw 1,2026/03/01 00:00:00,012001011326,SYSTEM,general,0,2026/03/01 00:00:00,,general,,0,0,general,informational,"a description, never closed,0,0,0,0,,fw`
+	badThreat := statusLine(t, map[int]string{20: `"unclosed`})
+	o := ImportOptions{MinThreatID: 41000, MaxThreatID: 41059}
+	for _, tc := range []struct {
+		lines   []string
+		threats int
+		skipped string
+		bad     int
+	}{
+		{[]string{statusLine(t, nil), system, statusLine(t, nil)}, 2, "system", 0},
+		{[]string{system}, 0, "system", 0},
+		{[]string{statusLine(t, nil), badThreat, statusLine(t, nil)}, 2, "", 1},
+		{[]string{badThreat}, 0, "", 1},
+	} {
+		p := newLineParser(&o)
+		threats, bad, skipped := 0, 0, ""
+		for _, l := range tc.lines {
+			var res lineResult
+			p.parse([]byte(l), nil, &res)
+			switch res.kind {
+			case kindThreat:
+				threats++
+			case kindSkip:
+				skipped = res.reason
+			case kindBad:
+				if res.reason != BadQuoting {
+					t.Errorf("%d lines: bad %s; want %s", len(tc.lines), res.reason, BadQuoting)
+				}
+				bad++
+			}
+		}
+		if threats != tc.threats || skipped != tc.skipped || bad != tc.bad {
+			t.Errorf("%d lines: %d threats, skipped %q, %d bad; want %d, %q, %d", len(tc.lines), threats, skipped, bad, tc.threats, tc.skipped, tc.bad)
+		}
+	}
+}

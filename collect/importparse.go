@@ -26,7 +26,8 @@ type lineParser struct {
 	raw     rawRecord
 	pairs   []kv
 	scratch []byte
-	n       int64 // lines parsed, to sample high_res_timestamp under --device-tz
+	n       int64        // lines parsed, to sample high_res_timestamp under --device-tz
+	ahead   *panosLayout // the last PAN-OS payload's layout (see readPANOS)
 }
 
 func newLineParser(o *ImportOptions) *lineParser {
@@ -131,7 +132,9 @@ func (p *lineParser) read(line []byte, h *exportHeader) *lineError {
 		// With --device-tz the high_res_timestamp is only read now and
 		// then, to check the zone against the offsets the device wrote.
 		hiRes := p.o.DeviceTZ == nil || p.n <= 256 || p.n&0xff == 0
-		return readPANOS(&p.csv, pl, kind == payCDL, hiRes, &p.raw)
+		err := readPANOS(&p.csv, pl, kind == payCDL, hiRes, p.ahead, &p.raw)
+		p.ahead = p.raw.layout
+		return err
 	case payCEF:
 		var err *lineError
 		p.pairs, err = readCEF(pl, p.pairs, &p.raw)

@@ -204,14 +204,27 @@ var (
 // readPANOS reads a PAN-OS CSV payload into r, splitting only as far as
 // the fields mine reads (and past the ones between quickly). The log type
 // sits at position 3 in syslog, 2 in Strata Logging Service CSV. hiRes
-// says whether the high_res_timestamp is wanted.
-func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, r *rawRecord) *lineError {
+// says whether the high_res_timestamp is wanted. ahead, when not nil, is
+// the layout the line before was read by: lines of a file mostly share
+// one, so its first run of fields is split in one go with the type.
+func readPANOS(c *csvFields, payload []byte, cdl, hiRes bool, ahead *panosLayout, r *rawRecord) *lineError {
 	typeAt := 3
 	if cdl {
 		typeAt = 2
 	}
+	upto := typeAt
+	if ahead != nil {
+		upto = max(upto, ahead.spansAll[0].to)
+	}
 	c.begin(payload)
-	if err := c.scan(typeAt); err != nil {
+	err := c.scan(upto)
+	if err != nil && upto > typeAt {
+		// The quoting error may lie past the type, in a line of another
+		// type that is skipped whatever it holds: as far as the type only.
+		c.begin(payload)
+		err = c.scan(typeAt)
+	}
+	if err != nil {
 		return &lineError{reason: BadQuoting, detail: err.Error()}
 	}
 	typ := trimBlank(c.get(typeAt))
