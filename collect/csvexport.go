@@ -55,7 +55,7 @@ var exportColumns = map[string]fieldID{
 }
 
 // exportHeader is the column map of one CSV export: for each field, its
-// column, or -1.
+// column, or noField.
 type exportHeader struct {
 	at   fieldPos // noField for a field without a column
 	cols int

@@ -14,8 +14,9 @@ func classifyBlocks(p *byte, nblocks int, out *uint64)
 //go:noescape
 func classifyBlocks512(p *byte, nblocks int, out *uint64)
 
-// useAVX512 says whether the processor and the OS offer AVX-512 BW.
-var useAVX512 = cpu.X86.HasAVX512BW
+// useAVX512 says whether the processor and the OS offer AVX-512 F and BW
+// (classifyBlocks512 loads with the one and compares bytes with the other).
+var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 
 // classify sets out[2k] and out[2k+1] for each whole 64-byte block k of b,
 // as classifyGeneric does.

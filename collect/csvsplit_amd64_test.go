@@ -9,17 +9,15 @@ import (
 // every byte as classifyGeneric does: each byte value at each position,
 // and random lines of PAN-OS's specials over many blocks.
 func TestClassifyBlocksBothForms(t *testing.T) {
-	forms := []struct {
+	type form struct {
 		name string
 		fn   func(*byte, int, *uint64)
-	}{{"sse2", classifyBlocks}}
+	}
+	forms := []form{{"sse2", classifyBlocks}}
 	if useAVX512 {
-		forms = append(forms, struct {
-			name string
-			fn   func(*byte, int, *uint64)
-		}{"avx512", classifyBlocks512})
+		forms = append(forms, form{"avx512", classifyBlocks512})
 	} else {
-		t.Log("no AVX-512 BW here: only the SSE2 form is tested")
+		t.Log("no AVX-512 F and BW here: only the SSE2 form is tested")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte(`,"{}ab 1\` + "\x00\xff")

@@ -99,7 +99,8 @@ func tokenStart(line []byte, end int) int {
 }
 
 // panosLayout maps the fields mine reads to their positions in a CSV
-// payload; -1 is absent. min is the fewest fields a record must have.
+// payload (noField when absent). min is the fewest fields a record must
+// have.
 type panosLayout struct {
 	min int
 	// spansAll and spansNoHiRes are the runs of positions read,
