@@ -196,7 +196,14 @@ func FuzzRawFromJSON(f *testing.F) {
 	})
 }
 
-// scan, eight bytes at a time, finds the fields split finds one by one,
+// followed returns s as a line whose buffer goes on with bytes that
+// would count if read: commas, a quote and a brace.
+func followed(s string) []byte {
+	buf := []byte(s + `,"{,` + strings.Repeat(",", 70))
+	return buf[:len(s)]
+}
+
+// scan, from comma to comma, finds the fields split finds one by one,
 // stopped anywhere and resumed.
 //
 // The scanned line is followed in its buffer by commas, a quote and a
@@ -207,9 +214,7 @@ func FuzzScanMatchesSplit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, stop int) {
 		var a, b csvFields
 		errA := a.split([]byte(s))
-		// b's line goes on in its buffer with bytes that would count
-		buf := []byte(s + `,"{,` + strings.Repeat(",", 70))
-		b.begin(buf[:len(s)])
+		b.begin(followed(s))
 		errB := b.scan(stop % maxFields)
 		if errB == nil {
 			errB = b.scan(maxFields)
@@ -243,9 +248,7 @@ func FuzzSkipMatchesSplit(f *testing.F) {
 		stop, skip = abs(stop)%maxFields, abs(skip)%(maxFields+8)
 		var a, b csvFields
 		errA := a.split([]byte(s))
-		// b's line goes on in its buffer with bytes that would count
-		buf := []byte(s + `,"{,` + strings.Repeat(",", 70))
-		b.begin(buf[:len(s)])
+		b.begin(followed(s))
 		errB := b.scan(stop)
 		if errB == nil {
 			errB = b.skip(skip)
